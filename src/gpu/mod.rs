@@ -1,0 +1,6 @@
+//! Shared wgpu plumbing: adapter selection and device creation for every GPU code path
+//! (the MD engine and the Langevin ensembles alike).
+
+pub mod context;
+
+pub use context::{GpuContext, GpuRequirement};

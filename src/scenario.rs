@@ -1,0 +1,444 @@
+//! Scenario files: the JSON description of one simulation, with units in every field name.
+//!
+//! Unknown fields are rejected (a typo must not silently fall back to a default), and [`Scenario::validate`]
+//! turns every physically impossible or numerically unstable request into an error that names the field
+//! and says how to fix it.
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// One simulation: two argon baths (cold, hot) side by side along x, each with a trapped rigid Cu
+/// nanoparticle, coupled by the nonreciprocal demon forces of seed 000.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Free text shown in outputs.
+    pub name: String,
+    /// Seed of every random choice (lattice trimming, velocities); same seed, same trajectory.
+    pub seed: u64,
+    pub geometry: Geometry,
+    pub potential: Potential,
+    pub cold: Bath,
+    pub hot: Bath,
+    pub nanoparticle: Nanoparticle,
+    pub controller: Controller,
+    pub run: RunSettings,
+}
+
+/// Two cubic containers of edge `container_length_a`, the box is 2L × L × L, periodic in all three
+/// directions, with one-atom-thick immobile Cu walls at x = 0 and x = L (equivalent to the paper's
+/// walls at both ends and in the middle).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Geometry {
+    pub container_length_a: f64,
+    /// Walls on (the paper) or off (for vacuum tests of conservation laws).
+    #[serde(default = "default_true")]
+    pub walls: bool,
+    /// Spacing of the square lattice of wall atoms, Å; rounded so an integer number fits the period.
+    #[serde(default = "default_wall_spacing")]
+    pub wall_spacing_a: f64,
+}
+
+/// Lennard-Jones 12-6 parameters; unlike species mix by Lorentz–Berthelot (seed 000, Eq. 14).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Potential {
+    pub cutoff_a: f64,
+    /// Verlet-list skin, Å: lists are rebuilt when any atom has moved more than half of it.
+    #[serde(default = "default_skin")]
+    pub skin_a: f64,
+    pub argon: Species,
+    pub copper: Species,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Species {
+    pub epsilon_ev: f64,
+    pub sigma_a: f64,
+    pub mass_amu: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Bath {
+    pub temperature_k: f64,
+    /// Argon number density, Å⁻³ (the paper: 25,280 atoms in (11 nm)³ ≈ 0.019). Zero means vacuum.
+    pub argon_density_per_a3: f64,
+    /// Exact number of argon atoms to keep (the lattice is filled at the density that yields at least
+    /// this many sites and the surplus is removed at random). Overrides the density when given.
+    #[serde(default)]
+    pub argon_atoms: Option<usize>,
+    /// Nosé–Hoover chain on this bath's argon; absent means NVE for this bath.
+    #[serde(default)]
+    pub thermostat: Option<Thermostat>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Thermostat {
+    /// Number of thermostats in the chain (LAMMPS fix nvt default: 3).
+    #[serde(default = "default_chain")]
+    pub chain_length: usize,
+    /// Damping time τ, ps: Q₁ = N_f k_B T τ², Q_j = k_B T τ² (Martyna–Klein–Tuckerman).
+    pub damping_ps: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Nanoparticle {
+    /// Whether each container holds a nanoparticle.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Number of Cu atoms, the sites of an fcc lattice nearest the container centre (paper: 186).
+    pub atoms: usize,
+    /// fcc Cu lattice constant, Å.
+    #[serde(default = "default_cu_lattice")]
+    pub lattice_constant_a: f64,
+}
+
+/// Harmonic traps and demon forces on the nanoparticles' centres of mass (seed 000, Eqs. 1–2).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Controller {
+    /// Trap stiffness κ, eV/Å² (paper: 1 eV/nm² = 0.01 eV/Å²).
+    pub trap_kappa_ev_per_a2: f64,
+    /// κ_C: force κ_C (X_H − X_C) on the cold particle, eV/Å².
+    pub kappa_cold_ev_per_a2: f64,
+    /// κ_H: force κ_H (X_C − X_H) on the hot particle, eV/Å².
+    pub kappa_hot_ev_per_a2: f64,
+    /// Cartesian axes the demon acts on; each is an independent copy of the 1-D model.
+    #[serde(default = "default_axes")]
+    pub demon_axes: Vec<Axis>,
+    /// A constant pulling force on one nanoparticle (friction by drag), eV/Å.
+    #[serde(default)]
+    pub drag: Option<Drag>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Axis {
+    X,
+    Y,
+    Z,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Cold,
+    Hot,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Drag {
+    pub particle: Side,
+    pub force_ev_per_a: [f64; 3],
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RunSettings {
+    pub timestep_fs: f64,
+    /// Equilibration before the ledger is zeroed and production starts, ps.
+    pub equilibration_ps: f64,
+    /// Production length, ps (`--time-ps` overrides).
+    pub production_ps: f64,
+    /// heat.csv row interval, ps (paper: 1 ps).
+    pub sample_interval_ps: f64,
+    /// Checkpoint interval, ps.
+    #[serde(default = "default_checkpoint")]
+    pub checkpoint_interval_ps: f64,
+    /// Extended-XYZ snapshot interval, ps; absent means no snapshots.
+    #[serde(default)]
+    pub xyz_interval_ps: Option<f64>,
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_wall_spacing() -> f64 {
+    // Cu(100) surface: a/√2 with a = 3.615 Å.
+    2.556
+}
+fn default_skin() -> f64 {
+    1.0
+}
+fn default_chain() -> usize {
+    3
+}
+fn default_cu_lattice() -> f64 {
+    3.615
+}
+fn default_axes() -> Vec<Axis> {
+    vec![Axis::X, Axis::Y, Axis::Z]
+}
+fn default_checkpoint() -> f64 {
+    100.0
+}
+
+/// Densest argon we accept: an fcc lattice whose nearest-neighbour distance is 0.85 σ_Ar. Denser
+/// starts overlap so strongly that the first steps explode.
+const MIN_NEIGHBOUR_DISTANCE_SIGMA: f64 = 0.85;
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading scenario file {}", path.display()))?;
+        Scenario::from_json(&text).with_context(|| format!("scenario file {}", path.display()))
+    }
+
+    /// Parses and validates scenario JSON; syntax errors carry line and column.
+    pub fn from_json(text: &str) -> Result<Scenario> {
+        let scenario: Scenario = serde_json::from_str(text).map_err(|e| {
+            anyhow::anyhow!(
+                "malformed scenario JSON at line {} column {}: {}",
+                e.line(),
+                e.column(),
+                e
+            )
+        })?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// Number of MD steps in one ps.
+    pub fn steps_per_ps(&self) -> f64 {
+        1000.0 / self.run.timestep_fs
+    }
+
+    /// Timestep, ps.
+    pub fn dt_ps(&self) -> f64 {
+        self.run.timestep_fs * 1e-3
+    }
+
+    /// Converts an interval in ps to a whole number of steps, failing if it is not a multiple of dt.
+    pub fn interval_steps(&self, ps: f64, field: &str) -> Result<u64> {
+        let steps = ps * self.steps_per_ps();
+        let rounded = steps.round();
+        if rounded < 1.0 || (steps - rounded).abs() > 1e-6 * rounded.max(1.0) {
+            bail!(
+                "{field} = {ps} ps is not a positive whole number of timesteps ({} fs); choose a multiple of the timestep",
+                self.run.timestep_fs
+            );
+        }
+        Ok(rounded as u64)
+    }
+
+    /// Nanoparticle radius estimate, Å: the sphere holding `atoms` at fcc density 4/a³.
+    pub fn nanoparticle_radius_a(&self) -> f64 {
+        let a = self.nanoparticle.lattice_constant_a;
+        (3.0 * self.nanoparticle.atoms as f64 * a.powi(3) / (16.0 * std::f64::consts::PI)).cbrt()
+    }
+
+    /// Checks everything the engine relies on and names the offending field in the error.
+    pub fn validate(&self) -> Result<()> {
+        let positive = |v: f64, field: &str, what: &str| -> Result<()> {
+            if !(v.is_finite() && v > 0.0) {
+                bail!("{field} = {v}: {what} must be a positive finite number");
+            }
+            Ok(())
+        };
+        let p = &self.potential;
+        positive(p.cutoff_a, "potential.cutoff_a", "the LJ cutoff")?;
+        if !(p.skin_a.is_finite() && p.skin_a >= 0.0) {
+            bail!("potential.skin_a = {}: the Verlet skin must be ≥ 0 Å (1–2 Å is usual)", p.skin_a);
+        }
+        for (name, s) in [("argon", &p.argon), ("copper", &p.copper)] {
+            positive(s.epsilon_ev, &format!("potential.{name}.epsilon_ev"), "an LJ well depth")?;
+            positive(s.sigma_a, &format!("potential.{name}.sigma_a"), "an LJ diameter")?;
+            positive(s.mass_amu, &format!("potential.{name}.mass_amu"), "a mass")?;
+        }
+
+        let g = &self.geometry;
+        positive(g.container_length_a, "geometry.container_length_a", "the container edge")?;
+        let min_len = 2.0 * (p.cutoff_a + p.skin_a);
+        if g.container_length_a < min_len {
+            bail!(
+                "geometry.container_length_a = {} Å is smaller than twice the cutoff plus skin ({min_len} Å): \
+                 periodic images would interact with themselves; enlarge the container or shorten potential.cutoff_a",
+                g.container_length_a
+            );
+        }
+        positive(g.wall_spacing_a, "geometry.wall_spacing_a", "the wall lattice spacing")?;
+
+        for (name, b) in [("cold", &self.cold), ("hot", &self.hot)] {
+            positive(b.temperature_k, &format!("{name}.temperature_k"), "a temperature")?;
+            let rho = b.argon_density_per_a3;
+            if !(rho.is_finite() && rho >= 0.0) {
+                bail!("{name}.argon_density_per_a3 = {rho}: a density must be ≥ 0 (0 means vacuum)");
+            }
+            let nn = (4.0 / rho).cbrt() / 2f64.sqrt();
+            let nn_min = MIN_NEIGHBOUR_DISTANCE_SIGMA * p.argon.sigma_a;
+            if rho > 0.0 && nn < nn_min {
+                bail!(
+                    "{name}.argon_density_per_a3 = {rho} Å⁻³ cannot be realised: its fcc lattice puts neighbours \
+                     {nn:.3} Å apart, closer than {MIN_NEIGHBOUR_DISTANCE_SIGMA} σ_Ar = {nn_min:.3} Å; liquid argon is about 0.021 Å⁻³"
+                );
+            }
+            if rho > 0.0 && rho * g.container_length_a.powi(3) < 1.0 {
+                bail!(
+                    "{name}.argon_density_per_a3 = {rho} Å⁻³ cannot be realised: it puts less than one atom in the \
+                     container; use 0 for vacuum or raise the density"
+                );
+            }
+            if let Some(n) = b.argon_atoms {
+                if n == 0 {
+                    bail!("{name}.argon_atoms = 0: leave it out and set argon_density_per_a3 = 0 for vacuum");
+                }
+                let rho_n = n as f64 / g.container_length_a.powi(3);
+                let nn_n = (4.0 / rho_n).cbrt() / 2f64.sqrt();
+                if nn_n < nn_min {
+                    bail!(
+                        "{name}.argon_atoms = {n} cannot be realised in a {} Å container: that is {rho_n:.4} Å⁻³, \
+                         neighbours {nn_n:.3} Å apart (< {nn_min:.3} Å)",
+                        g.container_length_a
+                    );
+                }
+            }
+            if let Some(t) = &b.thermostat {
+                if t.chain_length == 0 {
+                    bail!("{name}.thermostat.chain_length = 0: a Nosé–Hoover chain needs at least one thermostat");
+                }
+                positive(t.damping_ps, &format!("{name}.thermostat.damping_ps"), "a damping time")?;
+                if rho == 0.0 && b.argon_atoms.is_none() {
+                    bail!("{name}.thermostat: the bath is empty (argon_density_per_a3 = 0); remove the thermostat");
+                }
+            }
+        }
+
+        let np = &self.nanoparticle;
+        if np.enabled {
+            if np.atoms < 2 {
+                bail!("nanoparticle.atoms = {}: a rigid body needs at least 2 atoms", np.atoms);
+            }
+            positive(np.lattice_constant_a, "nanoparticle.lattice_constant_a", "a lattice constant")?;
+            let r = self.nanoparticle_radius_a();
+            let need = 2.0 * (r + p.cutoff_a);
+            if need > g.container_length_a {
+                bail!(
+                    "nanoparticle.atoms = {}: the nanoparticle (radius ≈ {r:.1} Å) does not fit: it needs a container of \
+                     at least 2·(radius + cutoff) = {need:.1} Å to stay clear of the walls, but \
+                     geometry.container_length_a = {}",
+                    np.atoms,
+                    g.container_length_a
+                );
+            }
+        }
+
+        let c = &self.controller;
+        for (field, v) in [
+            ("controller.trap_kappa_ev_per_a2", c.trap_kappa_ev_per_a2),
+            ("controller.kappa_cold_ev_per_a2", c.kappa_cold_ev_per_a2),
+            ("controller.kappa_hot_ev_per_a2", c.kappa_hot_ev_per_a2),
+        ] {
+            if !v.is_finite() {
+                bail!("{field} = {v}: must be a finite number");
+            }
+        }
+        if c.trap_kappa_ev_per_a2 < 0.0 {
+            bail!(
+                "controller.trap_kappa_ev_per_a2 = {}: a negative trap pushes the particle away; use κ ≥ 0",
+                c.trap_kappa_ev_per_a2
+            );
+        }
+        let (k, kc, kh) = (c.trap_kappa_ev_per_a2, c.kappa_cold_ev_per_a2, c.kappa_hot_ev_per_a2);
+        let coupled = kc != 0.0 || kh != 0.0;
+        // The stiffness matrix [[κ+κ_C, −κ_C], [−κ_H, κ+κ_H]] has eigenvalues κ and κ+κ_C+κ_H.
+        if coupled && kh + kc <= -k {
+            bail!(
+                "controller.kappa_hot_ev_per_a2 = {kh}: unstable coupling, κ_H + κ_C = {} ≤ −κ = {}: the stiffness \
+                 matrix has the eigenvalue κ + κ_C + κ_H ≤ 0 and the particles run away; choose κ_H > {}",
+                kh + kc,
+                -k,
+                -k - kc
+            );
+        }
+        if coupled && !np.enabled {
+            bail!("controller: demon couplings need nanoparticles; set nanoparticle.enabled = true or the κ's to 0");
+        }
+        if c.demon_axes.is_empty() && coupled {
+            bail!("controller.demon_axes is empty but the demon couplings are non-zero; list at least one of \"x\", \"y\", \"z\"");
+        }
+        if let Some(d) = &c.drag {
+            if d.force_ev_per_a.iter().any(|f| !f.is_finite()) {
+                bail!("controller.drag.force_ev_per_a must be finite");
+            }
+            if !np.enabled {
+                bail!("controller.drag needs nanoparticles; set nanoparticle.enabled = true");
+            }
+        }
+
+        let r = &self.run;
+        positive(r.timestep_fs, "run.timestep_fs", "the timestep")?;
+        if r.timestep_fs > 10.0 {
+            bail!("run.timestep_fs = {}: LJ argon needs a timestep of a few fs at most (paper: 1 fs)", r.timestep_fs);
+        }
+        if !(r.equilibration_ps.is_finite() && r.equilibration_ps >= 0.0) {
+            bail!("run.equilibration_ps = {}: must be ≥ 0", r.equilibration_ps);
+        }
+        positive(r.production_ps, "run.production_ps", "the production length")?;
+        self.interval_steps(r.sample_interval_ps, "run.sample_interval_ps")?;
+        self.interval_steps(r.checkpoint_interval_ps, "run.checkpoint_interval_ps")?;
+        if let Some(x) = r.xyz_interval_ps {
+            self.interval_steps(x, "run.xyz_interval_ps")?;
+        }
+        let ck = self.interval_steps(r.checkpoint_interval_ps, "run.checkpoint_interval_ps")?;
+        let sa = self.interval_steps(r.sample_interval_ps, "run.sample_interval_ps")?;
+        if ck % sa != 0 {
+            bail!(
+                "run.checkpoint_interval_ps = {} must be a multiple of run.sample_interval_ps = {} so a resumed run \
+                 continues on a sample boundary",
+                r.checkpoint_interval_ps,
+                r.sample_interval_ps
+            );
+        }
+        if r.equilibration_ps > 0.0 {
+            self.interval_steps(r.equilibration_ps, "run.equilibration_ps")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn small_json() -> String {
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/small-refrigerator.json")).unwrap()
+    }
+
+    fn with(edit: impl FnOnce(&mut serde_json::Value)) -> Result<Scenario> {
+        let mut v: serde_json::Value = serde_json::from_str(&small_json()).unwrap();
+        edit(&mut v);
+        Scenario::from_json(&v.to_string())
+    }
+
+    #[test]
+    fn shipped_small_scenario_is_valid() {
+        with(|_| {}).unwrap();
+    }
+
+    #[test]
+    fn unknown_field_is_rejected() {
+        let e = with(|v| v["cold"]["temprature_k"] = 5.into()).unwrap_err();
+        assert!(format!("{e:#}").contains("temprature_k"), "{e:#}");
+    }
+
+    #[test]
+    fn unstable_coupling_names_kappa_hot() {
+        let e = with(|v| v["controller"]["kappa_hot_ev_per_a2"] = (-0.2).into()).unwrap_err();
+        let s = format!("{e:#}");
+        assert!(s.contains("kappa_hot_ev_per_a2") && s.contains("unstable"), "{s}");
+    }
+
+    #[test]
+    fn malformed_json_reports_line_and_column() {
+        let e = Scenario::from_json("{\n  \"name\": \"x\",\n  oops\n}").unwrap_err();
+        assert!(format!("{e:#}").contains("line 3 column"), "{e:#}");
+    }
+}
