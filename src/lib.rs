@@ -3,6 +3,9 @@
 //!
 //! Every subcommand of the `nanodemon` binary is a library function; `main.rs` only parses and prints.
 
+pub mod engine;
 pub mod gpu;
-pub mod units;
+pub mod physics;
 pub mod scenario;
+pub mod system;
+pub mod units;

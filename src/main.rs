@@ -4,7 +4,11 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "nanodemon", version, about = "MD of nanoscale heat machines driven by nonreciprocal demon forces")]
+#[command(
+    name = "nanodemon",
+    version,
+    about = "MD of nanoscale heat machines driven by nonreciprocal demon forces"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -20,7 +24,10 @@ enum Command {
 }
 
 fn print_json(value: &serde_json::Value) {
-    println!("{}", serde_json::to_string(value).expect("JSON values always serialise"));
+    println!(
+        "{}",
+        serde_json::to_string(value).expect("JSON values always serialise")
+    );
 }
 
 fn main() {
@@ -38,7 +45,9 @@ fn gpu_info(json: bool) -> anyhow::Result<()> {
     let ctx = nanodemon::gpu::GpuContext::new(nanodemon::gpu::GpuRequirement::Required)?
         .expect("Required never returns None");
     if json {
-        print_json(&serde_json::json!({"adapter": ctx.adapter_name, "backend": ctx.backend, "timestamp_queries": ctx.timestamps}));
+        print_json(
+            &serde_json::json!({"adapter": ctx.adapter_name, "backend": ctx.backend, "timestamp_queries": ctx.timestamps}),
+        );
     } else {
         println!("adapter: {} ({})", ctx.adapter_name, ctx.backend);
     }

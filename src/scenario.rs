@@ -246,16 +246,31 @@ impl Scenario {
         let p = &self.potential;
         positive(p.cutoff_a, "potential.cutoff_a", "the LJ cutoff")?;
         if !(p.skin_a.is_finite() && p.skin_a >= 0.0) {
-            bail!("potential.skin_a = {}: the Verlet skin must be ≥ 0 Å (1–2 Å is usual)", p.skin_a);
+            bail!(
+                "potential.skin_a = {}: the Verlet skin must be ≥ 0 Å (1–2 Å is usual)",
+                p.skin_a
+            );
         }
         for (name, s) in [("argon", &p.argon), ("copper", &p.copper)] {
-            positive(s.epsilon_ev, &format!("potential.{name}.epsilon_ev"), "an LJ well depth")?;
-            positive(s.sigma_a, &format!("potential.{name}.sigma_a"), "an LJ diameter")?;
+            positive(
+                s.epsilon_ev,
+                &format!("potential.{name}.epsilon_ev"),
+                "an LJ well depth",
+            )?;
+            positive(
+                s.sigma_a,
+                &format!("potential.{name}.sigma_a"),
+                "an LJ diameter",
+            )?;
             positive(s.mass_amu, &format!("potential.{name}.mass_amu"), "a mass")?;
         }
 
         let g = &self.geometry;
-        positive(g.container_length_a, "geometry.container_length_a", "the container edge")?;
+        positive(
+            g.container_length_a,
+            "geometry.container_length_a",
+            "the container edge",
+        )?;
         let min_len = 2.0 * (p.cutoff_a + p.skin_a);
         if g.container_length_a < min_len {
             bail!(
@@ -264,13 +279,23 @@ impl Scenario {
                 g.container_length_a
             );
         }
-        positive(g.wall_spacing_a, "geometry.wall_spacing_a", "the wall lattice spacing")?;
+        positive(
+            g.wall_spacing_a,
+            "geometry.wall_spacing_a",
+            "the wall lattice spacing",
+        )?;
 
         for (name, b) in [("cold", &self.cold), ("hot", &self.hot)] {
-            positive(b.temperature_k, &format!("{name}.temperature_k"), "a temperature")?;
+            positive(
+                b.temperature_k,
+                &format!("{name}.temperature_k"),
+                "a temperature",
+            )?;
             let rho = b.argon_density_per_a3;
             if !(rho.is_finite() && rho >= 0.0) {
-                bail!("{name}.argon_density_per_a3 = {rho}: a density must be ≥ 0 (0 means vacuum)");
+                bail!(
+                    "{name}.argon_density_per_a3 = {rho}: a density must be ≥ 0 (0 means vacuum)"
+                );
             }
             let nn = (4.0 / rho).cbrt() / 2f64.sqrt();
             let nn_min = MIN_NEIGHBOUR_DISTANCE_SIGMA * p.argon.sigma_a;
@@ -304,7 +329,11 @@ impl Scenario {
                 if t.chain_length == 0 {
                     bail!("{name}.thermostat.chain_length = 0: a Nosé–Hoover chain needs at least one thermostat");
                 }
-                positive(t.damping_ps, &format!("{name}.thermostat.damping_ps"), "a damping time")?;
+                positive(
+                    t.damping_ps,
+                    &format!("{name}.thermostat.damping_ps"),
+                    "a damping time",
+                )?;
                 if rho == 0.0 && b.argon_atoms.is_none() {
                     bail!("{name}.thermostat: the bath is empty (argon_density_per_a3 = 0); remove the thermostat");
                 }
@@ -314,9 +343,16 @@ impl Scenario {
         let np = &self.nanoparticle;
         if np.enabled {
             if np.atoms < 2 {
-                bail!("nanoparticle.atoms = {}: a rigid body needs at least 2 atoms", np.atoms);
+                bail!(
+                    "nanoparticle.atoms = {}: a rigid body needs at least 2 atoms",
+                    np.atoms
+                );
             }
-            positive(np.lattice_constant_a, "nanoparticle.lattice_constant_a", "a lattice constant")?;
+            positive(
+                np.lattice_constant_a,
+                "nanoparticle.lattice_constant_a",
+                "a lattice constant",
+            )?;
             let r = self.nanoparticle_radius_a();
             let need = 2.0 * (r + p.cutoff_a);
             if need > g.container_length_a {
@@ -346,7 +382,11 @@ impl Scenario {
                 c.trap_kappa_ev_per_a2
             );
         }
-        let (k, kc, kh) = (c.trap_kappa_ev_per_a2, c.kappa_cold_ev_per_a2, c.kappa_hot_ev_per_a2);
+        let (k, kc, kh) = (
+            c.trap_kappa_ev_per_a2,
+            c.kappa_cold_ev_per_a2,
+            c.kappa_hot_ev_per_a2,
+        );
         let coupled = kc != 0.0 || kh != 0.0;
         // The stiffness matrix [[κ+κ_C, −κ_C], [−κ_H, κ+κ_H]] has eigenvalues κ and κ+κ_C+κ_H.
         if coupled && kh + kc <= -k {
@@ -376,12 +416,19 @@ impl Scenario {
         let r = &self.run;
         positive(r.timestep_fs, "run.timestep_fs", "the timestep")?;
         if r.timestep_fs > 10.0 {
-            bail!("run.timestep_fs = {}: LJ argon needs a timestep of a few fs at most (paper: 1 fs)", r.timestep_fs);
+            bail!(
+                "run.timestep_fs = {}: LJ argon needs a timestep of a few fs at most (paper: 1 fs)",
+                r.timestep_fs
+            );
         }
         if !(r.equilibration_ps.is_finite() && r.equilibration_ps >= 0.0) {
             bail!("run.equilibration_ps = {}: must be ≥ 0", r.equilibration_ps);
         }
-        positive(r.production_ps, "run.production_ps", "the production length")?;
+        positive(
+            r.production_ps,
+            "run.production_ps",
+            "the production length",
+        )?;
         self.interval_steps(r.sample_interval_ps, "run.sample_interval_ps")?;
         self.interval_steps(r.checkpoint_interval_ps, "run.checkpoint_interval_ps")?;
         if let Some(x) = r.xyz_interval_ps {
@@ -409,7 +456,11 @@ mod tests {
     use super::*;
 
     pub(crate) fn small_json() -> String {
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/small-refrigerator.json")).unwrap()
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/small-refrigerator.json"
+        ))
+        .unwrap()
     }
 
     fn with(edit: impl FnOnce(&mut serde_json::Value)) -> Result<Scenario> {
@@ -433,7 +484,10 @@ mod tests {
     fn unstable_coupling_names_kappa_hot() {
         let e = with(|v| v["controller"]["kappa_hot_ev_per_a2"] = (-0.2).into()).unwrap_err();
         let s = format!("{e:#}");
-        assert!(s.contains("kappa_hot_ev_per_a2") && s.contains("unstable"), "{s}");
+        assert!(
+            s.contains("kappa_hot_ev_per_a2") && s.contains("unstable"),
+            "{s}"
+        );
     }
 
     #[test]

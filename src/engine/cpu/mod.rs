@@ -1,0 +1,418 @@
+//! The f64 reference engine: velocity Verlet with a Nosé–Hoover chain per bath (Trotter split as LAMMPS
+//! `fix nvt`), NO_SQUISH rigid nanoparticles, traps and demon forces on their centres of mass, and the heat
+//! and work ledger, every step.
+
+mod forces;
+mod neighbor;
+
+pub use neighbor::min_image;
+
+use super::{Accumulators, BodyState, Engine, Observation, State};
+use crate::physics::controller::Controller;
+use crate::physics::lj::PairTable;
+use crate::physics::thermostat::NoseHooverChain;
+use crate::scenario::Scenario;
+use crate::system::{build::wrap, Group, RigidBody, System};
+use crate::units::{KB_EV_PER_K, MVV2E};
+use anyhow::{bail, Result};
+use glam::DVec3;
+use neighbor::NeighborList;
+use std::ops::Range;
+
+/// Number of worker threads: `NANODEMON_THREADS`, else all cores. Forces are summed per thread, so the
+/// rounding (not the physics) of a trajectory depends on it; run.json records it.
+pub fn default_threads() -> usize {
+    std::env::var("NANODEMON_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|&t: &usize| t > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+pub struct CpuEngine {
+    dt: f64,
+    table: PairTable,
+    ctrl: Controller,
+    box_a: DVec3,
+    walls: bool,
+    container: f64,
+    groups: Vec<Group>,
+    group_mass: [f64; Group::COUNT],
+    baths: [Range<usize>; 2],
+    target_t: [f64; 2],
+    ndof: [f64; 2],
+    pos: Vec<DVec3>,
+    vel: Vec<DVec3>,
+    force: Vec<DVec3>,
+    bodies: Vec<RigidBody>,
+    /// Interaction (LJ) force and torque on each body at the current positions.
+    body_force: [DVec3; 2],
+    body_torque: [DVec3; 2],
+    chains: [Option<NoseHooverChain>; 2],
+    acc: Accumulators,
+    step: u64,
+    nl: NeighborList,
+    threads: usize,
+    scratch: Vec<Vec<DVec3>>,
+}
+
+impl CpuEngine {
+    pub fn new(sc: &Scenario, sys: &System, threads: usize) -> Result<CpuEngine> {
+        let baths = [
+            sys.ranges[Group::ColdBath as usize].clone(),
+            sys.ranges[Group::HotBath as usize].clone(),
+        ];
+        let ndof = baths
+            .clone()
+            .map(|r| (3 * r.len()).saturating_sub(3) as f64);
+        let chains = [&sc.cold, &sc.hot]
+            .map(|b| b.thermostat.map(|t| t.chain_length))
+            .into_iter()
+            .zip([&sc.cold, &sc.hot])
+            .zip(ndof)
+            .map(|((len, b), nf)| {
+                len.map(|l| NoseHooverChain::new(l, b.thermostat.expect("set").damping_ps, nf))
+            })
+            .collect::<Vec<_>>();
+        let mut e = CpuEngine {
+            dt: sc.dt_ps(),
+            table: PairTable::new(&sc.potential),
+            ctrl: Controller::new(&sc.controller),
+            box_a: sys.box_a,
+            walls: sc.geometry.walls,
+            container: sc.geometry.container_length_a,
+            groups: sys.groups.clone(),
+            group_mass: sys.group_mass,
+            baths,
+            target_t: [sc.cold.temperature_k, sc.hot.temperature_k],
+            ndof,
+            pos: sys.positions.clone(),
+            vel: sys.velocities.clone(),
+            force: vec![DVec3::ZERO; sys.len()],
+            bodies: sys.bodies.clone(),
+            body_force: [DVec3::ZERO; 2],
+            body_torque: [DVec3::ZERO; 2],
+            chains: [chains[0].clone(), chains[1].clone()],
+            acc: Accumulators::default(),
+            step: 0,
+            nl: NeighborList::new(sc.potential.skin_a),
+            threads: threads.max(1),
+            scratch: Vec::new(),
+        };
+        e.refresh_forces(true);
+        Ok(e)
+    }
+
+    /// Neighbour-list builds so far.
+    pub fn list_builds(&self) -> u64 {
+        self.nl.builds
+    }
+
+    fn bath_ke(&self, b: usize) -> f64 {
+        let m = self.group_mass[b];
+        0.5 * m
+            * MVV2E
+            * self.vel[self.baths[b].clone()]
+                .iter()
+                .map(|v| v.length_squared())
+                .sum::<f64>()
+    }
+
+    fn displacements(&self) -> [DVec3; 2] {
+        match self.bodies.as_slice() {
+            [c, h] => [c.com - c.trap_center, h.com - h.trap_center],
+            _ => [DVec3::ZERO; 2],
+        }
+    }
+
+    fn omegas(&self) -> [DVec3; 2] {
+        match self.bodies.as_slice() {
+            [c, h] => [c.omega(), h.omega()],
+            _ => [DVec3::ZERO; 2],
+        }
+    }
+
+    /// Places the bodies' atoms from their centre of mass and orientation.
+    fn place_body_atoms(&mut self) {
+        for b in &self.bodies {
+            for (i, off) in b.atoms.clone().zip(b.space_offsets()) {
+                self.pos[i] = wrap(b.com + off, self.box_a);
+            }
+        }
+    }
+
+    /// Forces at the current positions; rebuilds the neighbour list when needed (or when `rebuild`).
+    fn refresh_forces(&mut self, rebuild: bool) {
+        if rebuild || self.nl.needs_rebuild(&self.pos, self.box_a) {
+            self.nl.build(
+                &self.pos,
+                &self.groups,
+                &self.table,
+                self.box_a,
+                self.threads,
+            );
+        }
+        forces::compute_forces(
+            &self.pos,
+            &self.groups,
+            &self.table,
+            &self.nl,
+            self.box_a,
+            &mut self.force,
+            &mut self.scratch,
+            self.threads,
+        );
+        for (k, b) in self.bodies.iter().enumerate() {
+            let (mut f, mut t) = (DVec3::ZERO, DVec3::ZERO);
+            for (i, off) in b.atoms.clone().zip(b.space_offsets()) {
+                f += self.force[i];
+                t += off.cross(self.force[i]);
+            }
+            self.body_force[k] = f;
+            self.body_torque[k] = t;
+        }
+    }
+
+    fn thermostat_half_step(&mut self) {
+        for b in 0..2 {
+            let ke = self.bath_ke(b);
+            if let Some(chain) = self.chains[b].as_mut() {
+                let f = chain.half_step(ke, self.target_t[b], self.dt);
+                self.vel[self.baths[b].clone()]
+                    .iter_mut()
+                    .for_each(|v| *v *= f);
+                self.acc.thermostat_heat[b] += ke * (1.0 - f * f);
+            }
+        }
+    }
+
+    fn kick_baths(&mut self) {
+        for b in 0..2 {
+            let c = 0.5 * self.dt / (self.group_mass[b] * MVV2E);
+            for i in self.baths[b].clone() {
+                self.vel[i] += c * self.force[i];
+            }
+        }
+    }
+
+    /// One velocity-Verlet step with the thermostat half steps around it.
+    fn step_once(&mut self) {
+        let dt = self.dt;
+        self.thermostat_half_step();
+        self.kick_baths();
+        for b in 0..2 {
+            for i in self.baths[b].clone() {
+                self.pos[i] = wrap(self.pos[i] + dt * self.vel[i], self.box_a);
+            }
+        }
+        let x0 = self.displacements();
+        let w0 = self.omegas();
+        let c0 = self.ctrl.forces(x0[0], x0[1]);
+        let (f0, t0) = (self.body_force, self.body_torque);
+        for (k, b) in self.bodies.iter_mut().enumerate() {
+            b.initial_integrate(f0[k] + c0[k], t0[k], dt);
+        }
+        self.place_body_atoms();
+        self.refresh_forces(false);
+        let x1 = self.displacements();
+        let c1 = self.ctrl.forces(x1[0], x1[1]);
+        self.kick_baths();
+        let (f1, t1) = (self.body_force, self.body_torque);
+        for (k, b) in self.bodies.iter_mut().enumerate() {
+            b.final_integrate(f1[k] + c1[k], t1[k], dt);
+        }
+        if self.bodies.len() == 2 {
+            let w = self.ctrl.work(x0, x1);
+            let w1 = self.omegas();
+            for k in 0..2 {
+                self.acc.work[k] += w[k];
+                self.acc.work_since_start += w[k];
+                let translational = 0.5 * (f0[k] + f1[k]).dot(x1[k] - x0[k]);
+                let rotational = 0.5 * (t0[k] + t1[k]).dot(0.5 * (w0[k] + w1[k])) * dt;
+                self.acc.particle_heat[k] -= translational + rotational;
+            }
+            self.acc.controller_impulse += 0.5 * dt / MVV2E * (c0[0] + c0[1] + c1[0] + c1[1]);
+        }
+        self.thermostat_half_step();
+        self.step += 1;
+    }
+
+    /// Errors out when the run has blown up: non-finite state, or argon that crossed a wall.
+    fn check_sane(&self) -> Result<()> {
+        for b in 0..2 {
+            for i in self.baths[b].clone() {
+                let (p, v) = (self.pos[i], self.vel[i]);
+                if !(p.is_finite() && v.is_finite()) {
+                    bail!("atom {i} has a non-finite position or velocity at step {}: the run blew up (timestep too large, or overlapping atoms)", self.step);
+                }
+                if self.walls {
+                    let lo = b as f64 * self.container;
+                    if p.x < lo || p.x >= lo + self.container {
+                        bail!(
+                            "atom {i} of the {} bath left its container (x = {:.3} Å) at step {}: atoms lost through a wall",
+                            ["cold", "hot"][b],
+                            p.x,
+                            self.step
+                        );
+                    }
+                }
+            }
+        }
+        for b in &self.bodies {
+            if !(b.com.is_finite() && b.vcom.is_finite() && b.angmom.is_finite()) {
+                bail!(
+                    "a nanoparticle's state became non-finite at step {}: the run blew up",
+                    self.step
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Engine for CpuEngine {
+    fn describe(&self) -> String {
+        format!("cpu ({} threads, f64)", self.threads)
+    }
+
+    fn advance(&mut self, steps: u64) -> Result<()> {
+        for _ in 0..steps {
+            self.step_once();
+        }
+        self.check_sane()
+    }
+
+    fn observe(&mut self) -> Result<Observation> {
+        self.check_sane()?;
+        let e = forces::pair_energies(&self.pos, &self.groups, &self.table, &self.nl, self.box_a);
+        let pair =
+            |a: Group, b: Group| e[(a as usize).min(b as usize)][(a as usize).max(b as usize)];
+        let x = self.displacements();
+        let u_ctrl = if self.bodies.len() == 2 {
+            self.ctrl.potential(x[0], x[1])
+        } else {
+            [0.0; 2]
+        };
+        let mut bath_energy = [0.0; 2];
+        let mut temperature = [0.0; 2];
+        let mut momentum = DVec3::ZERO;
+        let mut kinetic = 0.0;
+        for (b, (bath, particle)) in [
+            (Group::ColdBath, Group::ColdParticle),
+            (Group::HotBath, Group::HotParticle),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let ke = self.bath_ke(b);
+            kinetic += ke;
+            bath_energy[b] =
+                ke + pair(bath, bath) + pair(bath, Group::Wall) + 0.5 * pair(bath, particle);
+            temperature[b] = if self.ndof[b] > 0.0 {
+                2.0 * ke / (self.ndof[b] * KB_EV_PER_K)
+            } else {
+                0.0
+            };
+            momentum += self.group_mass[b]
+                * self.vel[self.baths[b].clone()]
+                    .iter()
+                    .copied()
+                    .sum::<DVec3>();
+        }
+        let mut particle_energy = [0.0; 2];
+        let mut velocity = [DVec3::ZERO; 2];
+        for (k, b) in self.bodies.iter().enumerate() {
+            let ke = b.translational_energy() + b.rotational_energy();
+            kinetic += ke;
+            particle_energy[k] = ke + u_ctrl[k];
+            velocity[k] = b.vcom;
+            momentum += b.mass * b.vcom;
+        }
+        let potential = e.iter().flatten().sum::<f64>() + u_ctrl[0] + u_ctrl[1];
+        let chain_energy: f64 = (0..2)
+            .filter_map(|b| self.chains[b].as_ref().map(|c| c.energy(self.target_t[b])))
+            .sum();
+        let obs = Observation {
+            step: self.step,
+            thermostat_heat: self.acc.thermostat_heat,
+            bath_energy,
+            temperature,
+            work: self.acc.work,
+            particle_heat: self.acc.particle_heat,
+            particle_energy,
+            displacement: x,
+            velocity,
+            kinetic_energy: kinetic,
+            potential_energy: potential,
+            chain_energy,
+            conserved: kinetic + potential + chain_energy - self.acc.work_since_start,
+            momentum,
+            controller_impulse: self.acc.controller_impulse,
+        };
+        if !obs.conserved.is_finite() {
+            bail!(
+                "the energy became non-finite at step {}: the run blew up",
+                self.step
+            );
+        }
+        Ok(obs)
+    }
+
+    fn zero_ledger(&mut self) -> Result<()> {
+        self.acc.thermostat_heat = [0.0; 2];
+        self.acc.work = [0.0; 2];
+        self.acc.particle_heat = [0.0; 2];
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<State> {
+        Ok(State {
+            step: self.step,
+            positions: self.pos.clone(),
+            velocities: self.vel.clone(),
+            bodies: self
+                .bodies
+                .iter()
+                .map(|b| BodyState {
+                    com: b.com,
+                    vcom: b.vcom,
+                    quat: b.quat,
+                    angmom: b.angmom,
+                })
+                .collect(),
+            chains: self.chains.clone(),
+            accumulators: self.acc.clone(),
+            driver: serde_json::Value::Null,
+        })
+    }
+
+    fn restore(&mut self, s: &State) -> Result<()> {
+        if s.positions.len() != self.pos.len() || s.bodies.len() != self.bodies.len() {
+            bail!(
+                "checkpoint holds {} atoms and {} bodies but the scenario builds {} and {}: it belongs to another scenario",
+                s.positions.len(),
+                s.bodies.len(),
+                self.pos.len(),
+                self.bodies.len()
+            );
+        }
+        self.step = s.step;
+        self.pos.clone_from(&s.positions);
+        self.vel.clone_from(&s.velocities);
+        for (b, bs) in self.bodies.iter_mut().zip(&s.bodies) {
+            b.com = bs.com;
+            b.vcom = bs.vcom;
+            b.quat = bs.quat;
+            b.angmom = bs.angmom;
+        }
+        self.chains = s.chains.clone();
+        self.acc = s.accumulators.clone();
+        self.place_body_atoms();
+        self.refresh_forces(true);
+        Ok(())
+    }
+
+    fn positions(&mut self) -> Result<Vec<DVec3>> {
+        Ok(self.pos.clone())
+    }
+}
