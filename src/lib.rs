@@ -3,9 +3,12 @@
 //!
 //! Every subcommand of the `nanodemon` binary is a library function; `main.rs` only parses and prints.
 
+pub mod bench;
 pub mod engine;
 pub mod gpu;
+pub mod ledger;
 pub mod physics;
+pub mod run;
 pub mod scenario;
 pub mod system;
 pub mod units;

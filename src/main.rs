@@ -2,6 +2,8 @@
 //! then prints exactly one JSON object on stdout; progress and logs go to stderr.
 
 use clap::{Parser, Subcommand};
+use nanodemon::engine::Backend;
+use std::path::PathBuf;
 
 #[derive(Parser)]
 #[command(
@@ -16,6 +18,50 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a scenario: equilibration, then production writing DIR/heat.csv, DIR/run.json and checkpoints.
+    Run {
+        /// Scenario JSON file (see scenarios/).
+        scenario: PathBuf,
+        #[arg(long, value_enum, default_value_t = Backend::Auto)]
+        backend: Backend,
+        /// Output directory.
+        #[arg(long, default_value = "runs/latest")]
+        out: PathBuf,
+        /// Production length in ps (overrides run.production_ps; with --resume, extends the run).
+        #[arg(long)]
+        time_ps: Option<f64>,
+        /// Continue a killed run from its last checkpoint, without gaps or duplicate rows.
+        #[arg(long)]
+        resume: bool,
+        /// CPU worker threads (default: all cores, or NANODEMON_THREADS).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// No progress lines on stderr.
+        #[arg(long)]
+        quiet: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure steps/s, atom-steps/s and ns/day of an engine on the paper system (or one resized to --atoms).
+    Bench {
+        #[arg(long, value_enum, default_value_t = Backend::Auto)]
+        backend: Backend,
+        /// Approximate total atom count (default: the scenario as it is, 55k atoms for the paper).
+        #[arg(long)]
+        atoms: Option<usize>,
+        #[arg(long, default_value = "scenarios/paper-refrigerator.json")]
+        scenario: PathBuf,
+        /// Timed steps.
+        #[arg(long, default_value_t = 200)]
+        steps: u64,
+        /// Untimed warm-up steps.
+        #[arg(long, default_value_t = 50)]
+        warmup: u64,
+        #[arg(long)]
+        threads: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the GPU adapter nanodemon would use.
     Gpu {
         #[arg(long)]
@@ -34,6 +80,24 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Gpu { json } => gpu_info(json),
+        Command::Run { scenario, backend, out, time_ps, resume, threads, quiet, json } => {
+            let opts = nanodemon::run::RunOptions {
+                backend,
+                out,
+                time_ps,
+                resume,
+                threads: threads.unwrap_or_else(nanodemon::engine::cpu::default_threads),
+                progress: !quiet,
+            };
+            nanodemon::run::run(&scenario, &opts).map(|s| print_run(&s, json))
+        }
+        Command::Bench { backend, atoms, scenario, steps, warmup, threads, json } => {
+            nanodemon::bench::sized_scenario(&scenario, atoms)
+                .and_then(|sc| {
+                    nanodemon::bench::bench(&sc, backend, steps, warmup, threads.unwrap_or_else(nanodemon::engine::cpu::default_threads))
+                })
+                .map(|r| print_bench(&r, json))
+        }
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
@@ -52,4 +116,29 @@ fn gpu_info(json: bool) -> anyhow::Result<()> {
         println!("adapter: {} ({})", ctx.adapter_name, ctx.backend);
     }
     Ok(())
+}
+
+fn print_run(s: &nanodemon::run::RunSummary, json: bool) {
+    if json {
+        print_json(&serde_json::to_value(s).expect("summary serialises"));
+        return;
+    }
+    println!("run finished: {} ps of production in {:.1} s on {}", s.production_ps, s.wall_s, s.engine);
+    println!("  {} atoms, {:.0} steps/s, {:.3} ns/day", s.atoms.total, s.steps_per_s, s.ns_per_day);
+    println!("  mean temperatures: cold {:.2} K, hot {:.2} K", s.mean_temperature_k[0], s.mean_temperature_k[1]);
+    println!(
+        "  heat rates (linear fit): Q_C {:+.4e} eV/ps, Q_H {:+.4e} eV/ps (Q > 0: particle -> bath)",
+        s.heat_rate_ev_per_ps[0], s.heat_rate_ev_per_ps[1]
+    );
+    println!("  work rates: W_C {:+.4e} eV/ps, W_H {:+.4e} eV/ps", s.work_rate_ev_per_ps[0], s.work_rate_ev_per_ps[1]);
+    println!("  wrote {}/heat.csv ({} rows) and run.json", s.out.display(), s.rows);
+}
+
+fn print_bench(r: &nanodemon::bench::BenchResult, json: bool) {
+    if json {
+        print_json(&serde_json::to_value(r).expect("bench serialises"));
+        return;
+    }
+    println!("{} on {} atoms: {:.1} steps/s, {:.3e} atom-steps/s, {:.3} ns/day ({} steps in {:.2} s)",
+        r.engine, r.atoms, r.steps_per_s, r.atom_steps_per_s, r.ns_per_day, r.steps, r.wall_s);
 }

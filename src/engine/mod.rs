@@ -9,7 +9,9 @@ pub mod state;
 
 pub use state::{Accumulators, BodyState, State};
 
-use anyhow::Result;
+use crate::scenario::Scenario;
+use crate::system::System;
+use anyhow::{bail, Result};
 use glam::DVec3;
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +70,10 @@ pub struct Observation {
 pub trait Engine {
     /// "cpu", or "gpu" with the adapter, for logs and run.json.
     fn describe(&self) -> String;
+    /// The GPU adapter's name, for run.json; `None` on the CPU.
+    fn adapter(&self) -> Option<String> {
+        None
+    }
     /// Advances `steps` timesteps. GPU engines record many steps per submit and do not wait.
     fn advance(&mut self, steps: u64) -> Result<()>;
     /// A sampling point: waits for the work in flight and reads everything back.
@@ -81,4 +87,17 @@ pub trait Engine {
     fn restore(&mut self, state: &State) -> Result<()>;
     /// Current atom positions (wrapped), for snapshots.
     fn positions(&mut self) -> Result<Vec<DVec3>>;
+}
+
+/// Creates the engine for `backend`, returning it with the backend actually used. `Auto` picks a GPU adapter
+/// when one exists and says which, else falls back to the CPU and says so (on stderr).
+pub fn create(backend: Backend, sc: &Scenario, sys: &System, threads: usize) -> Result<(Box<dyn Engine>, Backend)> {
+    match backend {
+        Backend::Cpu => Ok((Box::new(cpu::CpuEngine::new(sc, sys, threads)?), Backend::Cpu)),
+        Backend::Gpu => bail!("--backend gpu: this build has no GPU engine yet; use --backend cpu"),
+        Backend::Auto => {
+            eprintln!("backend auto: no GPU engine in this build, running on the CPU");
+            Ok((Box::new(cpu::CpuEngine::new(sc, sys, threads)?), Backend::Cpu))
+        }
+    }
 }

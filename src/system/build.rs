@@ -144,8 +144,15 @@ pub fn build_system(sc: &Scenario) -> Result<System> {
     })
 }
 
-/// Wraps a position into [0, box).
+/// Wraps a position into [0, box). The common case (at most one box away, as after one MD step) is two
+/// compares; anything farther takes the general path.
+#[inline]
 pub fn wrap(p: DVec3, box_a: DVec3) -> DVec3 {
+    let w = DVec3::select(p.cmplt(DVec3::ZERO), p + box_a, p);
+    let w = DVec3::select(w.cmpge(box_a), w - box_a, w);
+    if w.cmpge(DVec3::ZERO).all() && w.cmplt(box_a).all() {
+        return w;
+    }
     let w = p - box_a * (p / box_a).floor();
     // (p / L).floor() can leave w == L by rounding; fold that onto 0.
     DVec3::select(w.cmpge(box_a), w - box_a, w)

@@ -9,7 +9,7 @@ mod lattice;
 pub use build::build_system;
 
 use glam::{DQuat, DVec3};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
 /// What an atom belongs to. The numeric values index the pair-parameter tables of both engines.
@@ -93,7 +93,7 @@ pub struct RigidBody {
 }
 
 /// Atom counts of every group, reported in run.json.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupCounts {
     pub cold_bath: usize,
     pub hot_bath: usize,
