@@ -1,0 +1,176 @@
+//! `nanodemon run` through the binary: reproducibility, kill-and-resume, validation errors, blow-ups.
+
+mod common;
+
+use common::scenario_path;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_nanodemon"))
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("nanodemon-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Writes the small refrigerator scenario with `edit` applied into `dir`, returning its path.
+fn write_scenario(dir: &Path, edit: impl FnOnce(&mut Value)) -> PathBuf {
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(scenario_path("small-refrigerator.json")).unwrap()).unwrap();
+    edit(&mut v);
+    let p = dir.join("scenario.json");
+    std::fs::write(&p, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    p
+}
+
+/// A short run: 1 ps equilibration, `prod` ps production, samples every 0.1 ps, checkpoints every 0.5 ps.
+fn short(v: &mut Value, prod: f64) {
+    v["run"] = json!({"timestep_fs": 1.0, "equilibration_ps": 1.0, "production_ps": prod,
+                      "sample_interval_ps": 0.1, "checkpoint_interval_ps": 0.5});
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+fn heat(dir: &Path) -> Vec<u8> {
+    std::fs::read(dir.join("heat.csv")).unwrap()
+}
+
+#[test]
+fn same_seed_gives_byte_identical_heat_csv() {
+    let d = tmpdir("det");
+    let sc = write_scenario(&d, |v| short(v, 1.0));
+    let (a, b) = (d.join("a"), d.join("b"));
+    for out in [&a, &b] {
+        let o = run(&["run", sc.to_str().unwrap(), "--backend", "cpu", "--threads", "2", "--quiet", "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let (ha, hb) = (heat(&a), heat(&b));
+    assert_eq!(ha, hb);
+    let text = String::from_utf8(ha).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with(
+        "time_ps,q_cold_ev,q_hot_ev,thermostat_cold_ev,thermostat_hot_ev,e_bath_cold_ev,e_bath_hot_ev,w_cold_ev,w_hot_ev,\
+         x_cold_a,y_cold_a,z_cold_a,x_hot_a,y_hot_a,z_hot_a,vx_cold_a_ps,vx_hot_a_ps,temp_cold_k,temp_hot_k"
+    ));
+    assert_eq!(lines.len(), 1 + 11, "header + rows at t = 0, 0.1, ..., 1.0 ps");
+    let run_json: Value = serde_json::from_str(&std::fs::read_to_string(a.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run_json["status"], "completed");
+    assert_eq!(run_json["atom_counts"]["cold_particle"], 186);
+    assert!(run_json["atom_counts"]["cold_bath"].as_u64().unwrap() > 100);
+}
+
+#[test]
+fn killed_and_resumed_run_is_byte_identical_to_an_uninterrupted_one() {
+    let d = tmpdir("resume");
+    let sc = write_scenario(&d, |v| short(v, 4.0));
+    let (full, killed) = (d.join("full"), d.join("killed"));
+    let args = |out: &Path| {
+        vec![
+            "run".to_string(),
+            sc.to_str().unwrap().to_string(),
+            "--backend".into(),
+            "cpu".into(),
+            "--threads".into(),
+            "2".into(),
+            "--quiet".into(),
+            "--out".into(),
+            out.to_str().unwrap().to_string(),
+        ]
+    };
+    let o = bin().args(args(&full)).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // Kill the second run once it has checkpointed and written rows past that checkpoint.
+    let mut child = bin().args(args(&killed)).spawn().unwrap();
+    let start = Instant::now();
+    loop {
+        let rows = std::fs::read_to_string(killed.join("heat.csv")).map(|s| s.lines().count()).unwrap_or(0);
+        if killed.join("checkpoint.ckpt").exists() && rows > 18 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(300), "run made no progress");
+        assert!(child.try_wait().unwrap().is_none(), "run finished before it could be killed; lengthen it");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let partial = heat(&killed);
+    assert!(partial.len() < heat(&full).len());
+
+    let mut resume = args(&killed);
+    resume.push("--resume".into());
+    let o = bin().args(&resume).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(heat(&killed), heat(&full), "resumed heat.csv differs from the uninterrupted one");
+}
+
+#[test]
+fn starting_over_an_existing_run_is_refused() {
+    let d = tmpdir("exists");
+    let sc = write_scenario(&d, |v| short(v, 0.2));
+    let out = d.join("o");
+    let a = ["run", sc.to_str().unwrap(), "--backend", "cpu", "--quiet", "--out", out.to_str().unwrap()];
+    assert!(run(&a).status.success());
+    let o = run(&a);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--resume"));
+}
+
+/// Each invalid scenario is rejected before any work, with an error naming the field.
+#[test]
+fn validation_errors_name_the_field() {
+    let d = tmpdir("invalid");
+    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        ("kappa_hot_ev_per_a2", Box::new(|v| v["controller"]["kappa_hot_ev_per_a2"] = json!(-0.2))),
+        ("cold.temperature_k", Box::new(|v| v["cold"]["temperature_k"] = json!(0.0))),
+        ("hot.temperature_k", Box::new(|v| v["hot"]["temperature_k"] = json!(-5.0))),
+        ("potential.argon.mass_amu", Box::new(|v| v["potential"]["argon"]["mass_amu"] = json!(0.0))),
+        ("run.timestep_fs", Box::new(|v| v["run"]["timestep_fs"] = json!(-1.0))),
+        ("geometry.container_length_a", Box::new(|v| v["geometry"]["container_length_a"] = json!(15.0))),
+        ("does not fit", Box::new(|v| v["nanoparticle"]["atoms"] = json!(2000))),
+        ("cannot be realised", Box::new(|v| v["cold"]["argon_density_per_a3"] = json!(0.2))),
+        ("unknown field `colour`", Box::new(|v| v["hot"]["colour"] = json!("red"))),
+    ];
+    for (needle, edit) in cases {
+        let sc = write_scenario(&d, |v| edit(v));
+        let out = d.join("never");
+        let o = run(&["run", sc.to_str().unwrap(), "--backend", "cpu", "--quiet", "--out", out.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{needle}: {err}");
+        assert!(err.contains(needle), "expected '{needle}' in: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(!out.join("heat.csv").exists());
+    }
+    let bad = d.join("bad.json");
+    std::fs::write(&bad, "{\n  \"name\": \"x\",\n  \"seed\": 1,\n  oops\n}\n").unwrap();
+    let o = run(&["run", bad.to_str().unwrap(), "--backend", "cpu", "--quiet", "--out", d.join("n").to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("line 4 column"), "{err}");
+}
+
+/// A compressed start (argon neighbours at 0.86 σ, the densest the loader accepts) with a 10 fs timestep blows
+/// up within a few steps: the run stops with a message and keeps what it wrote.
+#[test]
+fn blow_up_stops_with_a_message_and_keeps_the_output() {
+    let d = tmpdir("blowup");
+    let sc = write_scenario(&d, |v| {
+        v["cold"]["argon_density_per_a3"] = json!(0.056);
+        v["run"] = json!({"timestep_fs": 10.0, "equilibration_ps": 0.0, "production_ps": 20.0,
+                          "sample_interval_ps": 0.01, "checkpoint_interval_ps": 1.0});
+    });
+    let out = d.join("o");
+    let o = run(&["run", sc.to_str().unwrap(), "--backend", "cpu", "--quiet", "--out", out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("blew up") || err.contains("atoms lost"), "{err}");
+    let text = std::fs::read_to_string(out.join("heat.csv")).unwrap();
+    assert!(text.starts_with("time_ps,") && text.lines().count() >= 2, "heat.csv was not kept");
+}
