@@ -10,5 +10,6 @@ pub mod ledger;
 pub mod physics;
 pub mod run;
 pub mod scenario;
+pub mod sweep;
 pub mod system;
 pub mod units;

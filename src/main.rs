@@ -62,8 +62,60 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Parameter sweeps: plan (Slurm array), run (locally or one array task), status, collect.
+    Sweep {
+        #[command(subcommand)]
+        action: SweepAction,
+    },
     /// Show the GPU adapter nanodemon would use.
     Gpu {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SweepAction {
+    /// Write one directory per point, the manifest DIR/sweep.json and the Slurm script DIR/sweep.sbatch.
+    Plan {
+        /// Sweep JSON file: base scenario, vary, slurm.
+        sweep: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run one point (--index, as a Slurm array task does) or every unfinished point (--all).
+    Run {
+        dir: PathBuf,
+        #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+        index: Option<usize>,
+        #[arg(long)]
+        all: bool,
+        /// Points at once with --all.
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+        #[arg(long, value_enum, default_value_t = Backend::Auto)]
+        backend: Backend,
+        /// CPU worker threads per point (default: the cores divided among the jobs).
+        #[arg(long)]
+        threads: Option<usize>,
+        #[arg(long)]
+        quiet: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Done / running / interrupted / failed / pending per point, with progress.
+    Status {
+        dir: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One table (DIR/sweep-results.csv) of every finished point, and with --plots the κ-axis figures.
+    Collect {
+        dir: PathBuf,
+        #[arg(long)]
+        plots: bool,
         #[arg(long)]
         json: bool,
     },
@@ -91,6 +143,7 @@ fn main() {
             };
             nanodemon::run::run(&scenario, &opts).map(|s| print_run(&s, json))
         }
+        Command::Sweep { action } => sweep(action),
         Command::Bench { backend, atoms, scenario, steps, warmup, threads, json } => {
             nanodemon::bench::sized_scenario(&scenario, atoms)
                 .and_then(|sc| {
@@ -141,4 +194,100 @@ fn print_bench(r: &nanodemon::bench::BenchResult, json: bool) {
     }
     println!("{} on {} atoms: {:.1} steps/s, {:.3e} atom-steps/s, {:.3} ns/day ({} steps in {:.2} s)",
         r.engine, r.atoms, r.steps_per_s, r.atom_steps_per_s, r.ns_per_day, r.steps, r.wall_s);
+}
+
+fn sweep(action: SweepAction) -> anyhow::Result<()> {
+    use nanodemon::sweep;
+    let emit = |json: bool, v: serde_json::Value, human: &dyn Fn()| {
+        if json {
+            print_json(&v)
+        } else {
+            human()
+        }
+    };
+    match action {
+        SweepAction::Plan {
+            sweep: file,
+            out,
+            json,
+        } => {
+            let s = sweep::plan(&file, &out)?;
+            emit(json, serde_json::to_value(&s)?, &|| {
+                println!(
+                    "planned {} points in {} ({} new, {} kept)",
+                    s.points,
+                    s.dir.display(),
+                    s.new.len(),
+                    s.kept.len()
+                );
+                println!(
+                    "  time limit per task {}; submit with: {}",
+                    s.time_limit, s.submit
+                );
+            });
+        }
+        SweepAction::Run {
+            dir,
+            index,
+            all,
+            jobs,
+            backend,
+            threads,
+            quiet,
+            json,
+        } => {
+            let opts = sweep::SweepRunOptions {
+                backend,
+                jobs,
+                threads,
+                progress: !quiet,
+            };
+            let s = match (index, all) {
+                (Some(i), _) => sweep::run_index(&dir, i, &opts)?,
+                _ => sweep::run_all(&dir, &opts)?,
+            };
+            emit(json, serde_json::to_value(&s)?, &|| {
+                for p in &s.points {
+                    println!("point {}: {} ({:.1} s)", p.index, p.outcome, p.wall_s);
+                }
+            });
+        }
+        SweepAction::Status { dir, json } => {
+            let s = sweep::status(&dir)?;
+            emit(json, serde_json::to_value(&s)?, &|| {
+                println!(
+                    "{}: {} done, {} running, {} interrupted, {} failed, {} pending",
+                    s.name, s.done, s.running, s.interrupted, s.failed, s.pending
+                );
+                for p in &s.points {
+                    let state = serde_json::to_value(p.state).expect("state serialises");
+                    println!(
+                        "  {:4} {:12} {:7.1} / {} ps  {}{}",
+                        p.index,
+                        state.as_str().unwrap_or("?"),
+                        p.production_done_ps,
+                        p.production_ps,
+                        p.params.label(),
+                        p.error
+                            .as_ref()
+                            .map(|e| format!("  error: {e}"))
+                            .unwrap_or_default()
+                    );
+                }
+            });
+        }
+        SweepAction::Collect { dir, plots, json } => {
+            let s = sweep::collect(&dir, plots)?;
+            emit(json, serde_json::to_value(&s)?, &|| {
+                println!("{} points in {}", s.table.rows.len(), s.table_csv.display());
+                for (i, st) in &s.missing {
+                    println!("  point {i} left out: {st:?}");
+                }
+                for f in &s.figures {
+                    println!("  figure {}", f.display());
+                }
+            });
+        }
+    }
+    Ok(())
 }

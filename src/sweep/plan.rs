@@ -1,0 +1,277 @@
+//! `nanodemon sweep plan`: one directory per point with its full scenario, the manifest, and a Slurm batch
+//! script whose array task `i` runs `nanodemon sweep run DIR --index i`.
+//!
+//! Re-planning is additive: a point whose parameters were planned before keeps its index and directory, a
+//! started or finished point is never rewritten, and points that left the sweep file stay in the manifest.
+
+use super::point::PointDir;
+use super::spec::{PointParams, SlurmSettings, Sweep};
+use crate::scenario::Scenario;
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST: &str = "sweep.json";
+pub const BATCH_SCRIPT: &str = "sweep.sbatch";
+
+/// Start-up allowance added to every time limit, minutes: binary start, system build, checkpoint reload.
+const STARTUP_MIN: f64 = 10.0;
+
+/// DIR/sweep.json.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Manifest {
+    pub name: String,
+    pub version: String,
+    pub slurm: SlurmSettings,
+    pub points: Vec<ManifestPoint>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ManifestPoint {
+    pub index: usize,
+    /// Relative to the sweep directory.
+    pub dir: String,
+    pub params: PointParams,
+}
+
+impl Manifest {
+    pub fn load(root: &Path) -> Result<Manifest> {
+        let p = root.join(MANIFEST);
+        let text = std::fs::read_to_string(&p).with_context(|| {
+            format!(
+                "reading {}: is {} a sweep directory made by `nanodemon sweep plan`?",
+                p.display(),
+                root.display()
+            )
+        })?;
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", p.display()))
+    }
+
+    /// The point with this index, or an error naming the valid range.
+    pub fn point(&self, index: usize) -> Result<&ManifestPoint> {
+        self.points
+            .iter()
+            .find(|p| p.index == index)
+            .with_context(|| {
+                format!(
+                    "--index {index}: the sweep has points 0 to {}",
+                    self.points.len().saturating_sub(1)
+                )
+            })
+    }
+}
+
+/// What `sweep plan` did.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanSummary {
+    pub dir: PathBuf,
+    pub points: usize,
+    /// Points written for the first time.
+    pub new: Vec<usize>,
+    /// Planned before and left as they were (started, finished, or unchanged).
+    pub kept: Vec<usize>,
+    pub batch_script: PathBuf,
+    pub time_limit: String,
+    pub submit: String,
+}
+
+/// Plans the sweep `sweep_file` into `out`.
+pub fn plan(sweep_file: &Path, out: &Path) -> Result<PlanSummary> {
+    let sweep = Sweep::load(sweep_file)?;
+    std::fs::create_dir_all(out.join("slurm"))
+        .with_context(|| format!("creating {}", out.display()))?;
+    let root = std::path::absolute(out).with_context(|| format!("resolving {}", out.display()))?;
+    let mut manifest = if root.join(MANIFEST).exists() {
+        Manifest::load(&root)?
+    } else {
+        Manifest {
+            name: sweep.file.name.clone(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            slurm: sweep.file.slurm.clone(),
+            points: Vec::new(),
+        }
+    };
+    manifest.name = sweep.file.name.clone();
+    manifest.slurm = sweep.file.slurm.clone();
+
+    let (mut new, mut kept) = (Vec::new(), Vec::new());
+    let mut scenarios = Vec::new();
+    for params in &sweep.points {
+        let sc = params.scenario(&sweep.base, &sweep.file.name)?;
+        let index = match manifest.points.iter().find(|p| &p.params == params) {
+            Some(p) => {
+                kept.push(p.index);
+                p.index
+            }
+            None => {
+                let index = manifest
+                    .points
+                    .iter()
+                    .map(|p| p.index + 1)
+                    .max()
+                    .unwrap_or(0);
+                manifest.points.push(ManifestPoint {
+                    index,
+                    dir: PointDir::relative(index),
+                    params: params.clone(),
+                });
+                new.push(index);
+                index
+            }
+        };
+        scenarios.push((PointDir::new(&root, index), sc));
+    }
+    // Check every kept point before writing anything, so a refused re-plan changes nothing.
+    for (pd, sc) in &scenarios {
+        if pd.started() {
+            let had = Scenario::load(&pd.scenario())?;
+            if &had != sc {
+                bail!(
+                    "point {} ({}) already has a run with a different scenario; re-planning never rewrites started \
+                     or finished points: plan the changed sweep into a new --out, or delete {}",
+                    pd.index,
+                    pd.dir.display(),
+                    pd.dir.display()
+                );
+            }
+        }
+    }
+    for (pd, sc) in &scenarios {
+        if !pd.started() {
+            std::fs::create_dir_all(&pd.dir)?;
+            write_atomic(&pd.scenario(), &(serde_json::to_string_pretty(sc)? + "\n"))?;
+        }
+    }
+    write_atomic(
+        &root.join(MANIFEST),
+        &(serde_json::to_string_pretty(&manifest)? + "\n"),
+    )?;
+
+    let run_ps = sweep.base.run.equilibration_ps + sweep.base.run.production_ps;
+    let minutes = time_limit_minutes(run_ps, &manifest.slurm);
+    let script = batch_script(&root, &manifest, minutes)?;
+    let script_path = root.join(BATCH_SCRIPT);
+    write_atomic(&script_path, &script)?;
+    Ok(PlanSummary {
+        dir: root.clone(),
+        points: manifest.points.len(),
+        new,
+        kept,
+        submit: format!("sbatch {}", script_path.display()),
+        batch_script: script_path,
+        time_limit: slurm_time(minutes),
+    })
+}
+
+/// Wall-clock minutes one point may take: margin × simulated ps / (ns/day) plus the start-up allowance.
+fn time_limit_minutes(run_ps: f64, s: &SlurmSettings) -> u64 {
+    let days = run_ps * 1e-3 / s.expected_ns_per_day;
+    (s.time_margin * days * 24.0 * 60.0 + STARTUP_MIN).ceil() as u64
+}
+
+/// Slurm's D-HH:MM:SS.
+fn slurm_time(minutes: u64) -> String {
+    format!(
+        "{}-{:02}:{:02}:00",
+        minutes / 1440,
+        (minutes % 1440) / 60,
+        minutes % 60
+    )
+}
+
+/// The array job: task i runs point i and resumes it from its checkpoint when requeued after preemption.
+fn batch_script(root: &Path, m: &Manifest, minutes: u64) -> Result<String> {
+    let s = &m.slurm;
+    let last = m
+        .points
+        .iter()
+        .map(|p| p.index)
+        .max()
+        .context("the sweep has no points")?;
+    let exe = std::env::current_exe().context("locating the nanodemon binary")?;
+    let q = |p: &Path| shell_quote(&p.display().to_string());
+    let job_name: String = m
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut d = vec![
+        format!("--job-name=nanodemon-{job_name}"),
+        format!(
+            "--array=0-{last}{}",
+            s.max_parallel.map(|p| format!("%{p}")).unwrap_or_default()
+        ),
+        format!("--time={}", slurm_time(minutes)),
+        "--ntasks=1".into(),
+        format!("--output={}/slurm/%A_%a.out", root.display()),
+        "--open-mode=append".into(),
+        "--requeue".into(),
+    ];
+    if s.gpus_per_task > 0 {
+        d.push(format!("--gres=gpu:{}", s.gpus_per_task));
+    }
+    if let Some(c) = s.cpus_per_task {
+        d.push(format!("--cpus-per-task={c}"));
+    }
+    if let Some(p) = &s.partition {
+        d.push(format!("--partition={p}"));
+    }
+    if let Some(a) = &s.account {
+        d.push(format!("--account={a}"));
+    }
+    d.extend(s.extra_directives.iter().cloned());
+    let backend = format!("{:?}", s.backend).to_lowercase();
+    let threads = match s.cpus_per_task {
+        Some(_) => " --threads \"${SLURM_CPUS_PER_TASK}\"",
+        None => "",
+    };
+    let mut out = String::from("#!/bin/bash\n");
+    for line in d {
+        out.push_str(&format!("#SBATCH {line}\n"));
+    }
+    out.push_str(&format!(
+        "# nanodemon sweep \"{}\": {} points, time limit from {} ns/day x {} margin.\n\
+         # Task i runs point i; a killed or requeued task resumes from the point's checkpoint, a finished point\n\
+         # returns at once. NANODEMON overrides the binary.\n\
+         set -euo pipefail\n\
+         exec \"${{NANODEMON:-{}}}\" sweep run {} --index \"$SLURM_ARRAY_TASK_ID\" --backend {backend}{threads}\n",
+        m.name,
+        m.points.len(),
+        s.expected_ns_per_day,
+        s.time_margin,
+        exe.display(),
+        q(root),
+    ));
+    Ok(out)
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_limit_is_margin_times_run_time_plus_startup() {
+        let s: SlurmSettings =
+            serde_json::from_str(r#"{"expected_ns_per_day": 2.0, "time_margin": 1.5}"#).unwrap();
+        // 30 ns at 2 ns/day = 15 days; × 1.5 = 22.5 days = 32,400 min; + 10 min.
+        assert_eq!(time_limit_minutes(30_000.0, &s), 32_410);
+        assert_eq!(slurm_time(32_410), "22-12:10:00");
+    }
+}

@@ -1,0 +1,191 @@
+//! `nanodemon sweep run`: one point (a Slurm array task) or every unfinished point on this machine, K at a
+//! time, each resuming from its checkpoint when an earlier attempt was killed.
+//!
+//! Points run as threads of this process, each with its own CPU worker threads (cores / K by default). A point
+//! is done only when its run.json says "completed"; an error is recorded in the point's failed.json and the
+//! other points go on. Design note for several GPUs: the GPU backend selects its adapter per engine, so job
+//! slot j will take GPU j once the GPU engine accepts an adapter index; until then `--backend` is passed
+//! through unchanged.
+
+use super::plan::Manifest;
+use super::point::{PointDir, PointState};
+use crate::engine::Backend;
+use crate::run::{run, RunOptions};
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use std::path::Path;
+use std::sync::Mutex;
+
+#[derive(Clone, Debug)]
+pub struct SweepRunOptions {
+    pub backend: Backend,
+    /// Points at once (with `--all`).
+    pub jobs: usize,
+    /// CPU worker threads per point; `None`: the machine's cores divided among the jobs.
+    pub threads: Option<usize>,
+    pub progress: bool,
+}
+
+/// What happened to one point in this invocation.
+#[derive(Clone, Debug, Serialize)]
+pub struct PointOutcome {
+    pub index: usize,
+    /// "completed", "resumed and completed", "already done", or "failed".
+    pub outcome: String,
+    pub error: Option<String>,
+    pub wall_s: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SweepRunSummary {
+    pub points: Vec<PointOutcome>,
+    pub completed: usize,
+    pub failed: usize,
+}
+
+/// Runs point `index` of the sweep in `root`. An error when the point fails (a Slurm task then fails too).
+pub fn run_index(root: &Path, index: usize, opts: &SweepRunOptions) -> Result<SweepRunSummary> {
+    let m = Manifest::load(root)?;
+    m.point(index)?;
+    let threads = opts
+        .threads
+        .unwrap_or_else(crate::engine::cpu::default_threads);
+    let o = run_point(&PointDir::new(root, index), opts, threads);
+    if let Some(e) = &o.error {
+        bail!("point {index} failed: {e}");
+    }
+    Ok(summary(vec![o]))
+}
+
+/// Runs every point that is not done, `opts.jobs` at a time. Fails at the end if any point failed, naming them.
+pub fn run_all(root: &Path, opts: &SweepRunOptions) -> Result<SweepRunSummary> {
+    if opts.jobs == 0 {
+        bail!("--jobs 0: give at least 1 (points run at once)");
+    }
+    let m = Manifest::load(root)?;
+    let threads = opts
+        .threads
+        .unwrap_or_else(|| (crate::engine::cpu::default_threads() / opts.jobs).max(1));
+    let queue = Mutex::new(
+        m.points
+            .iter()
+            .map(|p| p.index)
+            .collect::<Vec<_>>()
+            .into_iter(),
+    );
+    let outcomes = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..opts.jobs.min(m.points.len()) {
+            s.spawn(|| loop {
+                let Some(index) = queue.lock().expect("queue lock").next() else {
+                    break;
+                };
+                let o = run_point(&PointDir::new(root, index), opts, threads);
+                outcomes.lock().expect("outcome lock").push(o);
+            });
+        }
+    });
+    let mut outcomes = outcomes.into_inner().expect("outcome lock");
+    outcomes.sort_by_key(|o| o.index);
+    let s = summary(outcomes);
+    if s.failed > 0 {
+        let failed: Vec<String> = s
+            .points
+            .iter()
+            .filter_map(|o| o.error.as_ref().map(|e| format!("point {}: {e}", o.index)))
+            .collect();
+        bail!(
+            "{} of {} points failed (the others are done; `nanodemon sweep run {} --all` retries):\n  {}",
+            s.failed,
+            s.points.len(),
+            root.display(),
+            failed.join("\n  ")
+        );
+    }
+    Ok(s)
+}
+
+fn summary(points: Vec<PointOutcome>) -> SweepRunSummary {
+    let failed = points.iter().filter(|o| o.error.is_some()).count();
+    SweepRunSummary {
+        completed: points.len() - failed,
+        failed,
+        points,
+    }
+}
+
+/// One attempt at a point: skip when done, resume when a checkpoint exists, else start afresh.
+fn run_point(pd: &PointDir, opts: &SweepRunOptions, threads: usize) -> PointOutcome {
+    let t0 = std::time::Instant::now();
+    let result = attempt(pd, opts, threads);
+    let wall_s = t0.elapsed().as_secs_f64();
+    match result {
+        Ok(outcome) => PointOutcome {
+            index: pd.index,
+            outcome,
+            error: None,
+            wall_s,
+        },
+        Err(e) => {
+            let msg = format!("{e:#}");
+            if opts.progress {
+                eprintln!("[point {}] failed: {msg}", pd.index);
+            }
+            // A lock held by another process is not a failure of the point.
+            if pd.state() != PointState::Running {
+                let record = serde_json::json!({"error": msg});
+                let _ = std::fs::write(pd.failed(), record.to_string() + "\n");
+            }
+            PointOutcome {
+                index: pd.index,
+                outcome: "failed".into(),
+                error: Some(msg),
+                wall_s,
+            }
+        }
+    }
+}
+
+fn attempt(pd: &PointDir, opts: &SweepRunOptions, threads: usize) -> Result<String> {
+    if pd.completed() {
+        return Ok("already done".into());
+    }
+    let _lock = pd.acquire()?;
+    let run_dir = pd.run();
+    let resume = run_dir.join("checkpoint.ckpt").exists();
+    if !resume && run_dir.exists() {
+        // Killed before its first checkpoint: nothing to resume, start over.
+        std::fs::remove_dir_all(&run_dir)
+            .with_context(|| format!("clearing {}", run_dir.display()))?;
+    }
+    let _ = std::fs::remove_file(pd.failed());
+    if opts.progress {
+        eprintln!(
+            "[point {}] {}",
+            pd.index,
+            if resume {
+                "resuming from its checkpoint"
+            } else {
+                "starting"
+            }
+        );
+    }
+    let ro = RunOptions {
+        backend: opts.backend,
+        out: run_dir,
+        time_ps: None,
+        resume,
+        threads,
+        progress: false,
+    };
+    run(&pd.scenario(), &ro).with_context(|| format!("running {}", pd.scenario().display()))?;
+    if opts.progress {
+        eprintln!("[point {}] completed", pd.index);
+    }
+    Ok(if resume {
+        "resumed and completed"
+    } else {
+        "completed"
+    }
+    .into())
+}

@@ -1,0 +1,299 @@
+//! `nanodemon sweep` through the binary: plan, run with --jobs 2, kill and resume, status, collect, and the
+//! generated Slurm batch script running the array.
+
+mod common;
+
+use common::scenario_path;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_nanodemon"))
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("nanodemon-sweep-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn ok(o: Output) -> Value {
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).expect("one JSON object on stdout")
+}
+
+fn sweep(args: &[&str]) -> Output {
+    bin().arg("sweep").args(args).output().unwrap()
+}
+
+/// Three κ_H/κ_C values of the small refrigerator, 0.5 ps equilibration and 1.5 ps production each.
+fn write_sweep(dir: &Path) -> PathBuf {
+    let mut base: Value = serde_json::from_str(
+        &std::fs::read_to_string(scenario_path("small-refrigerator.json")).unwrap(),
+    )
+    .unwrap();
+    base["run"] = json!({"timestep_fs": 1.0, "equilibration_ps": 0.5, "production_ps": 1.5,
+                         "sample_interval_ps": 0.1, "checkpoint_interval_ps": 0.5});
+    let s = json!({"name": "tiny", "base": base, "vary": {"kappa_ratio": [0.17, 1.0, 4.8]},
+                   "slurm": {"expected_ns_per_day": 1.0, "gpus_per_task": 0}});
+    let p = dir.join("sweep.json");
+    std::fs::write(&p, serde_json::to_string_pretty(&s).unwrap()).unwrap();
+    p
+}
+
+fn rows_of(dir: &Path, i: usize) -> usize {
+    std::fs::read_to_string(dir.join(format!("points/{i:04}/run/heat.csv")))
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn local_sweep_killed_resumed_and_collected_once_per_point() {
+    let d = tmpdir("local");
+    let file = write_sweep(&d);
+    let out = d.join("s");
+    let plan = ok(sweep(&[
+        "plan",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(plan["points"], 3);
+    let script = std::fs::read_to_string(out.join("sweep.sbatch")).unwrap();
+    assert!(
+        script.contains("#SBATCH --array=0-2")
+            && script.contains("--index \"$SLURM_ARRAY_TASK_ID\""),
+        "{script}"
+    );
+    assert!(
+        !script.contains("--gres"),
+        "gpus_per_task = 0 asks for no GPU"
+    );
+
+    // Kill the whole local run once a point has checkpointed during production.
+    let args = [
+        "sweep",
+        "run",
+        out.to_str().unwrap(),
+        "--all",
+        "--jobs",
+        "2",
+        "--backend",
+        "cpu",
+        "--threads",
+        "1",
+        "--quiet",
+    ];
+    let mut child = bin().args(args).spawn().unwrap();
+    let start = Instant::now();
+    loop {
+        let ckpt = (0..3).any(|i| {
+            out.join(format!("points/{i:04}/run/checkpoint.ckpt"))
+                .exists()
+                && rows_of(&out, i) > 8
+        });
+        if ckpt {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "sweep made no progress"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "sweep finished before it could be killed; lengthen the runs"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let st = ok(sweep(&["status", out.to_str().unwrap(), "--json"]));
+    assert!(st["interrupted"].as_u64().unwrap() >= 1, "{st}");
+    assert_eq!(
+        st["done"].as_u64().unwrap()
+            + st["interrupted"].as_u64().unwrap()
+            + st["pending"].as_u64().unwrap(),
+        3,
+        "{st}"
+    );
+
+    let r = ok(bin()
+        .args(&args[..args.len() - 1])
+        .arg("--quiet")
+        .arg("--json")
+        .output()
+        .unwrap());
+    assert!(
+        r["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["outcome"] == "resumed and completed"),
+        "{r}"
+    );
+    let st = ok(sweep(&["status", out.to_str().unwrap(), "--json"]));
+    assert_eq!(st["done"], 3, "{st}");
+
+    let c = ok(sweep(&[
+        "collect",
+        out.to_str().unwrap(),
+        "--plots",
+        "--json",
+    ]));
+    let cols: Vec<String> = serde_json::from_value(c["table"]["columns"].clone()).unwrap();
+    let rows: Vec<Vec<f64>> = serde_json::from_value(c["table"]["rows"].clone()).unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r[0] as usize).collect::<Vec<_>>(),
+        vec![0, 1, 2],
+        "each point exactly once"
+    );
+    let qc = cols
+        .iter()
+        .position(|c| c == "q_cold_rate_ev_per_ps")
+        .unwrap();
+    let wh = cols
+        .iter()
+        .position(|c| c == "w_hot_rate_ev_per_ps")
+        .unwrap();
+    for (i, row) in rows.iter().enumerate() {
+        // The point's own analysis: the rates its run reported when it completed.
+        let rj: Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join(format!("points/{i:04}/run/run.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(rj["status"], "completed");
+        assert_eq!(
+            row[qc],
+            rj["summary"]["heat_rate_ev_per_ps"][0].as_f64().unwrap()
+        );
+        assert_eq!(
+            row[wh],
+            rj["summary"]["work_rate_ev_per_ps"][1].as_f64().unwrap()
+        );
+    }
+    assert!(!c["figures"].as_array().unwrap().is_empty());
+    for f in c["figures"].as_array().unwrap() {
+        assert!(std::fs::read_to_string(f.as_str().unwrap())
+            .unwrap()
+            .starts_with("<svg"));
+    }
+    let csv = std::fs::read_to_string(out.join("sweep-results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 4);
+
+    // Re-planning keeps the finished points as they are.
+    let before = std::fs::read(out.join("points/0001/run/heat.csv")).unwrap();
+    let again = ok(sweep(&[
+        "plan",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(again["new"].as_array().unwrap().len(), 0, "{again}");
+    assert_eq!(
+        std::fs::read(out.join("points/0001/run/heat.csv")).unwrap(),
+        before
+    );
+    let r = ok(sweep(&[
+        "run",
+        out.to_str().unwrap(),
+        "--index",
+        "1",
+        "--json",
+        "--quiet",
+    ]));
+    assert_eq!(r["points"][0]["outcome"], "already done");
+
+    // The batch script's array tasks, run as Slurm would run them, give the same table.
+    let slurm_out = d.join("slurm");
+    ok(sweep(&[
+        "plan",
+        file.to_str().unwrap(),
+        "--out",
+        slurm_out.to_str().unwrap(),
+        "--json",
+    ]));
+    run_array(&slurm_out, 3);
+    let cs = ok(sweep(&["collect", slurm_out.to_str().unwrap(), "--json"]));
+    assert_eq!(
+        cs["table"], c["table"],
+        "the Slurm array's table differs from the local run's"
+    );
+}
+
+/// Runs the array of DIR/sweep.sbatch. A real Slurm needs slurmctld, slurmd and munged running as daemons with
+/// a cluster configuration; this test does not start them, so it runs what Slurm would run: `sbatch
+/// --test-only` when a controller answers, then each array task by hand with SLURM_ARRAY_TASK_ID set.
+fn run_array(dir: &Path, n: usize) {
+    let script = dir.join("sweep.sbatch");
+    match Command::new("sbatch").arg("--test-only").arg(&script).output() {
+        Ok(o) if o.status.success() => eprintln!("sbatch --test-only: {}", String::from_utf8_lossy(&o.stderr)),
+        Ok(o) => eprintln!(
+            "no Slurm controller answers here (sbatch --test-only: {}); running the array tasks by hand",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => eprintln!("sbatch is not installed ({e}); running the array tasks by hand"),
+    }
+    // One worker thread, as the local run used: the summation order, and so the last bits, depend on it.
+    for i in 0..n {
+        let o = Command::new("bash")
+            .arg(&script)
+            .env("NANODEMON", env!("CARGO_BIN_EXE_nanodemon"))
+            .env("SLURM_ARRAY_TASK_ID", i.to_string())
+            .env("SLURM_JOB_ID", "1")
+            .env("NANODEMON_THREADS", "1")
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "array task {i}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+#[test]
+fn bad_sweep_files_are_refused_with_the_field_named() {
+    let d = tmpdir("bad");
+    let cases = [
+        (
+            json!({"name": "x", "base": "nope.json", "slurm": {"expected_ns_per_day": 1.0}}),
+            "nope.json",
+        ),
+        (
+            json!({"name": "x", "base": scenario_path("small-heater.json"), "slurm": {"expected_ns_per_day": 0.0}}),
+            "slurm.expected_ns_per_day",
+        ),
+        (
+            json!({"name": "x", "base": scenario_path("small-heater.json"), "vary": {"kappa_ratio": [-20.0]},
+                "slurm": {"expected_ns_per_day": 1.0}}),
+            "unstable",
+        ),
+    ];
+    for (s, needle) in cases {
+        let f = d.join("s.json");
+        std::fs::write(&f, s.to_string()).unwrap();
+        let o = sweep(&[
+            "plan",
+            f.to_str().unwrap(),
+            "--out",
+            d.join("o").to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(needle) && !err.contains("panicked"),
+            "expected {needle:?} in {err}"
+        );
+    }
+    let o = sweep(&["run", d.to_str().unwrap(), "--index", "0"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("sweep plan"));
+}
