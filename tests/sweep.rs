@@ -212,7 +212,7 @@ fn local_sweep_killed_resumed_and_collected_once_per_point() {
     ]));
     assert_eq!(r["points"][0]["outcome"], "already done");
 
-    // The batch script's array tasks, run as Slurm would run them, give the same table.
+    // The batch script's array, run by Slurm, gives the same table.
     let slurm_out = d.join("slurm");
     ok(sweep(&[
         "plan",
@@ -229,18 +229,47 @@ fn local_sweep_killed_resumed_and_collected_once_per_point() {
     );
 }
 
-/// Runs the array of DIR/sweep.sbatch. A real Slurm needs slurmctld, slurmd and munged running as daemons with
-/// a cluster configuration; this test does not start them, so it runs what Slurm would run: `sbatch
-/// --test-only` when a controller answers, then each array task by hand with SLURM_ARRAY_TASK_ID set.
+/// Runs the array of DIR/sweep.sbatch on a real single-node Slurm (munged, slurmctld and slurmd started on this
+/// host by scripts/slurm-local.sh, configuration in a temporary directory). Where that cannot work (Slurm not
+/// installed, not root, daemons failing), it says why and runs `sbatch --test-only` when possible, then each
+/// array task by hand with SLURM_ARRAY_TASK_ID set, as Slurm would.
 fn run_array(dir: &Path, n: usize) {
     let script = dir.join("sweep.sbatch");
-    match Command::new("sbatch").arg("--test-only").arg(&script).output() {
-        Ok(o) if o.status.success() => eprintln!("sbatch --test-only: {}", String::from_utf8_lossy(&o.stderr)),
+    match LocalSlurm::start(&dir.join("slurm-daemons")) {
+        Ok(slurm) => {
+            eprintln!("submitting {} to a single-node Slurm", script.display());
+            let o = Command::new("sbatch")
+                .arg("--wait")
+                .arg(&script)
+                .env("SLURM_CONF", slurm.conf())
+                .env("NANODEMON", env!("CARGO_BIN_EXE_nanodemon"))
+                .env("NANODEMON_THREADS", "1")
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "sbatch --wait: {}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            let logs = std::fs::read_dir(dir.join("slurm")).unwrap().count();
+            assert_eq!(logs, n, "one Slurm output file per array task");
+            return;
+        }
+        Err(why) => {
+            eprintln!("cannot start a real Slurm here ({why}); running the array tasks by hand")
+        }
+    }
+    match Command::new("sbatch")
+        .arg("--test-only")
+        .arg(&script)
+        .output()
+    {
         Ok(o) => eprintln!(
-            "no Slurm controller answers here (sbatch --test-only: {}); running the array tasks by hand",
+            "sbatch --test-only: {}",
             String::from_utf8_lossy(&o.stderr).trim()
         ),
-        Err(e) => eprintln!("sbatch is not installed ({e}); running the array tasks by hand"),
+        Err(e) => eprintln!("sbatch is not installed ({e})"),
     }
     // One worker thread, as the local run used: the summation order, and so the last bits, depend on it.
     for i in 0..n {
@@ -257,6 +286,75 @@ fn run_array(dir: &Path, n: usize) {
             "array task {i}: {}",
             String::from_utf8_lossy(&o.stderr)
         );
+    }
+}
+
+/// munged + slurmctld + slurmd on this host, stopped on drop.
+struct LocalSlurm {
+    dir: PathBuf,
+}
+
+impl LocalSlurm {
+    fn helper() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/slurm-local.sh")
+    }
+
+    fn start(dir: &Path) -> Result<LocalSlurm, String> {
+        for tool in ["munged", "slurmctld", "slurmd", "sbatch", "sinfo"] {
+            let found = Command::new("sh")
+                .arg("-c")
+                .arg(format!("command -v {tool} || test -x /usr/sbin/{tool}"))
+                .output();
+            if !found.is_ok_and(|o| o.status.success()) {
+                return Err(format!(
+                    "{tool} is not installed; apt-get install slurm-wlm munge"
+                ));
+            }
+        }
+        let uid = Command::new("id")
+            .arg("-u")
+            .output()
+            .map_err(|e| e.to_string())?;
+        if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+            return Err("the daemons need root".into());
+        }
+        let slurm = LocalSlurm {
+            dir: dir.to_path_buf(),
+        };
+        let o = Command::new("bash")
+            .arg(Self::helper())
+            .arg("start")
+            .arg(dir)
+            .env(
+                "PATH",
+                format!(
+                    "/usr/sbin:/sbin:{}",
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !o.status.success() {
+            return Err(format!(
+                "slurm-local.sh start: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            ));
+        }
+        Ok(slurm)
+    }
+
+    fn conf(&self) -> PathBuf {
+        self.dir.join("slurm.conf")
+    }
+}
+
+impl Drop for LocalSlurm {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(Self::helper())
+            .arg("stop")
+            .arg(&self.dir)
+            .output();
     }
 }
 
