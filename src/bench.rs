@@ -38,12 +38,19 @@ pub fn sized_scenario(path: &Path, atoms: Option<usize>) -> Result<Scenario> {
         sc.geometry.container_length_a = (n as f64 / (2.0 * rho)).cbrt();
         sc.cold.argon_atoms = None;
         sc.hot.argon_atoms = None;
-        sc.validate().with_context(|| format!("--atoms {n}: the resized scenario is not valid"))?;
+        sc.validate()
+            .with_context(|| format!("--atoms {n}: the resized scenario is not valid"))?;
     }
     Ok(sc)
 }
 
-pub fn bench(sc: &Scenario, backend: Backend, steps: u64, warmup: u64, threads: usize) -> Result<BenchResult> {
+pub fn bench(
+    sc: &Scenario,
+    backend: Backend,
+    steps: u64,
+    warmup: u64,
+    threads: usize,
+) -> Result<BenchResult> {
     let sys = build_system(sc)?;
     let (mut eng, used) = engine::create(backend, sc, &sys, threads)?;
     eng.advance(warmup)?;

@@ -80,7 +80,16 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Gpu { json } => gpu_info(json),
-        Command::Run { scenario, backend, out, time_ps, resume, threads, quiet, json } => {
+        Command::Run {
+            scenario,
+            backend,
+            out,
+            time_ps,
+            resume,
+            threads,
+            quiet,
+            json,
+        } => {
             let opts = nanodemon::run::RunOptions {
                 backend,
                 out,
@@ -91,13 +100,25 @@ fn main() {
             };
             nanodemon::run::run(&scenario, &opts).map(|s| print_run(&s, json))
         }
-        Command::Bench { backend, atoms, scenario, steps, warmup, threads, json } => {
-            nanodemon::bench::sized_scenario(&scenario, atoms)
-                .and_then(|sc| {
-                    nanodemon::bench::bench(&sc, backend, steps, warmup, threads.unwrap_or_else(nanodemon::engine::cpu::default_threads))
-                })
-                .map(|r| print_bench(&r, json))
-        }
+        Command::Bench {
+            backend,
+            atoms,
+            scenario,
+            steps,
+            warmup,
+            threads,
+            json,
+        } => nanodemon::bench::sized_scenario(&scenario, atoms)
+            .and_then(|sc| {
+                nanodemon::bench::bench(
+                    &sc,
+                    backend,
+                    steps,
+                    warmup,
+                    threads.unwrap_or_else(nanodemon::engine::cpu::default_threads),
+                )
+            })
+            .map(|r| print_bench(&r, json)),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
@@ -123,15 +144,31 @@ fn print_run(s: &nanodemon::run::RunSummary, json: bool) {
         print_json(&serde_json::to_value(s).expect("summary serialises"));
         return;
     }
-    println!("run finished: {} ps of production in {:.1} s on {}", s.production_ps, s.wall_s, s.engine);
-    println!("  {} atoms, {:.0} steps/s, {:.3} ns/day", s.atoms.total, s.steps_per_s, s.ns_per_day);
-    println!("  mean temperatures: cold {:.2} K, hot {:.2} K", s.mean_temperature_k[0], s.mean_temperature_k[1]);
+    println!(
+        "run finished: {} ps of production in {:.1} s on {}",
+        s.production_ps, s.wall_s, s.engine
+    );
+    println!(
+        "  {} atoms, {:.0} steps/s, {:.3} ns/day",
+        s.atoms.total, s.steps_per_s, s.ns_per_day
+    );
+    println!(
+        "  mean temperatures: cold {:.2} K, hot {:.2} K",
+        s.mean_temperature_k[0], s.mean_temperature_k[1]
+    );
     println!(
         "  heat rates (linear fit): Q_C {:+.4e} eV/ps, Q_H {:+.4e} eV/ps (Q > 0: particle -> bath)",
         s.heat_rate_ev_per_ps[0], s.heat_rate_ev_per_ps[1]
     );
-    println!("  work rates: W_C {:+.4e} eV/ps, W_H {:+.4e} eV/ps", s.work_rate_ev_per_ps[0], s.work_rate_ev_per_ps[1]);
-    println!("  wrote {}/heat.csv ({} rows) and run.json", s.out.display(), s.rows);
+    println!(
+        "  work rates: W_C {:+.4e} eV/ps, W_H {:+.4e} eV/ps",
+        s.work_rate_ev_per_ps[0], s.work_rate_ev_per_ps[1]
+    );
+    println!(
+        "  wrote {}/heat.csv ({} rows) and run.json",
+        s.out.display(),
+        s.rows
+    );
 }
 
 fn print_bench(r: &nanodemon::bench::BenchResult, json: bool) {
@@ -139,6 +176,8 @@ fn print_bench(r: &nanodemon::bench::BenchResult, json: bool) {
         print_json(&serde_json::to_value(r).expect("bench serialises"));
         return;
     }
-    println!("{} on {} atoms: {:.1} steps/s, {:.3e} atom-steps/s, {:.3} ns/day ({} steps in {:.2} s)",
-        r.engine, r.atoms, r.steps_per_s, r.atom_steps_per_s, r.ns_per_day, r.steps, r.wall_s);
+    println!(
+        "{} on {} atoms: {:.1} steps/s, {:.3e} atom-steps/s, {:.3} ns/day ({} steps in {:.2} s)",
+        r.engine, r.atoms, r.steps_per_s, r.atom_steps_per_s, r.ns_per_day, r.steps, r.wall_s
+    );
 }

@@ -91,13 +91,24 @@ pub trait Engine {
 
 /// Creates the engine for `backend`, returning it with the backend actually used. `Auto` picks a GPU adapter
 /// when one exists and says which, else falls back to the CPU and says so (on stderr).
-pub fn create(backend: Backend, sc: &Scenario, sys: &System, threads: usize) -> Result<(Box<dyn Engine>, Backend)> {
+pub fn create(
+    backend: Backend,
+    sc: &Scenario,
+    sys: &System,
+    threads: usize,
+) -> Result<(Box<dyn Engine>, Backend)> {
     match backend {
-        Backend::Cpu => Ok((Box::new(cpu::CpuEngine::new(sc, sys, threads)?), Backend::Cpu)),
+        Backend::Cpu => Ok((
+            Box::new(cpu::CpuEngine::new(sc, sys, threads)?),
+            Backend::Cpu,
+        )),
         Backend::Gpu => bail!("--backend gpu: this build has no GPU engine yet; use --backend cpu"),
         Backend::Auto => {
             eprintln!("backend auto: no GPU engine in this build, running on the CPU");
-            Ok((Box::new(cpu::CpuEngine::new(sc, sys, threads)?), Backend::Cpu))
+            Ok((
+                Box::new(cpu::CpuEngine::new(sc, sys, threads)?),
+                Backend::Cpu,
+            ))
         }
     }
 }
