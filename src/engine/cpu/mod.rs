@@ -10,7 +10,7 @@ pub use neighbor::min_image;
 use super::{Accumulators, BodyState, Engine, Observation, State};
 use crate::physics::controller::Controller;
 use crate::physics::lj::PairTable;
-use crate::physics::thermostat::NoseHooverChain;
+use crate::physics::thermostat::{NoseHooverChain, TemperatureProtocol};
 use crate::scenario::Scenario;
 use crate::system::{build::wrap, Group, RigidBody, System};
 use crate::units::{KB_EV_PER_K, MVV2E};
@@ -39,7 +39,7 @@ pub struct CpuEngine {
     groups: Vec<Group>,
     group_mass: [f64; Group::COUNT],
     baths: [Range<usize>; 2],
-    target_t: [f64; 2],
+    target_t: [TemperatureProtocol; 2],
     ndof: [f64; 2],
     pos: Vec<DVec3>,
     vel: Vec<DVec3>,
@@ -84,7 +84,10 @@ impl CpuEngine {
             groups: sys.groups.clone(),
             group_mass: sys.group_mass,
             baths,
-            target_t: [sc.cold.temperature_k, sc.hot.temperature_k],
+            target_t: [
+                TemperatureProtocol::new(&sc.cold),
+                TemperatureProtocol::new(&sc.hot),
+            ],
             ndof,
             pos: sys.positions.clone(),
             vel: sys.velocities.clone(),
@@ -173,11 +176,14 @@ impl CpuEngine {
         }
     }
 
-    fn thermostat_half_step(&mut self) {
+    /// A thermostat half step with the targets at time `t_ps` (start of the step for the first half, its end
+    /// for the second).
+    fn thermostat_half_step(&mut self, t_ps: f64) {
         for b in 0..2 {
             let ke = self.bath_ke(b);
+            let target = self.target_t[b].at(t_ps);
             if let Some(chain) = self.chains[b].as_mut() {
-                let f = chain.half_step(ke, self.target_t[b], self.dt);
+                let f = chain.half_step(ke, target, self.dt);
                 self.vel[self.baths[b].clone()]
                     .iter_mut()
                     .for_each(|v| *v *= f);
@@ -198,7 +204,7 @@ impl CpuEngine {
     /// One velocity-Verlet step with the thermostat half steps around it.
     fn step_once(&mut self) {
         let dt = self.dt;
-        self.thermostat_half_step();
+        self.thermostat_half_step(self.step as f64 * dt);
         self.kick_baths();
         for b in 0..2 {
             for i in self.baths[b].clone() {
@@ -233,7 +239,7 @@ impl CpuEngine {
             }
             self.acc.controller_impulse += 0.5 * dt / MVV2E * (c0[0] + c0[1] + c1[0] + c1[1]);
         }
-        self.thermostat_half_step();
+        self.thermostat_half_step((self.step + 1) as f64 * dt);
         self.step += 1;
     }
 
@@ -330,7 +336,10 @@ impl Engine for CpuEngine {
         }
         let potential = e.iter().flatten().sum::<f64>() + u_ctrl[0] + u_ctrl[1];
         let chain_energy: f64 = (0..2)
-            .filter_map(|b| self.chains[b].as_ref().map(|c| c.energy(self.target_t[b])))
+            .filter_map(|b| {
+                let t = self.target_t[b].at(self.step as f64 * self.dt);
+                self.chains[b].as_ref().map(|c| c.energy(t))
+            })
             .sum();
         let obs = Observation {
             step: self.step,
