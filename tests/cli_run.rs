@@ -165,7 +165,8 @@ fn starting_over_an_existing_run_is_refused() {
 #[test]
 fn validation_errors_name_the_field() {
     let d = tmpdir("invalid");
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "kappa_hot_ev_per_a2",
             Box::new(|v| v["controller"]["kappa_hot_ev_per_a2"] = json!(-0.2)),

@@ -1,6 +1,7 @@
 //! Physics of the CPU reference engine, each property checked against an independent standard: conservation
-#![allow(clippy::needless_range_loop)] // index loops over the two sides and 3×3 normal equations read best
 //! laws, the exact impulse of the controller, the first law, and statistical mechanics.
+
+#![allow(clippy::needless_range_loop)] // index loops over the two sides and 3×3 normal equations read best
 
 mod common;
 
