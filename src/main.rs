@@ -29,7 +29,7 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_values_t = [1.55, 1.6, 1.75, 1.4])]
         eps4: Vec<f64>,
         /// Resonance width Γ for the finite-width cross-check, k_B T_h units.
-        #[arg(long, default_value_t = 0.002)]
+        #[arg(long, default_value_t = 1e-4)]
         width: f64,
         /// Resonance line shape for the finite-width cross-check: box or lorentzian.
         #[arg(long, default_value = "lorentzian")]

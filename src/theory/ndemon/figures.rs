@@ -50,6 +50,7 @@ fn plot(
     paper: Extract,
     optimised: Extract,
     with_bounds: bool,
+    headroom: f64,
 ) -> Result<()> {
     let per_eps4: Vec<(f64, Vec<&SweepPoint>)> = sweep
         .config
@@ -68,7 +69,8 @@ fn plot(
     if with_bounds {
         y_max = y_max.max(limit(1.0));
     }
-    let y_max = if y_max > 0.0 { 1.15 * y_max } else { 1.0 };
+    // Head room above the data for the legend box in the upper left corner.
+    let y_max = if y_max > 0.0 { headroom * y_max } else { 1.0 };
 
     let root = SVGBackend::new(path, (900, 640)).into_drawing_area();
     let err = |e: DrawingAreaErrorKind<_>| anyhow!("drawing {}: {e:?}", path.display());
@@ -156,6 +158,7 @@ pub fn write_figures(sweep: &Sweep, dir: &Path) -> Result<Vec<PathBuf>> {
         |p| p.paper.as_ref().map(|c| c.cop),
         |p| Some(p.free.max_cop_times_power.cop),
         true,
+        1.15,
     )?;
     plot(
         sweep,
@@ -164,6 +167,7 @@ pub fn write_figures(sweep: &Sweep, dir: &Path) -> Result<Vec<PathBuf>> {
         |p| p.paper.as_ref().map(|c| c.power),
         |p| Some(p.free.max_cop_times_power.power),
         false,
+        1.6,
     )?;
     Ok(vec![cop, power])
 }

@@ -3,10 +3,14 @@
 //! formulas of App. C can be checked instead of assumed.
 //!
 //! At finite Γ the demon needs an occupation at every energy, not only at the four resonances. We model
-//! it as a hot-reservoir Fermi function (the reference T_0 = T_h) with a flat plateau of height v_i
-//! around each resonance, joined by smooth (C¹) steps:
-//! f_l(ε) = (1 − Σ φ_i(ε)) f_h(ε) + Σ v_i φ_i(ε),
-//! a convex combination, so 0 ≤ f_l ≤ 1 whenever every v_i is. f_l is linear in v, so the demon
+//! it as a background equal to the Fermi function of the reservoir whose resonance is nearest (hot
+//! near ε1, ε2, cold near ε3, ε4, switching half-way between neighbouring resonances), with a flat
+//! plateau of height v_i around each resonance joined to it by smooth (C¹) steps:
+//! f_l(ε) = (1 − Σ φ_i(ε)) f_b(ε) + Σ v_i φ_i(ε),
+//! a convex combination, so 0 ≤ f_l ≤ 1 whenever every v_i is. Matching each channel's own reservoir
+//! near its resonances keeps the direct hot → cold leak through the Lorentzian tails (a Γ² effect
+//! that competes with the pumped heat) as small as this kind of demon allows; a hot background
+//! everywhere leaks through the cold tails right next to the plateaus, Γ/p times more. f_l is linear in v, so the demon
 //! conditions ṅ_h = ṅ_c = 0 and ε̇_l = 0 are three linear equations for v_1..v_3 once v_4 is chosen;
 //! solving them with quadrature coefficients makes the conditions exact at any Γ, and v → Eq. C4 as
 //! Γ → 0. Units as in [`landauer`](super::landauer): currents in 1/h, energies in the common unit.
@@ -14,7 +18,7 @@
 use anyhow::{bail, Result};
 use serde::Serialize;
 
-use super::distributions::Statistics;
+use super::distributions::{fermi_dirac, Statistics};
 use super::four_resonance::{check_physical, NDemonParams};
 use super::landauer::{
     currents_into, Currents, FermiReservoir, Occupation, ResonanceShape, Transmission,
@@ -22,7 +26,7 @@ use super::landauer::{
 use super::quadrature::{integrate, Tolerance};
 
 /// The demon's occupation at all energies: plateaus of height `values[i]` of half-width `plateau`
-/// around `centres[i]` on a hot Fermi background.
+/// around `centres[i]` on the nearest resonance's reservoir Fermi function.
 #[derive(Clone, Copy, Debug)]
 pub struct DemonOccupation {
     params: NDemonParams,
@@ -63,16 +67,42 @@ impl DemonOccupation {
             total += w;
             mixed += w * self.values[i];
         }
-        (1.0 - total) * self.params.f_hot(e) + mixed
+        (1.0 - total) * self.background(e) + mixed
     }
 
-    /// Kinks of f_l, for the quadrature.
+    /// Thermal energy of the background reservoir at `e`: that of the nearest resonance's reservoir.
+    fn background_kt(&self, e: f64) -> f64 {
+        let nearest = (0..4)
+            .min_by(|&i, &j| {
+                (e - self.params.eps[i])
+                    .abs()
+                    .total_cmp(&(e - self.params.eps[j]).abs())
+            })
+            .expect("four resonances");
+        if nearest < 2 {
+            self.params.kt_hot
+        } else {
+            self.params.kt_cold
+        }
+    }
+
+    fn background(&self, e: f64) -> f64 {
+        fermi_dirac(e, self.params.mu, self.background_kt(e))
+    }
+
+    /// Kinks and background switches of f_l, for the quadrature.
     pub fn breakpoints(&self) -> Vec<f64> {
-        self.params
-            .eps
+        let eps = self.params.eps;
+        let mut cuts: Vec<f64> = eps
             .iter()
             .flat_map(|&c| [-2.0, -1.0, 1.0, 2.0].map(|k| c + k * self.plateau))
-            .collect()
+            .collect();
+        for i in 0..4 {
+            for j in i + 1..4 {
+                cuts.push(0.5 * (eps[i] + eps[j]));
+            }
+        }
+        cuts
     }
 
     /// Plateau heights [v_1, …, v_4] = f_l(ε_i).
@@ -85,10 +115,10 @@ impl Occupation for DemonOccupation {
     fn occupation(&self, e: f64) -> f64 {
         self.at(e)
     }
-    /// Away from the plateaus the demon is the hot Fermi function, whose logarithm is exact.
+    /// Away from the plateaus the demon is a Fermi function, whose logarithm is exact.
     fn entropy_log(&self, e: f64) -> f64 {
         if (0..4).all(|i| self.weight(i, e) == 0.0) {
-            (e - self.params.mu) / self.params.kt_hot
+            (e - self.params.mu) / self.background_kt(e)
         } else {
             Statistics::Fermion.entropy_per_particle(self.at(e))
         }
