@@ -190,7 +190,6 @@ pub fn narrow_demon(p: &NDemonParams, f4: f64) -> Result<NarrowDemon> {
     p.validate()?;
     let f_l = demon_occupations(p, f4);
     check_physical(p, &f_l)?;
-    let partner = p.f_partner();
     let fermion = Statistics::Fermion;
     let mut hot = Currents {
         particle: 0.0,
@@ -206,7 +205,9 @@ pub fn narrow_demon(p: &NDemonParams, f4: f64) -> Result<NarrowDemon> {
         let side = if i < 2 { &mut hot } else { &mut cold };
         side.particle += into_reservoir;
         side.energy += e * into_reservoir;
-        side.entropy += into_reservoir * fermion.entropy_per_particle(partner[i]);
+        // Equilibrium reservoirs: ln(1/f − 1) = (ε − μ)/k_BT exactly, finite even where f rounds to 0 or 1.
+        let kt = if i < 2 { p.kt_hot } else { p.kt_cold };
+        side.entropy += into_reservoir * (e - p.mu) / kt;
         demon.particle -= into_reservoir;
         demon.energy -= e * into_reservoir;
         if into_reservoir != 0.0 {
