@@ -11,4 +11,5 @@ pub mod physics;
 pub mod run;
 pub mod scenario;
 pub mod system;
+pub mod theory;
 pub mod units;
