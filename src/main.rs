@@ -209,6 +209,8 @@ fn print_bench(r: &nanodemon::bench::BenchResult, json: bool) {
         "{} on {} atoms: {:.1} steps/s, {:.3e} atom-steps/s, {:.3} ns/day ({} steps in {:.2} s)",
         r.engine, r.atoms, r.steps_per_s, r.atom_steps_per_s, r.ns_per_day, r.steps, r.wall_s
     );
+}
+
 fn ndemon(
     json: bool,
     plots: Option<&std::path::Path>,
