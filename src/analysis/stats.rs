@@ -41,7 +41,13 @@ pub fn integrated_autocorrelation_time(x: &[f64]) -> f64 {
     let c0: f64 = d.iter().map(|v| v * v).sum::<f64>();
     let mut tau = 1.0;
     for k in 1..n / 4 {
-        tau += 2.0 * d[..n - k].iter().zip(&d[k..]).map(|(a, b)| a * b).sum::<f64>() / c0;
+        tau += 2.0
+            * d[..n - k]
+                .iter()
+                .zip(&d[k..])
+                .map(|(a, b)| a * b)
+                .sum::<f64>()
+            / c0;
         if k as f64 >= 5.0 * tau {
             break;
         }
