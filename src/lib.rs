@@ -3,6 +3,7 @@
 //!
 //! Every subcommand of the `nanodemon` binary is a library function; `main.rs` only parses and prints.
 
+pub mod analysis;
 pub mod bench;
 pub mod engine;
 pub mod gpu;

@@ -1,3 +1,5 @@
 //! Theory that the simulations are compared with.
 
+pub mod demon_pair;
+pub mod langevin;
 pub mod ndemon;
