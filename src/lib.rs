@@ -6,3 +6,4 @@
 pub mod gpu;
 pub mod units;
 pub mod scenario;
+pub mod theory;

@@ -1,0 +1,3 @@
+//! Theory that the simulations are compared with.
+
+pub mod periodic;
