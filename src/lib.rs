@@ -7,3 +7,4 @@ pub mod gpu;
 pub mod units;
 pub mod scenario;
 pub mod theory;
+pub mod ensemble;
