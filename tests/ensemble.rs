@@ -70,7 +70,7 @@ fn assert_matches_theory(result: &EnsembleResult, z: f64) {
 fn exact_scheme_matches_theory_for_light_and_heavy_particles() {
     for mass in [1.0, 10.0] {
         let result = cpu::run(
-            &spec(mass, Scheme::Exact, 0.01, 1000, 125, 100_000),
+            &spec(mass, Scheme::Exact, 0.01, 800, 100, 50_000),
             &paper_protocol(),
             2,
         )
@@ -83,7 +83,7 @@ fn exact_scheme_matches_theory_for_light_and_heavy_particles() {
 #[test]
 fn paper_euler_scheme_matches_theory_at_small_steps() {
     let result = cpu::run(
-        &spec(1.0, Scheme::Euler, 1e-3, 4000, 1000, 25_000),
+        &spec(1.0, Scheme::Euler, 1e-3, 3000, 500, 20_000),
         &paper_protocol(),
         2,
     )
@@ -182,4 +182,62 @@ fn invalid_specs_are_rejected_with_the_field_named() {
     s.dt = -1.0;
     let e = cpu::run(&s, &paper_protocol(), 1).unwrap_err().to_string();
     assert!(e.contains("dt"), "{e}");
+}
+
+#[test]
+fn drive_command_prints_one_json_object_and_draws_the_figures() {
+    let dir = std::env::temp_dir().join(format!("nanodemon-drive-{}", std::process::id()));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
+        .args([
+            "drive",
+            "--json",
+            "--backend",
+            "cpu",
+            "--trajectories",
+            "4096",
+            "--t-max",
+            "1",
+            "--plots",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
+    assert!(report["trajectory_steps_per_second"].as_f64().unwrap() > 0.0);
+    assert_eq!(report["cases"].as_array().unwrap().len(), 6);
+    for case in report["cases"].as_array().unwrap() {
+        for entry in case["agreement"].as_array().unwrap() {
+            assert!(entry[1]["max_abs_z"].as_f64().unwrap() < 5.0, "{case}");
+        }
+    }
+    let figures = report["figures"].as_array().unwrap();
+    assert_eq!(figures.len(), 6);
+    for f in figures {
+        let text = std::fs::read_to_string(f.as_str().unwrap()).unwrap();
+        assert!(text.starts_with("<svg") && text.len() > 1000, "{f}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
+        .args(["drive", "--backend", "tpu"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("--backend") && stderr.contains("cpu, gpu or auto"),
+        "{stderr}"
+    );
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
+        .args(["drive", "--amplitude", "25"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("amplitude"));
 }

@@ -7,6 +7,8 @@
 //! two standard normals; the schemes differ only in M, L and c (see [`StepCoefficients`]).
 
 pub mod cpu;
+pub mod drive;
+mod figures;
 pub mod gpu;
 pub mod philox;
 pub mod stats;
