@@ -210,3 +210,79 @@ fn fluctuation_ratio_is_one_at_equilibrium_and_tends_to_its_asymptotic_slope_whe
         "slope {slope} vs Δβ {delta_beta}"
     );
 }
+
+/// Seed 002, App. A.1, transcribed (real ω1 only). σx² and ⟨xv⟩ are used as printed; the two
+/// e^{−βt} terms of σv² are printed with the wrong overall sign (as printed σv²(0) = k_BT0/m − 2
+/// for the paper's parameters instead of k_BT0/m) and are negated here.
+fn paper_appendix_a1(osc: &Oscillator, p: &Sinusoid, t: f64) -> SecondMoments {
+    let (m, kb, b, w0s) = (osc.mass, osc.kb, osc.beta(), osc.omega0_sq());
+    let w1s = osc.omega1_sq();
+    let w1 = w1s.sqrt();
+    let (t0, amp, w) = (p.mean, p.amplitude, p.omega);
+    let d2 = 4.0 * b * b * w * w + (w * w - 4.0 * w0s).powi(2);
+    let d = (b * b + w * w) * d2;
+    let e = (-b * t).exp();
+    let (cw, sw) = ((w * t).cos(), (w * t).sin());
+    let (c2, s2) = ((2.0 * w1 * t).cos(), (2.0 * w1 * t).sin());
+    let pre = b * kb * amp * w * e / (m * w1s);
+    let xx = kb * t0 / osc.stiffness
+        + 4.0
+            * b
+            * kb
+            * amp
+            * (w * (w * w - 3.0 * b * b - 4.0 * w1s) * cw + b * (4.0 * w0s - 3.0 * w * w) * sw)
+            / (m * d)
+        + pre
+            * ((4.0 * b * w1 * s2 - (w * w + 4.0 * w0s - 8.0 * w1s) * c2) / d2
+                + 1.0 / (b * b + w * w));
+    let vv_steady = kb * t0 / m
+        + b * kb
+            * amp
+            * (w.powi(3) * (b * b + 12.0 * w1s) - 2.0 * w.powi(5) - 16.0 * w * w0s * w0s)
+            * cw
+            / (m * d)
+        + b * b
+            * kb
+            * amp
+            * (w * w * (b * b - 12.0 * w1s) + 4.0 * w.powi(4) + 16.0 * w0s * w0s)
+            * sw
+            / (m * d);
+    let vv_transient_as_printed = -pre * (w0s / (b * b + w * w))
+        + pre
+            * ((4.0 * b * w * w * w1 * s2 + (w * w * (b * b - 4.0 * w1s) + 16.0 * w0s * w0s) * c2)
+                / (4.0 * d2));
+    let xv = -2.0
+        * b
+        * kb
+        * amp
+        * w
+        * (w * (w * w - 3.0 * b * b - 4.0 * w1s) * sw - b * (4.0 * w0s - 3.0 * w * w) * cw)
+        / (m * d)
+        + 0.5
+            * pre
+            * ((2.0 * w1 * (w * w - 4.0 * w0s) * s2 + b * (w * w + 4.0 * w0s) * c2) / d2
+                - b / (b * b + w * w));
+    SecondMoments {
+        xx,
+        xv,
+        vv: vv_steady - vv_transient_as_printed,
+    }
+}
+
+#[test]
+fn closed_form_reproduces_the_papers_appendix_formulas() {
+    for mass in [0.5, 1.0, 10.0] {
+        let osc = Oscillator::new(mass, 1.0, 1.0, 1.0).unwrap();
+        for omega in [1.0, 2.0, 5.0] {
+            let p = paper_protocol(omega);
+            for t in [0.0, 0.4, 2.7, 9.0] {
+                let ours = moments::sinusoid_closed_form(&osc, &p, t);
+                let paper = paper_appendix_a1(&osc, &p, t);
+                assert!(
+                    relative_gap(&ours, &paper) < 1e-10,
+                    "m={mass} Ω={omega} t={t}: {ours:?} vs {paper:?}"
+                );
+            }
+        }
+    }
+}

@@ -231,6 +231,10 @@ fn agreement(result: &EnsembleResult, theory: &[TheoryPoint]) -> Vec<(String, Ag
 
 /// Peak over one period of |ρ_xv| in the periodic steady state.
 pub fn steady_peak_correlation(osc: &Oscillator, p: &Sinusoid) -> f64 {
+    if p.omega == 0.0 {
+        // Constant temperature: the steady state is equilibrium, where ρ_xv = 0.
+        return 0.0;
+    }
     let period = std::f64::consts::TAU / p.omega;
     (0..256)
         .map(|i| {
@@ -324,7 +328,13 @@ pub fn drive(opts: &DriveOptions, log: &mut dyn FnMut(&str)) -> Result<DriveRepo
         .iter()
         .map(|&t| ((t / (record_every as f64 * opts.dt)).round() as usize, t))
         .filter(|&(r, _)| r >= 1 && r <= steps / record_every)
-        .collect();
+        .fold(Vec::new(), |mut kept: Vec<(usize, f64)>, (r, t)| {
+            // Coarse record intervals can round two shown times onto one record.
+            if kept.iter().all(|&(k, _)| k != r) {
+                kept.push((r, t));
+            }
+            kept
+        });
     let widest = shown
         .iter()
         .map(|&(_, t)| {

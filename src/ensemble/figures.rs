@@ -294,7 +294,12 @@ pub fn draw_all(
                 .x_label_area_size(40)
                 .y_label_area_size(70)
                 .build_cartesian_2d(q_range, (lo.max(hi * 1e-7)..2.0 * hi).log_scale())?;
-            chart.configure_mesh().x_desc("Q").y_desc("P(Q)").draw()?;
+            chart
+                .configure_mesh()
+                .x_desc("Q")
+                .y_desc("P(Q)")
+                .y_label_formatter(&|p| format!("{p:.0e}"))
+                .draw()?;
             for (d, color) in report.distributions.iter().zip(COLORS) {
                 let floor = lo.max(hi * 1e-7);
                 chart
