@@ -286,3 +286,86 @@ fn closed_form_reproduces_the_papers_appendix_formulas() {
         }
     }
 }
+
+type C = (f64, f64);
+
+fn cmul(a: C, b: C) -> C {
+    (a.0 * b.0 - a.1 * b.1, a.0 * b.1 + a.1 * b.0)
+}
+
+fn cdiv(a: C, b: C) -> C {
+    let n = b.0 * b.0 + b.1 * b.1;
+    ((a.0 * b.0 + a.1 * b.1) / n, (a.1 * b.0 - a.0 * b.1) / n)
+}
+
+/// Determinant by Gaussian elimination with partial pivoting.
+fn complex_det(mut a: [[C; 4]; 4]) -> C {
+    let mut det = (1.0, 0.0);
+    for col in 0..4 {
+        let pivot = (col..4)
+            .max_by(|&i, &j| {
+                a[i][col]
+                    .0
+                    .hypot(a[i][col].1)
+                    .total_cmp(&a[j][col].0.hypot(a[j][col].1))
+            })
+            .unwrap();
+        if pivot != col {
+            a.swap(pivot, col);
+            det = (-det.0, -det.1);
+        }
+        det = cmul(det, a[col][col]);
+        let pivot_row = a[col];
+        for row in a.iter_mut().skip(col + 1) {
+            let f = cdiv(row[col], pivot_row[col]);
+            for (x, &y) in row.iter_mut().zip(&pivot_row).skip(col) {
+                let sub = cmul(f, y);
+                *x = (x.0 - sub.0, x.1 - sub.1);
+            }
+        }
+    }
+    det
+}
+
+/// Seed 002, Eqs. 16–23 as printed (underdamped): Z(λ)² = 1/det(I + Ψ), built from the paper's
+/// two-time correlations; compared with our Z, which comes from the propagator instead.
+#[test]
+fn characteristic_function_matches_the_papers_psi_matrix() {
+    let osc = Oscillator::new(1.0, 1.0, 1.0, 1.0).unwrap();
+    let p = paper_protocol(2.0);
+    let (k, m, b, kb, t0) = (osc.stiffness, osc.mass, osc.beta(), osc.kb, p.mean);
+    let w1 = osc.omega1_sq().sqrt();
+    for t in [0.3, 1.5, 4.0] {
+        let s = moments::sinusoid_closed_form(&osc, &p, t);
+        let e = (-0.5 * b * t).exp();
+        let (c, sn) = ((w1 * t).cos(), (w1 * t).sin());
+        let x_x0 = kb * t0 * e / (2.0 * k * w1) * (2.0 * w1 * c + b * sn);
+        let x_v0 = kb * t0 * e / (m * w1) * sn;
+        let v_x0 = -kb * t0 * e / (m * w1) * sn;
+        let v_v0 = kb * t0 * e / (2.0 * m * w1) * (2.0 * w1 * c - b * sn);
+        let (sx0, sv0) = (kb * t0 / k, kb * t0 / m);
+        let rows = [
+            [k * s.xx, k * x_x0, k * s.xv, k * x_v0],
+            [-k * x_x0, -k * sx0, -k * v_x0, 0.0],
+            [m * s.xv, m * v_x0, m * s.vv, m * v_v0],
+            [-m * x_v0, 0.0, -m * v_v0, -m * sv0],
+        ];
+        let heat = HeatDistribution::for_sinusoid(&osc, &p, t);
+        for lambda in [0.003, 0.02, 0.1] {
+            let mut a = [[(0.0, 0.0); 4]; 4];
+            for i in 0..4 {
+                for j in 0..4 {
+                    a[i][j] = (if i == j { 1.0 } else { 0.0 }, lambda * rows[i][j]);
+                }
+            }
+            let paper = cdiv((1.0, 0.0), complex_det(a));
+            let z = heat.characteristic(lambda);
+            let ours = cmul(z, z);
+            let gap = (paper.0 - ours.0).hypot(paper.1 - ours.1);
+            assert!(
+                gap < 1e-10,
+                "t={t} λ={lambda}: paper {paper:?} vs ours {ours:?}"
+            );
+        }
+    }
+}

@@ -6,9 +6,9 @@
 //! B = diag(k, m, −k, −m). Writing the joint covariance as C = F Fᵀ, Q = ½ Σ_j μ_j y_j² with
 //! y_j independent standard normals and μ_j the eigenvalues of the symmetric Fᵀ B F (the same as
 //! those of B C). Hence
-//!   Z(λ) = det(I + iλ B C)^{−1/2} = Π_j (1 + iλμ_j)^{−1/2}          (Eq. 11 up to the printed
-//!                                                                    sign pattern of Ψ, Eq. 16)
-//! and the cumulants are κ_n = ½ (n − 1)! Σ_j μ_j^n. Taking each factor on its principal branch
+//!   Z(λ) = det(I + iλ B C)^{−1/2} = Π_j (1 + iλμ_j)^{−1/2},
+//! which is Eq. 11 with Ψ = iλ B C (Eq. 16, written in the order (x, x0, v, v0); tests/periodic.rs
+//! checks it against the printed Ψ built from Eqs. 17–23), and the cumulants are κ_n = ½ (n − 1)! Σ_j μ_j^n. Taking each factor on its principal branch
 //! keeps Z continuous in λ (Re(1 + iλμ) = 1 > 0), which a single det^{−1/2} does not.
 //!
 //! The factorisation F = [[G Σ0^{1/2}, N^{1/2}], [Σ0^{1/2}, 0]] follows from (x, v) = G (x0, v0) +
