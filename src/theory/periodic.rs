@@ -95,17 +95,6 @@ impl Oscillator {
             Damping::Over
         }
     }
-
-    /// The slowest relaxation rate of the second moments, used to size quadrature panels and to
-    /// judge when transients have died out: β − 2·Re√(−ω1²) (the covariance decays like G²).
-    pub fn slowest_rate(&self) -> f64 {
-        let q = self.omega1_sq();
-        if q >= 0.0 {
-            self.beta()
-        } else {
-            self.beta() - 2.0 * (-q).sqrt()
-        }
-    }
 }
 
 /// A bath temperature protocol T(t) (seed 002, Eq. 1), in the oscillator's temperature units.
