@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod bench;
 pub mod engine;
+pub mod ensemble;
 pub mod gpu;
 pub mod ledger;
 pub mod physics;

@@ -3,3 +3,4 @@
 pub mod demon_pair;
 pub mod langevin;
 pub mod ndemon;
+pub mod periodic;
