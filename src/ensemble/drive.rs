@@ -271,10 +271,10 @@ pub fn drive(opts: &DriveOptions, log: &mut dyn FnMut(&str)) -> Result<DriveRepo
         Backend::Gpu => Executor::Gpu(Box::new(
             GpuContext::new(GpuRequirement::Required)?.expect("Required never returns None"),
         )),
-        Backend::Auto => match GpuContext::new(GpuRequirement::Optional)? {
+        Backend::Auto => match GpuContext::new(GpuRequirement::Hardware)? {
             Some(ctx) => Executor::Gpu(Box::new(ctx)),
             None => {
-                log("no GPU adapter: running the ensembles on the CPU");
+                log("no hardware GPU adapter: running the ensembles on the CPU");
                 Executor::Cpu(opts.threads.max(1))
             }
         },
