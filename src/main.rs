@@ -88,9 +88,13 @@ fn main() {
             langevin_out.as_deref().map(|d| (d, langevin_dt_ps)),
             json,
         ),
-        Command::Analyze { dir, friction_kg_per_s, blocks, plots, json } => {
-            analyze(&dir, friction_kg_per_s, blocks, plots, json)
-        }
+        Command::Analyze {
+            dir,
+            friction_kg_per_s,
+            blocks,
+            plots,
+            json,
+        } => analyze(&dir, friction_kg_per_s, blocks, plots, json),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
@@ -124,13 +128,24 @@ fn theory(
     let mut sweep_rows = None;
     if let Some(path) = sweep_csv {
         let (min, max, n) = predictions::parse_sweep(sweep)?;
-        let points = predictions::sweep(&report.model, report.axes, sc.run.sample_interval_ps, min, max, n)?;
+        let points = predictions::sweep(
+            &report.model,
+            report.axes,
+            sc.run.sample_interval_ps,
+            min,
+            max,
+            n,
+        )?;
         predictions::write_sweep_csv(&points, path)?;
         eprintln!("wrote {} sweep rows to {}", points.len(), path.display());
         sweep_rows = Some(points.len());
     }
     if let Some((dir, dt)) = langevin {
-        eprintln!("simulating the Langevin model for {} ps into {}", sc.run.production_ps, dir.display());
+        eprintln!(
+            "simulating the Langevin model for {} ps into {}",
+            sc.run.production_ps,
+            dir.display()
+        );
         nanodemon::analysis::run_dir::write_langevin_run(dir, &sc, &report.model, dt, sc.seed)?;
     }
     if json {
@@ -148,7 +163,10 @@ fn theory(
     if let Some(r) = report.max_extraction_ratio {
         println!("maximal heat extraction from the cold bath at κ_H/κ_C = {r:.5}");
     }
-    println!("{:>10} {:>13} {:>13} {:>13} {:>13} {:>8} {:>11} {:>11}", "κ_H/κ_C", "Q̇_C eV/ps", "Q̇_H eV/ps", "Ẇ eV/ps", "Ṡ k_B/ps", "COP", "Var/⟨Ẇ⟩²", "TUR bound");
+    println!(
+        "{:>10} {:>13} {:>13} {:>13} {:>13} {:>8} {:>11} {:>11}",
+        "κ_H/κ_C", "Q̇_C eV/ps", "Q̇_H eV/ps", "Ẇ eV/ps", "Ṡ k_B/ps", "COP", "Var/⟨Ẇ⟩²", "TUR bound"
+    );
     for p in &report.points {
         println!(
             "{:>10.4} {:>13.4e} {:>13.4e} {:>13.4e} {:>13.4e} {:>8} {:>11.4e} {:>11.4e}  {:?}",
@@ -157,7 +175,9 @@ fn theory(
             p.heat_rate_hot_ev_per_ps,
             p.power_ev_per_ps,
             p.entropy_production_kb_per_ps,
-            p.cop.map(|c| format!("{c:.3}")).unwrap_or_else(|| "-".into()),
+            p.cop
+                .map(|c| format!("{c:.3}"))
+                .unwrap_or_else(|| "-".into()),
             p.relative_uncertainty_total,
             p.tur_bound,
             p.regime
@@ -166,28 +186,57 @@ fn theory(
     Ok(())
 }
 
-fn analyze(dir: &std::path::Path, friction_kg_per_s: Option<f64>, blocks: usize, plots: bool, json: bool) -> anyhow::Result<()> {
+fn analyze(
+    dir: &std::path::Path,
+    friction_kg_per_s: Option<f64>,
+    blocks: usize,
+    plots: bool,
+    json: bool,
+) -> anyhow::Result<()> {
     use nanodemon::analysis::{report, sweep};
-    let opts = report::Options { friction_kg_per_s, blocks, ..Default::default() };
+    let opts = report::Options {
+        friction_kg_per_s,
+        blocks,
+        ..Default::default()
+    };
     let (value, runs) = if sweep::is_run_dir(dir) {
         let run = nanodemon::analysis::run_dir::RunDir::load(dir)?;
         let a = report::analyze_run(&run, &opts)?;
-        let figures = if plots { nanodemon::analysis::figures::run_figures(&run, &a, &dir.join("figures"))? } else { vec![] };
-        (serde_json::json!({"kind": "run", "analysis": a, "figures": figures}), vec![a])
+        let figures = if plots {
+            nanodemon::analysis::figures::run_figures(&run, &a, &dir.join("figures"))?
+        } else {
+            vec![]
+        };
+        (
+            serde_json::json!({"kind": "run", "analysis": a, "figures": figures}),
+            vec![a],
+        )
     } else {
         let (runs, analyses) = sweep::analyze_sweep(dir, &opts)?;
-        let figures =
-            if plots { nanodemon::analysis::figures::sweep_figures(&runs, &analyses, &dir.join("figures"))? } else { vec![] };
-        (serde_json::json!({"kind": "sweep", "runs": analyses, "figures": figures}), analyses)
+        let figures = if plots {
+            nanodemon::analysis::figures::sweep_figures(&runs, &analyses, &dir.join("figures"))?
+        } else {
+            vec![]
+        };
+        (
+            serde_json::json!({"kind": "sweep", "runs": analyses, "figures": figures}),
+            analyses,
+        )
     };
     if json {
         print_json(&value);
         return Ok(());
     }
     let show = |name: &str, c: &report::Compared| {
-        let theory = c.theory.map(|t| format!("{t:>12.4e}")).unwrap_or_else(|| format!("{:>12}", "-"));
+        let theory = c
+            .theory
+            .map(|t| format!("{t:>12.4e}"))
+            .unwrap_or_else(|| format!("{:>12}", "-"));
         let z = c.z_score.map(|z| format!("{z:>7.2}")).unwrap_or_default();
-        println!("  {name:<26} {:>12.4e} ± {:<10.2e} theory {theory} z {z}", c.measured, c.error);
+        println!(
+            "  {name:<26} {:>12.4e} ± {:<10.2e} theory {theory} z {z}",
+            c.measured, c.error
+        );
     };
     for a in &runs {
         println!(
@@ -222,14 +271,26 @@ fn analyze(dir: &std::path::Path, friction_kg_per_s: Option<f64>, blocks: usize,
             show("TUR bound 2/(Ṡ Δt)", &p.tur_bound);
         }
         if let Some(c) = &a.stochastic_cop {
-            println!("  stochastic COP tail exponent {:.2} ± {:.2} (seed 000: 2)", c.tail_exponent.value, c.tail_exponent.error);
+            println!(
+                "  stochastic COP tail exponent {:.2} ± {:.2} (seed 000: 2)",
+                c.tail_exponent.value, c.tail_exponent.error
+            );
         }
         for f in &a.friction_estimates {
-            println!("  friction ({}): {:.3e} ± {:.1e} kg/s", f.method, f.gamma_kg_per_s.value, f.gamma_kg_per_s.error);
+            println!(
+                "  friction ({}): {:.3e} ± {:.1e} kg/s",
+                f.method, f.gamma_kg_per_s.value, f.gamma_kg_per_s.error
+            );
         }
     }
     if let Some(figs) = value["figures"].as_array().filter(|f| !f.is_empty()) {
-        println!("figures: {}", figs.iter().filter_map(|f| f.as_str()).collect::<Vec<_>>().join(", "));
+        println!(
+            "figures: {}",
+            figs.iter()
+                .filter_map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     Ok(())
 }

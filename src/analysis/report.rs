@@ -384,7 +384,7 @@ fn power_stats(
 pub fn quantile_of(model: &crate::theory::demon_pair::power::ParticlePower, q: f64) -> f64 {
     let sd = model.variance().sqrt();
     let (mut lo, mut hi) = (model.mean() - 40.0 * sd, model.mean() + 40.0 * sd);
-    for _ in 0..60 {
+    for _ in 0..48 {
         let mid = 0.5 * (lo + hi);
         if model.cdf(mid) < q {
             lo = mid

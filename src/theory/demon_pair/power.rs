@@ -105,7 +105,7 @@ impl GaussianProduct {
             let c = normal_cdf((z / a - slope * t) / s);
             phi * if t > 0.0 { c } else { 1.0 - c }
         };
-        let n = 8000;
+        let n = 3000;
         let h = 10.0 / n as f64;
         let simpson = |sign: f64| -> f64 {
             let mut acc = integrand(sign * 0.0) + integrand(sign * 10.0);
