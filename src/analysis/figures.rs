@@ -598,20 +598,28 @@ fn sweep_panel_with(
         .x_label_area_size(40)
         .y_label_area_size(75);
     if log_y {
-        let pos: Vec<f64> = ys
-            .into_iter()
-            .filter(|v| *v > 0.0 && v.is_finite())
+        // The range follows the data (theory diverges at the pseudo-equilibrium point); theory-only
+        // panels fall back to the theory values.
+        let from_data: Vec<f64> = data
+            .iter()
+            .flatten()
+            .map(|(_, c)| c.measured)
+            .filter(|v| *v > 0.0)
             .collect();
+        let pos: Vec<f64> = if from_data.is_empty() {
+            ys.into_iter()
+                .filter(|v| *v > 0.0 && v.is_finite())
+                .collect()
+        } else {
+            from_data
+        };
         let (lo, hi) = pos
             .iter()
             .fold((f64::INFINITY, 0.0_f64), |(a, b), &v| (a.min(v), b.max(v)));
         let (lo, hi) = if pos.is_empty() {
             (1e-3, 1.0)
         } else {
-            (
-                lo.max(hi * 1e-8) * 0.5,
-                (hi * 2.0).min(lo.max(hi * 1e-8) * 1e9),
-            )
+            (lo * 0.3, hi * 3.0)
         };
         let mut c = chart
             .build_cartesian_2d((x0..x1).log_scale(), (lo..hi).log_scale())
