@@ -24,12 +24,16 @@ pub struct Options {
     pub max_lag_ps: f64,
 }
 
+/// Longest autocorrelation lag of the equilibrium friction fit, ps: several relaxation times
+/// (2m/γ ≈ 11 ps, γ/κ ≈ 22 ps for seed 000) while the ACF is still above its noise.
+pub const DEFAULT_MAX_LAG_PS: f64 = 60.0;
+
 impl Default for Options {
     fn default() -> Options {
         Options {
             friction_kg_per_s: None,
             blocks: 20,
-            max_lag_ps: 60.0,
+            max_lag_ps: DEFAULT_MAX_LAG_PS,
         }
     }
 }
@@ -231,12 +235,17 @@ pub fn analyze_run(run: &RunDir, opts: &Options) -> Result<RunAnalysis> {
             )
         }),
     };
+    // Power statistics need both demon forces: with κ_C or κ_H = 0 that power vanishes identically.
+    let coupled =
+        sc.controller.kappa_cold_ev_per_a2 != 0.0 && sc.controller.kappa_hot_ev_per_a2 != 0.0;
     let power = match (&model, th_) {
-        (Some(m), Some(p)) => Some(power_stats(run, m, p, dt, opts.blocks, entropy)?),
+        (Some(m), Some(p)) if coupled => Some(power_stats(run, m, p, dt, opts.blocks, entropy)?),
         _ => None,
     };
     let stochastic_cop = match &model {
-        Some(m) if sc.controller.demon_axes.contains(&Axis::X) => stochastic_cop(run, m, dt).ok(),
+        Some(m) if coupled && sc.controller.demon_axes.contains(&Axis::X) => {
+            stochastic_cop(run, m, dt).ok()
+        }
         _ => None,
     };
     let increments: Vec<f64> = qc.windows(2).map(|w| w[1] - w[0]).collect();
