@@ -143,14 +143,22 @@ fn theory(
     }
     let mut langevin_dirs = Vec::new();
     if let Some((dir, dt)) = langevin {
-        eprintln!("simulating the Langevin model for {} ps into {}", sc.run.production_ps, dir.display());
-        langevin_dirs = nanodemon::analysis::run_dir::write_langevin_runs(dir, &sc, &report.model, ratios, dt)?;
+        eprintln!(
+            "simulating the Langevin model for {} ps into {}",
+            sc.run.production_ps,
+            dir.display()
+        );
+        langevin_dirs =
+            nanodemon::analysis::run_dir::write_langevin_runs(dir, &sc, &report.model, ratios, dt)?;
     }
     if json {
         let mut v = serde_json::to_value(&report)?;
         v["sweep_csv"] = serde_json::json!(sweep_csv.map(|p| p.display().to_string()));
         v["sweep_rows"] = serde_json::json!(sweep_rows);
-        v["langevin_runs"] = serde_json::json!(langevin_dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>());
+        v["langevin_runs"] = serde_json::json!(langevin_dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>());
         print_json(&v);
         return Ok(());
     }

@@ -230,7 +230,11 @@ fn friction_from_equilibrium_autocorrelations_recovers_gamma() {
     assert!(a.friction_source.contains("estimated from this run"));
     assert!(a.power.is_none(), "no demon coupling, no power statistics");
     let figs = nanodemon::analysis::figures::run_figures(&run, &a, &dir.join("figures")).unwrap();
-    assert!(figs.iter().any(|f| f.ends_with("friction_autocorrelation.svg")), "{figs:?}");
+    assert!(
+        figs.iter()
+            .any(|f| f.ends_with("friction_autocorrelation.svg")),
+        "{figs:?}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

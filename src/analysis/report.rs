@@ -202,7 +202,16 @@ pub fn analyze_run(run: &RunDir, opts: &Options) -> Result<RunAnalysis> {
         h.column("w_cold_ev")?,
         h.column("w_hot_ev")?,
     ];
-    let b = BlockSlopes::new(t, &series, opts.blocks).context("heat-rate block averaging")?;
+    // Short runs (a few tens of samples) still get error bars, from fewer blocks of ≥ 5 samples.
+    let blocks = opts.blocks.min(h.len() / 5).max(4);
+    if blocks != opts.blocks {
+        eprintln!(
+            "note: {} samples: using {blocks} blocks instead of {}",
+            h.len(),
+            opts.blocks
+        );
+    }
+    let b = BlockSlopes::new(t, &series, blocks).context("heat-rate block averaging")?;
     let kb = KB_EV_PER_K;
     let entropy = b.estimate(|r| (r[0] / tc + r[1] / th) / kb);
     let theory_refrigerates = th_
@@ -239,7 +248,7 @@ pub fn analyze_run(run: &RunDir, opts: &Options) -> Result<RunAnalysis> {
     let coupled =
         sc.controller.kappa_cold_ev_per_a2 != 0.0 && sc.controller.kappa_hot_ev_per_a2 != 0.0;
     let power = match (&model, th_) {
-        (Some(m), Some(p)) if coupled => Some(power_stats(run, m, p, dt, opts.blocks, entropy)?),
+        (Some(m), Some(p)) if coupled => Some(power_stats(run, m, p, dt, blocks, entropy)?),
         _ => None,
     };
     let stochastic_cop = match &model {
@@ -261,7 +270,7 @@ pub fn analyze_run(run: &RunDir, opts: &Options) -> Result<RunAnalysis> {
         friction_kg_per_s: friction_kg,
         friction_source,
         friction_estimates,
-        blocks: opts.blocks,
+        blocks,
         block_length_ps: b.block_length as f64 * dt,
         heat_increment_correlation_ps: stats::integrated_autocorrelation_time(&increments) * dt,
         rates,
