@@ -195,8 +195,12 @@ pub fn from_drag(run: &RunDir, blocks: usize) -> Result<FrictionEstimate> {
         }
     );
     let t = run.heat.column("time_ps")?;
-    let x = run.heat.column(&col)?;
-    let slopes = BlockSlopes::new(t, &[x], blocks)?;
+    let period = match axis {
+        Axis::X => 2.0 * run.scenario.geometry.container_length_a,
+        Axis::Y | Axis::Z => run.scenario.geometry.container_length_a,
+    };
+    let x = unwrap_periodic(run.heat.column(&col)?, period);
+    let slopes = BlockSlopes::new(t, &[&x], blocks)?;
     let f = force / MVV2E;
     let whole = f / slopes.full[0];
     let per_block: Vec<f64> = slopes.blocks.iter().map(|r| f / r[0]).collect();
@@ -205,6 +209,21 @@ pub fn from_drag(run: &RunDir, blocks: usize) -> Result<FrictionEstimate> {
         whole,
         &per_block,
     ))
+}
+
+/// Undoes periodic wrapping of a coordinate sampled often enough that it moves less than half a
+/// period between samples (a dragged particle crosses the box many times in a long run).
+pub fn unwrap_periodic(x: &[f64], period: f64) -> Vec<f64> {
+    let mut shift = 0.0;
+    let mut out = Vec::with_capacity(x.len());
+    for (i, &v) in x.iter().enumerate() {
+        if i > 0 {
+            let jump = v - x[i - 1];
+            shift -= period * (jump / period).round();
+        }
+        out.push(v + shift);
+    }
+    out
 }
 
 #[cfg(test)]
