@@ -185,7 +185,10 @@ pub fn analyze_run(run: &RunDir, opts: &Options) -> Result<RunAnalysis> {
     let (tc, th) = (sc.cold.temperature_k, sc.hot.temperature_k);
     let (friction_kg, friction_source, friction_estimates) = choose_friction(run, opts);
     let axes = sc.controller.demon_axes.len();
-    let model = DemonPair::from_scenario(sc, friction_kg).ok();
+    let model = Some(
+        DemonPair::from_scenario(sc, friction_kg)
+            .context("the Langevin model for the run's parameters (check --friction-kg-per-s)")?,
+    );
     let theory = match (&model, axes) {
         (Some(m), d) if d > 0 => Some(TheoryPoint::compute(m, d, dt)?),
         _ => None,
