@@ -276,6 +276,7 @@ fn fig5(run: &RunDir, a: &RunAnalysis, path: &Path) -> Result<String> {
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
     chart
         .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()
@@ -357,6 +358,7 @@ fn fig5(run: &RunDir, a: &RunAnalysis, path: &Path) -> Result<String> {
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
     chart
         .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()
@@ -456,6 +458,7 @@ fn fig_friction(run: &RunDir, a: &RunAnalysis, gamma_fit: f64, path: &Path) -> R
     }
     chart
         .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()
@@ -778,12 +781,15 @@ fn sweep_panel_with(
             .map_err(pe)?;
         }
         c.configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()
             .map_err(pe)?;
     } else {
         let (lo, hi) = range_of(ys.into_iter());
+        // Headroom for the legend above the curves.
+        let hi = hi + 0.35 * (hi - lo);
         let mut c = chart
             .build_cartesian_2d((x0..x1).log_scale(), lo..hi)
             .map_err(pe)?;
@@ -837,6 +843,7 @@ fn sweep_panel_with(
             .map_err(pe)?;
         }
         c.configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()
