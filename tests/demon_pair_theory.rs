@@ -620,3 +620,59 @@ fn simulator_results_do_not_depend_on_the_thread_count() {
         "trajectories must use different random streams"
     );
 }
+
+#[test]
+fn theory_command_writes_a_sweep_csv_and_langevin_run_directories() {
+    let dir = std::env::temp_dir().join(format!("nanodemon-theory-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("sweep.csv");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
+        .args([
+            "theory",
+            "scenarios/small-refrigerator.json",
+            "--sweep",
+            "0.1:10:25",
+            "--json",
+        ])
+        .arg("--sweep-csv")
+        .arg(&csv)
+        .args([
+            "--kappa-ratio",
+            "0.17",
+            "--kappa-ratio",
+            "4.8",
+            "--langevin-out",
+        ])
+        .arg(dir.join("model"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["sweep_rows"], 25);
+    assert_eq!(v["langevin_runs"].as_array().unwrap().len(), 2);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 26);
+    assert!(text.starts_with("kappa_ratio,"));
+    for r in ["0.17", "4.8"] {
+        let run = dir.join("model").join(format!("kappa_ratio_{r}"));
+        assert!(run.join("heat.csv").is_file() && run.join("run.json").is_file());
+    }
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
+        .args([
+            "theory",
+            "scenarios/small-refrigerator.json",
+            "--sweep",
+            "10:1:5",
+            "--sweep-csv",
+        ])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("sweep range"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
