@@ -105,7 +105,8 @@ enum Command {
         #[arg(long, default_value = "0.01:100:200")]
         sweep: String,
         /// Also simulate the Langevin model for the scenario (its production length and sampling) and
-        /// write DIR/heat.csv + DIR/run.json in the MD run format, for `nanodemon analyze`.
+        /// write DIR/heat.csv + DIR/run.json in the MD run format, for `nanodemon analyze`; with
+        /// --kappa-ratio, one run directory per ratio under DIR (a sweep).
         #[arg(long)]
         langevin_out: Option<std::path::PathBuf>,
         /// Time step of the Langevin simulation, ps.
@@ -413,19 +414,24 @@ fn theory(
         eprintln!("wrote {} sweep rows to {}", points.len(), path.display());
         sweep_rows = Some(points.len());
     }
+    let mut langevin_dirs = Vec::new();
     if let Some((dir, dt)) = langevin {
         eprintln!(
             "simulating the Langevin model for {} ps into {}",
             sc.run.production_ps,
             dir.display()
         );
-        nanodemon::analysis::run_dir::write_langevin_run(dir, &sc, &report.model, dt, sc.seed)?;
+        langevin_dirs =
+            nanodemon::analysis::run_dir::write_langevin_runs(dir, &sc, &report.model, ratios, dt)?;
     }
     if json {
         let mut v = serde_json::to_value(&report)?;
         v["sweep_csv"] = serde_json::json!(sweep_csv.map(|p| p.display().to_string()));
         v["sweep_rows"] = serde_json::json!(sweep_rows);
-        v["langevin_out"] = serde_json::json!(langevin.map(|(d, _)| d.display().to_string()));
+        v["langevin_runs"] = serde_json::json!(langevin_dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>());
         print_json(&v);
         return Ok(());
     }

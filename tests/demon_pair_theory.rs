@@ -573,3 +573,106 @@ mod simulator {
         );
     }
 }
+
+#[test]
+fn tur_of_eq12_holds_for_seed_000_parameters_at_the_sampling_interval() {
+    // Not a theorem for underdamped dynamics with velocity-odd currents; seed 000 checks it on MD data
+    // (Fig. 6). Here: the exact relative uncertainty of the sampled total power at Δt = 1 ps against
+    // 2/(Ṡ Δt) on a dense sweep of κ_H/κ_C.
+    use nanodemon::theory::demon_pair::predictions::sweep;
+    let points = sweep(&paper_model(0.0), 3, 1.0, 0.01, 100.0, 400).unwrap();
+    assert_eq!(points.len(), 400);
+    for p in points
+        .iter()
+        .filter(|p| p.regime != Regime::PseudoEquilibrium)
+    {
+        assert!(
+            p.relative_uncertainty_total >= p.tur_bound,
+            "TUR violated at {}: {} < {}",
+            p.kappa_ratio,
+            p.relative_uncertainty_total,
+            p.tur_bound
+        );
+    }
+}
+
+#[test]
+fn simulator_results_do_not_depend_on_the_thread_count() {
+    use nanodemon::theory::langevin::{simulate, Settings};
+    let model = paper_model(0.48);
+    let base = Settings {
+        dt_ps: 0.05,
+        equilibration_ps: 10.0,
+        production_ps: 50.0,
+        sample_interval_ps: 5.0,
+        trajectories: 7,
+        threads: 1,
+        seed: 5,
+    };
+    let one = simulate(&model, &base).unwrap();
+    let three = simulate(&model, &Settings { threads: 3, ..base }).unwrap();
+    for (a, b) in one.iter().zip(&three) {
+        assert_eq!(a.samples, b.samples);
+        assert_eq!(a.heat_ev, b.heat_ev);
+    }
+    assert_ne!(
+        one[0].samples, one[1].samples,
+        "trajectories must use different random streams"
+    );
+}
+
+#[test]
+fn theory_command_writes_a_sweep_csv_and_langevin_run_directories() {
+    let dir = std::env::temp_dir().join(format!("nanodemon-theory-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("sweep.csv");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
+        .args([
+            "theory",
+            "scenarios/small-refrigerator.json",
+            "--sweep",
+            "0.1:10:25",
+            "--json",
+        ])
+        .arg("--sweep-csv")
+        .arg(&csv)
+        .args([
+            "--kappa-ratio",
+            "0.17",
+            "--kappa-ratio",
+            "4.8",
+            "--langevin-out",
+        ])
+        .arg(dir.join("model"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["sweep_rows"], 25);
+    assert_eq!(v["langevin_runs"].as_array().unwrap().len(), 2);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 26);
+    assert!(text.starts_with("kappa_ratio,"));
+    for r in ["0.17", "4.8"] {
+        let run = dir.join("model").join(format!("kappa_ratio_{r}"));
+        assert!(run.join("heat.csv").is_file() && run.join("run.json").is_file());
+    }
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
+        .args([
+            "theory",
+            "scenarios/small-refrigerator.json",
+            "--sweep",
+            "10:1:5",
+            "--sweep-csv",
+        ])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("sweep range"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

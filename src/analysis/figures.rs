@@ -57,6 +57,18 @@ pub fn run_figures(run: &RunDir, a: &RunAnalysis, out: &Path) -> Result<Vec<Stri
     if a.power.is_some() {
         files.push(fig5(run, a, &out.join("fig5_power_cop.svg"))?);
     }
+    if let Some(e) = a
+        .friction_estimates
+        .iter()
+        .find(|e| e.method.starts_with("equilibrium"))
+    {
+        files.push(fig_friction(
+            run,
+            a,
+            e.gamma_amu_per_ps.value,
+            &out.join("friction_autocorrelation.svg"),
+        )?);
+    }
     Ok(files)
 }
 
@@ -264,6 +276,7 @@ fn fig5(run: &RunDir, a: &RunAnalysis, path: &Path) -> Result<String> {
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
     chart
         .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()
@@ -345,6 +358,107 @@ fn fig5(run: &RunDir, a: &RunAnalysis, path: &Path) -> Result<String> {
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
     chart
         .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(pe)?;
+    root.present().map_err(pe)?;
+    Ok(path.display().to_string())
+}
+
+/// Position and velocity autocorrelations of an equilibrium run with Eq. 15 (ω corrected) at the
+/// fitted friction and at seed 000's 3.5e-12 kg/s.
+fn fig_friction(run: &RunDir, a: &RunAnalysis, gamma_fit: f64, path: &Path) -> Result<String> {
+    use super::friction::acf_model;
+    use super::report::DEFAULT_MAX_LAG_PS;
+    let sc = &run.scenario;
+    let dt = a.sample_interval_ps;
+    let mass = sc.nanoparticle.atoms as f64 * sc.potential.copper.mass_amu;
+    let kappa = sc.controller.trap_kappa_ev_per_a2 / crate::units::MVV2E;
+    let lag = (DEFAULT_MAX_LAG_PS / dt).round() as usize;
+    let mean_acf = |cols: &[&str]| -> Result<Vec<f64>> {
+        let acfs = cols
+            .iter()
+            .map(|c| Ok(stats::autocorrelation(run.heat.column(c)?, lag)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((0..acfs[0].len())
+            .map(|k| acfs.iter().map(|v| v[k]).sum::<f64>() / acfs.len() as f64)
+            .collect())
+    };
+    let vel = mean_acf(&["vx_cold_a_ps", "vx_hot_a_ps"])?;
+    let pos = if kappa > 0.0 {
+        Some(mean_acf(&[
+            "x_cold_a", "y_cold_a", "z_cold_a", "x_hot_a", "y_hot_a", "z_hot_a",
+        ])?)
+    } else {
+        None
+    };
+    let root = SVGBackend::new(path, (900, 550)).into_drawing_area();
+    root.fill(&WHITE).map_err(pe)?;
+    let tmax = lag as f64 * dt;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!(
+                "equilibrium autocorrelations: γ = {:.3e} kg/s fitted",
+                crate::units::friction_amu_per_ps_to_kg_per_s(gamma_fit)
+            ),
+            ("sans-serif", 18),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..tmax, -0.5..1.05)
+        .map_err(pe)?;
+    chart
+        .configure_mesh()
+        .x_desc("lag τ (ps)")
+        .y_desc("normalised autocorrelation")
+        .draw()
+        .map_err(pe)?;
+    let paper = crate::units::friction_kg_per_s_to_amu_per_ps(
+        crate::theory::demon_pair::predictions::PAPER_FRICTION_KG_PER_S,
+    );
+    let grid: Vec<f64> = (0..=400).map(|i| tmax * i as f64 / 400.0).collect();
+    let mut curves: Vec<(&str, Vec<f64>, bool, RGBColor)> =
+        vec![("velocity ⟨V(t)V(t+τ)⟩", vel, true, HOT)];
+    if let Some(p) = pos {
+        curves.push(("position ⟨X(t)X(t+τ)⟩", p, false, COLD));
+    }
+    for (name, acf, velocity, col) in curves {
+        chart
+            .draw_series(
+                acf.iter()
+                    .enumerate()
+                    .map(|(k, v)| Circle::new((k as f64 * dt, *v), 3, col.filled())),
+            )
+            .map_err(pe)?
+            .label(format!("{name}, data"))
+            .legend(move |(x, y)| Circle::new((x + 10, y), 3, col.filled()));
+        chart
+            .draw_series(LineSeries::new(
+                grid.iter()
+                    .map(|&t| (t, acf_model(gamma_fit, mass, kappa, t, velocity))),
+                col.stroke_width(2),
+            ))
+            .map_err(pe)?
+            .label("Eq. 15, fitted γ")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], col.stroke_width(2)));
+        chart
+            .draw_series(DashedLineSeries::new(
+                grid.iter()
+                    .map(|&t| (t, acf_model(paper, mass, kappa, t, velocity))),
+                6,
+                4,
+                col.stroke_width(1),
+            ))
+            .map_err(pe)?
+            .label("Eq. 15, γ = 3.5e-12 kg/s (seed 000)")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], col.stroke_width(1)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()
@@ -598,20 +712,28 @@ fn sweep_panel_with(
         .x_label_area_size(40)
         .y_label_area_size(75);
     if log_y {
-        let pos: Vec<f64> = ys
-            .into_iter()
-            .filter(|v| *v > 0.0 && v.is_finite())
+        // The range follows the data (theory diverges at the pseudo-equilibrium point); theory-only
+        // panels fall back to the theory values.
+        let from_data: Vec<f64> = data
+            .iter()
+            .flatten()
+            .map(|(_, c)| c.measured)
+            .filter(|v| *v > 0.0)
             .collect();
+        let pos: Vec<f64> = if from_data.is_empty() {
+            ys.into_iter()
+                .filter(|v| *v > 0.0 && v.is_finite())
+                .collect()
+        } else {
+            from_data
+        };
         let (lo, hi) = pos
             .iter()
             .fold((f64::INFINITY, 0.0_f64), |(a, b), &v| (a.min(v), b.max(v)));
         let (lo, hi) = if pos.is_empty() {
             (1e-3, 1.0)
         } else {
-            (
-                lo.max(hi * 1e-8) * 0.5,
-                (hi * 2.0).min(lo.max(hi * 1e-8) * 1e9),
-            )
+            (lo * 0.3, hi * 3.0)
         };
         let mut c = chart
             .build_cartesian_2d((x0..x1).log_scale(), (lo..hi).log_scale())
@@ -659,12 +781,15 @@ fn sweep_panel_with(
             .map_err(pe)?;
         }
         c.configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()
             .map_err(pe)?;
     } else {
         let (lo, hi) = range_of(ys.into_iter());
+        // Headroom for the legend above the curves.
+        let hi = hi + 0.35 * (hi - lo);
         let mut c = chart
             .build_cartesian_2d((x0..x1).log_scale(), lo..hi)
             .map_err(pe)?;
@@ -718,6 +843,7 @@ fn sweep_panel_with(
             .map_err(pe)?;
         }
         c.configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()

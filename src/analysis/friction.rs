@@ -39,17 +39,17 @@ pub fn acf_model(
     let g = gamma_amu_per_ps / (2.0 * mass_amu);
     let w2 = kappa_amu_per_ps2 / mass_amu - g * g;
     let sign = if velocity { -1.0 } else { 1.0 };
-    let (c, s_over_w) = if w2 > 1e-12 * g * g {
+    if w2 > 1e-12 * g * g {
         let w = w2.sqrt();
-        ((w * tau).cos(), (w * tau).sin() / w)
+        (-g * tau).exp() * ((w * tau).cos() + sign * g * (w * tau).sin() / w)
     } else if w2 < -1e-12 * g * g {
+        // Overdamped: e^{−Γτ}cosh(wτ) and e^{−Γτ}sinh(wτ) written with decaying exponentials only.
         let w = (-w2).sqrt();
-        ((w * tau).cosh(), (w * tau).sinh() / w)
+        let (slow, fast) = (((w - g) * tau).exp(), (-(w + g) * tau).exp());
+        0.5 * (slow + fast) + sign * g * 0.5 * (slow - fast) / w
     } else {
-        (1.0, tau)
-    };
-    // Overdamped: combine exponents so e^{−Γτ} cosh(ωτ) does not overflow for long lags.
-    (-g * tau).exp() * (c + sign * g * s_over_w)
+        (-g * tau).exp() * (1.0 + sign * g * tau)
+    }
 }
 
 /// Least-squares γ (amu/ps) matching measured autocorrelations (lag k at k·dt) to [`acf_model`]:
@@ -72,7 +72,11 @@ pub fn fit_acf(
                 }
             }
         }
-        c
+        if c.is_finite() {
+            c
+        } else {
+            f64::INFINITY
+        }
     };
     let (lo, hi) = (0.0_f64, 7.0 * std::f64::consts::LN_10);
     let n = 400;
@@ -191,8 +195,12 @@ pub fn from_drag(run: &RunDir, blocks: usize) -> Result<FrictionEstimate> {
         }
     );
     let t = run.heat.column("time_ps")?;
-    let x = run.heat.column(&col)?;
-    let slopes = BlockSlopes::new(t, &[x], blocks)?;
+    let period = match axis {
+        Axis::X => 2.0 * run.scenario.geometry.container_length_a,
+        Axis::Y | Axis::Z => run.scenario.geometry.container_length_a,
+    };
+    let x = unwrap_periodic(run.heat.column(&col)?, period);
+    let slopes = BlockSlopes::new(t, &[&x], blocks)?;
     let f = force / MVV2E;
     let whole = f / slopes.full[0];
     let per_block: Vec<f64> = slopes.blocks.iter().map(|r| f / r[0]).collect();
@@ -201,6 +209,21 @@ pub fn from_drag(run: &RunDir, blocks: usize) -> Result<FrictionEstimate> {
         whole,
         &per_block,
     ))
+}
+
+/// Undoes periodic wrapping of a coordinate sampled often enough that it moves less than half a
+/// period between samples (a dragged particle crosses the box many times in a long run).
+pub fn unwrap_periodic(x: &[f64], period: f64) -> Vec<f64> {
+    let mut shift = 0.0;
+    let mut out = Vec::with_capacity(x.len());
+    for (i, &v) in x.iter().enumerate() {
+        if i > 0 {
+            let jump = v - x[i - 1];
+            shift -= period * (jump / period).round();
+        }
+        out.push(v + shift);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -24,12 +24,16 @@ pub struct Options {
     pub max_lag_ps: f64,
 }
 
+/// Longest autocorrelation lag of the equilibrium friction fit, ps: several relaxation times
+/// (2m/γ ≈ 11 ps, γ/κ ≈ 22 ps for seed 000) while the ACF is still above its noise.
+pub const DEFAULT_MAX_LAG_PS: f64 = 60.0;
+
 impl Default for Options {
     fn default() -> Options {
         Options {
             friction_kg_per_s: None,
             blocks: 20,
-            max_lag_ps: 60.0,
+            max_lag_ps: DEFAULT_MAX_LAG_PS,
         }
     }
 }
@@ -181,7 +185,10 @@ pub fn analyze_run(run: &RunDir, opts: &Options) -> Result<RunAnalysis> {
     let (tc, th) = (sc.cold.temperature_k, sc.hot.temperature_k);
     let (friction_kg, friction_source, friction_estimates) = choose_friction(run, opts);
     let axes = sc.controller.demon_axes.len();
-    let model = DemonPair::from_scenario(sc, friction_kg).ok();
+    let model = Some(
+        DemonPair::from_scenario(sc, friction_kg)
+            .context("the Langevin model for the run's parameters (check --friction-kg-per-s)")?,
+    );
     let theory = match (&model, axes) {
         (Some(m), d) if d > 0 => Some(TheoryPoint::compute(m, d, dt)?),
         _ => None,
@@ -198,7 +205,16 @@ pub fn analyze_run(run: &RunDir, opts: &Options) -> Result<RunAnalysis> {
         h.column("w_cold_ev")?,
         h.column("w_hot_ev")?,
     ];
-    let b = BlockSlopes::new(t, &series, opts.blocks).context("heat-rate block averaging")?;
+    // Short runs (a few tens of samples) still get error bars, from fewer blocks of ≥ 5 samples.
+    let blocks = opts.blocks.min(h.len() / 5).max(4);
+    if blocks != opts.blocks {
+        eprintln!(
+            "note: {} samples: using {blocks} blocks instead of {}",
+            h.len(),
+            opts.blocks
+        );
+    }
+    let b = BlockSlopes::new(t, &series, blocks).context("heat-rate block averaging")?;
     let kb = KB_EV_PER_K;
     let entropy = b.estimate(|r| (r[0] / tc + r[1] / th) / kb);
     let theory_refrigerates = th_
@@ -231,12 +247,17 @@ pub fn analyze_run(run: &RunDir, opts: &Options) -> Result<RunAnalysis> {
             )
         }),
     };
+    // Power statistics need both demon forces: with κ_C or κ_H = 0 that power vanishes identically.
+    let coupled =
+        sc.controller.kappa_cold_ev_per_a2 != 0.0 && sc.controller.kappa_hot_ev_per_a2 != 0.0;
     let power = match (&model, th_) {
-        (Some(m), Some(p)) => Some(power_stats(run, m, p, dt, opts.blocks, entropy)?),
+        (Some(m), Some(p)) if coupled => Some(power_stats(run, m, p, dt, blocks, entropy)?),
         _ => None,
     };
     let stochastic_cop = match &model {
-        Some(m) if sc.controller.demon_axes.contains(&Axis::X) => stochastic_cop(run, m, dt).ok(),
+        Some(m) if coupled && sc.controller.demon_axes.contains(&Axis::X) => {
+            stochastic_cop(run, m, dt).ok()
+        }
         _ => None,
     };
     let increments: Vec<f64> = qc.windows(2).map(|w| w[1] - w[0]).collect();
@@ -252,7 +273,7 @@ pub fn analyze_run(run: &RunDir, opts: &Options) -> Result<RunAnalysis> {
         friction_kg_per_s: friction_kg,
         friction_source,
         friction_estimates,
-        blocks: opts.blocks,
+        blocks,
         block_length_ps: b.block_length as f64 * dt,
         heat_increment_correlation_ps: stats::integrated_autocorrelation_time(&increments) * dt,
         rates,
@@ -384,7 +405,7 @@ fn power_stats(
 pub fn quantile_of(model: &crate::theory::demon_pair::power::ParticlePower, q: f64) -> f64 {
     let sd = model.variance().sqrt();
     let (mut lo, mut hi) = (model.mean() - 40.0 * sd, model.mean() + 40.0 * sd);
-    for _ in 0..60 {
+    for _ in 0..48 {
         let mid = 0.5 * (lo + hi);
         if model.cdf(mid) < q {
             lo = mid

@@ -256,3 +256,37 @@ pub fn write_langevin_run(
         .with_context(|| format!("writing {}/run.json", dir.display()))?;
     Ok(())
 }
+
+/// [`write_langevin_run`] for the scenario's own κ_H into `dir` (no ratios), or for each κ_H/κ_C into
+/// `dir/kappa_ratio_R` (a sweep directory for `nanodemon analyze`). Returns the run directories.
+pub fn write_langevin_runs(
+    dir: &Path,
+    scenario: &Scenario,
+    model: &DemonPair,
+    ratios: &[f64],
+    dt_ps: f64,
+) -> Result<Vec<PathBuf>> {
+    if ratios.is_empty() {
+        write_langevin_run(dir, scenario, model, dt_ps, scenario.seed)?;
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    ratios
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| {
+            let mut sc = scenario.clone();
+            sc.controller.kappa_hot_ev_per_a2 = r * scenario.controller.kappa_cold_ev_per_a2;
+            sc.name = format!("{} κ_H/κ_C={r}", scenario.name);
+            let m = model.with_kappa_hot(sc.controller.kappa_hot_ev_per_a2);
+            let sub = dir.join(format!("kappa_ratio_{r}"));
+            write_langevin_run(
+                &sub,
+                &sc,
+                &m,
+                dt_ps,
+                scenario.seed.wrapping_add(1000 * i as u64),
+            )?;
+            Ok(sub)
+        })
+        .collect()
+}

@@ -12,6 +12,9 @@ pub fn is_run_dir(dir: &Path) -> bool {
 
 /// The run directories directly under `dir`, sorted by name.
 pub fn run_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        bail!("{} is neither a run directory (heat.csv + run.json) nor a directory of run directories: it does not exist", dir.display());
+    }
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading directory {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))

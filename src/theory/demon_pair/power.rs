@@ -105,7 +105,7 @@ impl GaussianProduct {
             let c = normal_cdf((z / a - slope * t) / s);
             phi * if t > 0.0 { c } else { 1.0 - c }
         };
-        let n = 8000;
+        let n = 3000;
         let h = 10.0 / n as f64;
         let simpson = |sign: f64| -> f64 {
             let mut acc = integrand(sign * 0.0) + integrand(sign * 10.0);
@@ -158,9 +158,14 @@ impl ParticlePower {
     }
 }
 
-/// Seed 000, Eq. 12: Var(Ẇ)/⟨Ẇ⟩² ≥ 2 k_B / (⟨Ṡ_tot⟩ dt), with Ṡ in k_B/ps and dt in ps.
+/// Seed 000, Eq. 12: Var(Ẇ)/⟨Ẇ⟩² ≥ 2 k_B / (⟨Ṡ_tot⟩ dt), with Ṡ in k_B/ps and dt in ps. Infinite where
+/// no entropy is produced (the pseudo-equilibrium point, or rounding just below zero there).
 pub fn tur_bound(entropy_production_kb_per_ps: f64, dt_ps: f64) -> f64 {
-    2.0 / (entropy_production_kb_per_ps * dt_ps)
+    if entropy_production_kb_per_ps > 0.0 {
+        2.0 / (entropy_production_kb_per_ps * dt_ps)
+    } else {
+        f64::INFINITY
+    }
 }
 
 #[cfg(test)]
