@@ -5,6 +5,7 @@
 //! [`Observation`] at each, and saves/restores a [`State`] at checkpoints.
 
 pub mod cpu;
+pub mod gpu;
 pub mod state;
 
 pub use state::{Accumulators, BodyState, State};
