@@ -3,6 +3,7 @@
 //!
 //! Every subcommand of the `nanodemon` binary is a library function; `main.rs` only parses and prints.
 
+pub mod compare;
 pub mod engine;
 pub mod gpu;
 pub mod physics;

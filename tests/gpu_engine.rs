@@ -74,3 +74,101 @@ fn gpu_follows_cpu_trajectory_for_100_steps() {
     close("conserved", oc.conserved, og.conserved, 2e-3);
     assert!((oc.controller_impulse - og.controller_impulse).length() < 1e-4);
 }
+
+/// Least-squares slope of y against x.
+fn slope(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let sxx: f64 = x.iter().map(|a| (a - mx) * (a - mx)).sum();
+    sxy / sxx
+}
+
+fn series(obs: &[Observation], f: impl Fn(&Observation) -> f64) -> Vec<f64> {
+    obs.iter().map(f).collect()
+}
+
+/// 3000 steps (3 ps) of the heater on both engines, long enough for the trajectories to decorrelate (the
+/// position deviation passes 1e-2 Å by step 1000): same mean temperatures within three standard errors, the
+/// same conserved-quantity drift and the same thermostat-heat and work totals.
+#[test]
+fn gpu_and_cpu_agree_statistically_over_3000_steps() {
+    let sc = scenario("small-heater.json", |_| {});
+    let Some(mut g) = gpu(&sc, "gpu_and_cpu_agree_statistically_over_3000_steps") else {
+        return;
+    };
+    let (_, mut c) = cpu(&sc);
+    let oc = observe_every(&mut c, 100, 30);
+    let og = observe_every(&mut g, 100, 30);
+    for k in 0..2 {
+        let (mc, ec) = mean_and_error(&series(&oc, |o| o.temperature[k]));
+        let (mg, eg) = mean_and_error(&series(&og, |o| o.temperature[k]));
+        eprintln!("bath {k}: T cpu {mc:.2} ± {ec:.2}, gpu {mg:.2} ± {eg:.2}");
+        assert!(
+            (mc - mg).abs() < 3.0 * (ec * ec + eg * eg).sqrt() + 0.5,
+            "bath {k} temperature: cpu {mc} ± {ec}, gpu {mg} ± {eg}"
+        );
+        let (qc, qg) = (oc[29].thermostat_heat[k], og[29].thermostat_heat[k]);
+        let (wc, wg) = (oc[29].work[k], og[29].work[k]);
+        eprintln!("bath {k}: heat cpu {qc:.4} gpu {qg:.4} eV; work cpu {wc:.4} gpu {wg:.4} eV");
+        assert!((qc - qg).abs() < 0.05 * qc.abs() + 0.01, "heat {qc} vs {qg}");
+        assert!((wc - wg).abs() < 0.05, "work {wc} vs {wg}");
+    }
+    let t: Vec<f64> = series(&oc, |o| o.step as f64 * 1e-6);
+    let (dc, dg) = (
+        slope(&t, &series(&oc, |o| o.conserved)),
+        slope(&t, &series(&og, |o| o.conserved)),
+    );
+    eprintln!("conserved-quantity drift: cpu {dc:.3} eV/ns, gpu {dg:.3} eV/ns");
+    assert!((dc - dg).abs() < 3.0 * dc.abs().max(0.5), "drift cpu {dc} gpu {dg} eV/ns");
+}
+
+/// NVE (no thermostats, no demon): energy drift of the GPU engine per ns within a small multiple of the CPU
+/// engine's at the same 1 fs timestep (or of a floor of 1e-5 of the kinetic energy per ps, the f32 level).
+#[test]
+fn nve_energy_drift_is_close_to_the_cpu_engines() {
+    let sc = scenario("small-equilibrium.json", |v| {
+        v["cold"]["thermostat"] = serde_json::Value::Null;
+        v["hot"]["thermostat"] = serde_json::Value::Null;
+        v["controller"]["kappa_cold_ev_per_a2"] = 0.0.into();
+        v["controller"]["kappa_hot_ev_per_a2"] = 0.0.into();
+    });
+    let Some(mut g) = gpu(&sc, "nve_energy_drift_is_close_to_the_cpu_engines") else {
+        return;
+    };
+    let (_, mut c) = cpu(&sc);
+    let oc = observe_every(&mut c, 100, 20);
+    let og = observe_every(&mut g, 100, 20);
+    let t: Vec<f64> = series(&oc, |o| o.step as f64 * 1e-6);
+    let dc = slope(&t, &series(&oc, |o| o.conserved));
+    let dg = slope(&t, &series(&og, |o| o.conserved));
+    let floor = 1e-5 * og[19].kinetic_energy * 1e3;
+    eprintln!("NVE drift: cpu {dc:.4} eV/ns, gpu {dg:.4} eV/ns (floor {floor:.4})");
+    assert!(dg.abs() <= 5.0 * dc.abs() + floor, "gpu {dg} cpu {dc} eV/ns");
+}
+
+/// Same start twice on the same adapter: identical observations and states, bit for bit; and restoring one
+/// checkpoint twice (list and forces rebuilt each time) gives the same continuation twice.
+#[test]
+fn gpu_runs_are_bit_reproducible() {
+    let sc = scenario("small-refrigerator.json", |_| {});
+    let (Some(mut a), Some(mut b)) = (
+        gpu(&sc, "gpu_runs_are_bit_reproducible"),
+        gpu(&sc, "gpu_runs_are_bit_reproducible"),
+    ) else {
+        return;
+    };
+    a.advance(150).unwrap();
+    b.advance(150).unwrap();
+    let oa = a.observe().unwrap();
+    assert_eq!(oa, b.observe().unwrap());
+    let sa = a.state().unwrap();
+    assert_eq!(sa, b.state().unwrap());
+    let mut continuation = || {
+        a.restore(&sa).unwrap();
+        a.advance(100).unwrap();
+        (a.observe().unwrap(), a.state().unwrap())
+    };
+    let first = continuation();
+    assert_eq!(first, continuation());
+}
