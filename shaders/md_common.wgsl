@@ -17,7 +17,7 @@
 @group(0) @binding(7) var<storage, read_write> cell_atoms: array<u32>;
 @group(0) @binding(8) var<storage, read_write> atom_cell: array<u32>;
 @group(0) @binding(9) var<storage, read_write> atom_slot: array<u32>;
-// Full Verlet list, column-major: neighbour k of atom i at nlist[k * N + i] (coalesced reads).
+// Full Verlet list: neighbour k of atom i at nlist[((k / TPA) * N + i) * TPA + k % TPA] (see md_forces).
 @group(0) @binding(10) var<storage, read_write> nlist: array<u32>;
 @group(0) @binding(11) var<storage, read_write> ncount: array<u32>;
 // Per-workgroup Σ|v|² of the cold and hot bath, reduced by the scalar kernel in fixed order.
@@ -30,49 +30,6 @@
 @group(0) @binding(15) var<storage, read_write> energy: array<f32>;
 // Group-pair coefficients: [g_i * 5 + g_j] = (lj1, lj2, lj3, lj4); [25 + g_i * 5 + g_j].x = energy offset.
 @group(0) @binding(16) var<storage, read_write> coef: array<vec4<f32>>;
-
-fn group_of(p: vec4<f32>) -> u32 {
-    return u32(p.w);
-}
-
-// Minimum-image displacement in the periodic box (as min_image of the CPU engine).
-fn min_image(d: vec3<f32>) -> vec3<f32> {
-    return d - BOX * round(d / BOX);
-}
-
-// Wraps into [0, box); (p / L).floor() can leave w == L by rounding, folded onto 0 as on the CPU.
-fn wrap(p: vec3<f32>) -> vec3<f32> {
-    let w = p - BOX * floor(p / BOX);
-    return select(w, w - BOX, w >= BOX);
-}
-
-fn vec3_at(o: u32) -> vec3<f32> {
-    return vec3<f32>(s[o], s[o + 1u], s[o + 2u]);
-}
-
-fn set_vec3(o: u32, v: vec3<f32>) {
-    s[o] = v.x;
-    s[o + 1u] = v.y;
-    s[o + 2u] = v.z;
-}
-
-fn quat_at(k: u32) -> vec4<f32> {
-    let o = k * BODY_STRIDE + B_Q;
-    return vec4<f32>(s[o], s[o + 1u], s[o + 2u], s[o + 3u]);
-}
-
-// Rotation matrix of a unit quaternion stored as (w, x, y, z), columns as glam's DMat3::from_quat.
-fn rot(q: vec4<f32>) -> mat3x3<f32> {
-    let w = q.x;
-    let x = q.y;
-    let y = q.z;
-    let z = q.w;
-    return mat3x3<f32>(
-        vec3<f32>(1.0 - 2.0 * (y * y + z * z), 2.0 * (x * y + w * z), 2.0 * (x * z - w * y)),
-        vec3<f32>(2.0 * (x * y - w * z), 1.0 - 2.0 * (x * x + z * z), 2.0 * (y * z + w * x)),
-        vec3<f32>(2.0 * (x * z + w * y), 2.0 * (y * z - w * x), 1.0 - 2.0 * (x * x + y * y)),
-    );
-}
 
 fn body_of(i: u32) -> u32 {
     return select(0u, 1u, i >= B1_START);

@@ -6,6 +6,21 @@ var<workgroup> red_v2: array<vec2<f32>, 256>;
 var<workgroup> red_f: array<vec3<f32>, 256>;
 var<workgroup> red_t: array<vec3<f32>, 256>;
 
+fn vec3_at(o: u32) -> vec3<f32> {
+    return vec3<f32>(s[o], s[o + 1u], s[o + 2u]);
+}
+
+fn set_vec3(o: u32, v: vec3<f32>) {
+    s[o] = v.x;
+    s[o + 1u] = v.y;
+    s[o + 2u] = v.z;
+}
+
+fn quat_at(k: u32) -> vec4<f32> {
+    let o = k * BODY_STRIDE + B_Q;
+    return vec4<f32>(s[o], s[o + 1u], s[o + 2u], s[o + 3u]);
+}
+
 fn bath_of(i: u32) -> u32 {
     return select(0u, 1u, i >= COLD_END);
 }

@@ -127,7 +127,7 @@ fn build_list(@builtin(global_invocation_id) gid: vec3<u32>) {
                     let d = min_image(pi.xyz - pj.xyz);
                     if (dot(d, d) < REACH2) {
                         if (cnt < cap) {
-                            nlist[cnt * N + i] = j;
+                            nlist[((cnt / TPA) * N + i) * TPA + cnt % TPA] = j;
                         }
                         cnt++;
                     }

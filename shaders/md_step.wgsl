@@ -5,13 +5,47 @@
 // accumulators (and reset) at every readback, so at most one sampling interval is summed in f32.
 
 var<workgroup> red: array<vec2<f32>, 256>;
+// Workgroup copy of the scalar buffer: the step's serial part is a long chain of dependent loads and stores,
+// each ~30 cycles here against hundreds in global memory.
+var<workgroup> ws: array<f32, S_LEN>;
 
-// Kahan summation into the (sum, compensation) pair at s[o], s[o + 1]; the true sum is s[o] − s[o + 1].
+fn vec3_at(o: u32) -> vec3<f32> {
+    return vec3<f32>(ws[o], ws[o + 1u], ws[o + 2u]);
+}
+
+fn set_vec3(o: u32, v: vec3<f32>) {
+    ws[o] = v.x;
+    ws[o + 1u] = v.y;
+    ws[o + 2u] = v.z;
+}
+
+fn quat_at(k: u32) -> vec4<f32> {
+    let o = k * BODY_STRIDE + B_Q;
+    return vec4<f32>(ws[o], ws[o + 1u], ws[o + 2u], ws[o + 3u]);
+}
+
+
+fn load_scalars(lid: u32) {
+    for (var i = lid; i < S_LEN; i += 256u) {
+        ws[i] = s[i];
+    }
+    workgroupBarrier();
+}
+
+fn store_scalars(lid: u32) {
+    workgroupBarrier();
+    for (var i = lid; i < S_LEN; i += 256u) {
+        s[i] = ws[i];
+    }
+}
+
+
+// Kahan summation into the (sum, compensation) pair at ws[o], ws[o + 1]; the true sum is ws[o] − ws[o + 1].
 fn kadd(o: u32, x: f32) {
-    let y = x - s[o + 1u];
-    let t = s[o] + y;
-    s[o + 1u] = (t - s[o]) - y;
-    s[o] = t;
+    let y = x - ws[o + 1u];
+    let t = ws[o] + y;
+    ws[o + 1u] = (t - ws[o]) - y;
+    ws[o] = t;
 }
 
 // ---- Nosé–Hoover chain (src/physics/thermostat.rs, LAMMPS FixNH::nhc_temp_integrate) ----
@@ -26,7 +60,7 @@ fn edd_at(b: u32, j: u32) -> u32 {
 
 fn next_ed(b: u32, j: u32, m: u32) -> f32 {
     if (j + 1u < m) {
-        return s[ed_at(b, j + 1u)];
+        return ws[ed_at(b, j + 1u)];
     }
     return 0.0;
 }
@@ -58,25 +92,25 @@ fn chain_half(b: u32, ke: f32) -> f32 {
     let dt4 = 0.25 * DT;
     let dt8 = 0.125 * DT;
     var two_ke = 2.0 * ke;
-    s[edd_at(b, 0u)] = (two_ke - ke_target) / q0;
+    ws[edd_at(b, 0u)] = (two_ke - ke_target) / q0;
     for (var j = m - 1u; j >= 1u; j--) {
         let e = exp(-dt8 * next_ed(b, j, m));
-        s[ed_at(b, j)] = (s[ed_at(b, j)] * e + s[edd_at(b, j)] * dt4) * e;
+        ws[ed_at(b, j)] = (ws[ed_at(b, j)] * e + ws[edd_at(b, j)] * dt4) * e;
     }
     let e0 = exp(-dt8 * next_ed(b, 0u, m));
-    s[ed_at(b, 0u)] = (s[ed_at(b, 0u)] * e0 + s[edd_at(b, 0u)] * dt4) * e0;
-    let d = -expm1(-dthalf * s[ed_at(b, 0u)]);
+    ws[ed_at(b, 0u)] = (ws[ed_at(b, 0u)] * e0 + ws[edd_at(b, 0u)] * dt4) * e0;
+    let d = -expm1(-dthalf * ws[ed_at(b, 0u)]);
     two_ke *= (1.0 - d) * (1.0 - d);
-    s[edd_at(b, 0u)] = (two_ke - ke_target) / q0;
+    ws[edd_at(b, 0u)] = (two_ke - ke_target) / q0;
     for (var j = 0u; j < m; j++) {
-        kadd(L_DETA + 2u * (b * MCH + j), dthalf * s[ed_at(b, j)]);
+        kadd(L_DETA + 2u * (b * MCH + j), dthalf * ws[ed_at(b, j)]);
     }
-    s[ed_at(b, 0u)] = (s[ed_at(b, 0u)] * e0 + s[edd_at(b, 0u)] * dt4) * e0;
+    ws[ed_at(b, 0u)] = (ws[ed_at(b, 0u)] * e0 + ws[edd_at(b, 0u)] * dt4) * e0;
     for (var j = 1u; j < m; j++) {
         let e = exp(-dt8 * next_ed(b, j, m));
-        let prev = s[ed_at(b, j - 1u)];
-        s[edd_at(b, j)] = (chain_q(b, j - 1u) * prev * prev - kt) / chain_q(b, j);
-        s[ed_at(b, j)] = (s[ed_at(b, j)] * e + s[edd_at(b, j)] * dt4) * e;
+        let prev = ws[ed_at(b, j - 1u)];
+        ws[edd_at(b, j)] = (chain_q(b, j - 1u) * prev * prev - kt) / chain_q(b, j);
+        ws[ed_at(b, j)] = (ws[ed_at(b, j)] * e + ws[edd_at(b, j)] * dt4) * e;
     }
     return d;
 }
@@ -88,12 +122,12 @@ fn thermostat_half(b: u32) {
     if (select(CHAIN_LEN_0, CHAIN_LEN_1, b == 1u) == 0u) {
         return;
     }
-    let ke = s[KE + b];
+    let ke = ws[KE + b];
     let d = chain_half(b, ke);
     kadd(L_HEAT + 2u * b, ke * (d * (2.0 - d)));
-    let prev = s[SCALE + b];
-    s[SCALE + b] = prev + d - prev * d;
-    s[KE + b] = ke * (1.0 - d) * (1.0 - d);
+    let prev = ws[SCALE + b];
+    ws[SCALE + b] = prev + d - prev * d;
+    ws[KE + b] = ke * (1.0 - d) * (1.0 - d);
 }
 
 // ---- Rigid bodies (src/physics/rigid.rs, NO_SQUISH) ----
@@ -202,7 +236,7 @@ fn bodies_start() {
         r = no_squish_rotate(3u, r, i.z, dtq);
         let qn = normalize(r.q);
         for (var c = 0u; c < 4u; c++) {
-            s[o + B_Q + c] = qn[c];
+            ws[o + B_Q + c] = qn[c];
         }
         set_vec3(o + B_L, rot(qn) * (0.5 * invquatvec(qn, r.p)));
     }
@@ -266,10 +300,10 @@ fn step_end(v2: vec2<f32>) {
     if (NBODIES == 2u) {
         bodies_end();
     }
-    s[KE] = KE_C_0 * v2.x;
-    s[KE + 1u] = KE_C_1 * v2.y;
-    s[SCALE] = 0.0;
-    s[SCALE + 1u] = 0.0;
+    ws[KE] = KE_C_0 * v2.x;
+    ws[KE + 1u] = KE_C_1 * v2.y;
+    ws[SCALE] = 0.0;
+    ws[SCALE + 1u] = 0.0;
     thermostat_half(0u);
     thermostat_half(1u);
 }
@@ -283,26 +317,34 @@ fn step_start() {
     }
 }
 
-@compute @workgroup_size(1)
-fn scalar_start() {
-    s[SCALE] = 0.0;
-    s[SCALE + 1u] = 0.0;
-    step_start();
+@compute @workgroup_size(256)
+fn scalar_start(@builtin(local_invocation_index) lid: u32) {
+    load_scalars(lid);
+    if (lid == 0u) {
+        ws[SCALE] = 0.0;
+        ws[SCALE + 1u] = 0.0;
+        step_start();
+    }
+    store_scalars(lid);
 }
 
 @compute @workgroup_size(256)
 fn scalar_end_start(@builtin(local_invocation_index) lid: u32) {
+    load_scalars(lid);
     let v2 = reduce_bath_v2(lid);
     if (lid == 0u) {
         step_end(v2);
         step_start();
     }
+    store_scalars(lid);
 }
 
 @compute @workgroup_size(256)
 fn scalar_end(@builtin(local_invocation_index) lid: u32) {
+    load_scalars(lid);
     let v2 = reduce_bath_v2(lid);
     if (lid == 0u) {
         step_end(v2);
     }
+    store_scalars(lid);
 }

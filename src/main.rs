@@ -144,8 +144,8 @@ fn gpu_bench(path: &std::path::Path, steps: u64, warmup: u64, json: bool) -> any
             println!("  {:40} {:8.2} µs/step", k.kernel, k.us_per_step);
         }
         println!(
-            "  host recording {:.1} µs/step; submit + wait round trip {:.1} µs",
-            b.host_record_us_per_step, b.submit_wait_us
+            "  host recording {:.1} µs/step; GPU alone {:.1} µs/step; submit + wait round trip {:.1} µs",
+            b.host_record_us_per_step, b.gpu_us_per_step, b.submit_wait_us
         );
     }
     Ok(())

@@ -27,6 +27,10 @@ pub struct GpuBench {
     pub atoms: usize,
     pub steps: u64,
     pub seconds: f64,
+    /// Host time spent recording and submitting, µs per step (the GPU runs meanwhile).
+    pub host_record_us_per_step: f64,
+    /// GPU time per step with all steps recorded beforehand, µs (the GPU's own limit).
+    pub gpu_us_per_step: f64,
     pub steps_per_s: f64,
     pub atom_steps_per_s: f64,
     pub ns_per_day: f64,
@@ -131,6 +135,18 @@ impl GpuEngine {
             .collect())
     }
 
+    /// GPU execution time per step, µs: `steps` steps recorded first, then submitted at once and waited for,
+    /// so host recording cannot hold the GPU back.
+    fn gpu_us_per_step(&mut self, steps: u64) -> Result<f64> {
+        let mut buffers = Vec::new();
+        self.encode_steps(steps, |b| buffers.extend(b));
+        let t = Instant::now();
+        self.ctx.queue.submit(buffers);
+        self.wait()?;
+        self.step += steps;
+        Ok(t.elapsed().as_secs_f64() * 1e6 / steps as f64)
+    }
+
     /// Median µs of one submit (a single one-workgroup dispatch) plus a wait for it.
     fn submit_wait_us(&self, repeats: usize) -> Result<f64> {
         let mut times = Vec::with_capacity(repeats);
@@ -158,6 +174,7 @@ pub fn bench(sc: &Scenario, ctx: GpuContext, steps: u64, warmup: u64) -> Result<
     let builds0 = e.list_builds()?;
     let t = Instant::now();
     e.advance(steps)?;
+    let record_seconds = t.elapsed().as_secs_f64();
     e.wait()?;
     let seconds = t.elapsed().as_secs_f64();
     let list_builds = e.list_builds()? - builds0;
@@ -168,6 +185,8 @@ pub fn bench(sc: &Scenario, ctx: GpuContext, steps: u64, warmup: u64) -> Result<
         Vec::new()
     };
     e.observe()?;
+    let gpu_us_per_step = e.gpu_us_per_step(steps.min(5000))?;
+    e.observe()?;
     let submit_wait_us = e.submit_wait_us(101)?;
     let steps_per_s = steps as f64 / seconds;
     Ok(GpuBench {
@@ -177,6 +196,8 @@ pub fn bench(sc: &Scenario, ctx: GpuContext, steps: u64, warmup: u64) -> Result<
         atoms: sys.len(),
         steps,
         seconds,
+        host_record_us_per_step: record_seconds / steps as f64 * 1e6,
+        gpu_us_per_step,
         steps_per_s,
         atom_steps_per_s: steps_per_s * sys.len() as f64,
         ns_per_day: steps_per_s * sc.dt_ps() * 86_400.0 / 1e3,

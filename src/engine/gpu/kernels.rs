@@ -4,10 +4,11 @@
 //! decision has its own tiny bind group because its output is then used as indirect dispatch arguments,
 //! and wgpu forbids a buffer being storage and indirect in the same dispatch.
 
-use super::prelude::FORCE_WG;
+use super::prelude::{FORCE_WG, TPA};
 use crate::gpu::GpuContext;
 use wgpu::util::DeviceExt;
 
+const GEOMETRY: &str = include_str!("../../../shaders/md_geometry.wgsl");
 const COMMON: &str = include_str!("../../../shaders/md_common.wgsl");
 const STEP: &str = include_str!("../../../shaders/md_step.wgsl");
 const INTEGRATE: &str = include_str!("../../../shaders/md_integrate.wgsl");
@@ -69,8 +70,10 @@ pub struct Kernels {
     pub buf: Buffers,
     pub pipe: Pipelines,
     main_layout: wgpu::BindGroupLayout,
+    forces_layout: wgpu::BindGroupLayout,
     pub main_bg: wgpu::BindGroup,
     pub decide_bg: wgpu::BindGroup,
+    forces_bg: wgpu::BindGroup,
     pub grid: Grid,
 }
 
@@ -128,12 +131,12 @@ impl Stage {
     }
 }
 
-fn storage_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
+fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry {
         binding,
         visibility: wgpu::ShaderStages::COMPUTE,
         ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only: false },
+            ty: wgpu::BufferBindingType::Storage { read_only },
             has_dynamic_offset: false,
             min_binding_size: None,
         },
@@ -141,8 +144,9 @@ fn storage_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
     }
 }
 
-fn layout(device: &wgpu::Device, n: u32, label: &str) -> wgpu::BindGroupLayout {
-    let entries: Vec<_> = (0..n).map(storage_entry).collect();
+/// A layout of `n` storage buffers, the first `read_only` of them read-only.
+fn layout(device: &wgpu::Device, n: u32, read_only: u32, label: &str) -> wgpu::BindGroupLayout {
+    let entries: Vec<_> = (0..n).map(|b| storage_entry(b, b < read_only)).collect();
     device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
         label: Some(label),
         entries: &entries,
@@ -264,8 +268,9 @@ impl Kernels {
                 mapped_at_creation: false,
             }),
         };
-        let main_layout = layout(device, 17, "md main");
-        let decide_layout = layout(device, 2, "md decide");
+        let main_layout = layout(device, 17, 0, "md main");
+        let decide_layout = layout(device, 2, 0, "md decide");
+        let forces_layout = layout(device, 6, 4, "md forces");
         let pl = |l: &wgpu::BindGroupLayout| {
             device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
                 label: None,
@@ -275,11 +280,16 @@ impl Kernels {
         };
         let main_pl = pl(&main_layout);
         let decide_pl = pl(&decide_layout);
-        let src = |family: &str| format!("{constants}\n{COMMON}\n{family}");
+        let forces_pl = pl(&forces_layout);
+        let src = |family: &str| format!("{constants}\n{GEOMETRY}\n{COMMON}\n{family}");
         let step = module(device, "md_step", src(STEP));
         let integrate = module(device, "md_integrate", src(INTEGRATE));
         let neighbor = module(device, "md_neighbor", src(NEIGHBOR));
-        let forces = module(device, "md_forces", src(FORCES));
+        let forces = module(
+            device,
+            "md_forces",
+            format!("{constants}\n{GEOMETRY}\n{FORCES}"),
+        );
         let decide = module(device, "md_decide", format!("{constants}\n{DECIDE}"));
         let p = |m: &wgpu::ShaderModule, e: &str| pipeline(device, &main_pl, m, e);
         let pipe = Pipelines {
@@ -296,17 +306,20 @@ impl Kernels {
             scatter: p(&neighbor, "scatter"),
             sort_cells: p(&neighbor, "sort_cells"),
             build_list: p(&neighbor, "build_list"),
-            forces: p(&forces, "forces"),
-            energies: p(&forces, "energies"),
+            forces: pipeline(device, &forces_pl, &forces, "forces"),
+            energies: pipeline(device, &forces_pl, &forces, "energies"),
         };
         let main_bg = Self::main_bind_group(device, &main_layout, &buf);
         let decide_bg = bind_group(device, &decide_layout, &[&buf.flags, &buf.args]);
+        let forces_bg = Self::forces_bind_group(device, &forces_layout, &buf);
         Kernels {
             buf,
             pipe,
             main_layout,
+            forces_layout,
             main_bg,
             decide_bg,
+            forces_bg,
             grid,
         }
     }
@@ -341,6 +354,18 @@ impl Kernels {
         )
     }
 
+    fn forces_bind_group(
+        device: &wgpu::Device,
+        layout: &wgpu::BindGroupLayout,
+        b: &Buffers,
+    ) -> wgpu::BindGroup {
+        bind_group(
+            device,
+            layout,
+            &[&b.pos, &b.nlist, &b.ncount, &b.coef, &b.force, &b.energy],
+        )
+    }
+
     /// Replaces the neighbour-list storage with room for `capacity` neighbours per atom.
     pub fn resize_list(&mut self, device: &wgpu::Device, capacity: u32) {
         self.buf.nlist = device.create_buffer(&wgpu::BufferDescriptor {
@@ -350,6 +375,7 @@ impl Kernels {
             mapped_at_creation: false,
         });
         self.main_bg = Self::main_bind_group(device, &self.main_layout, &self.buf);
+        self.forces_bg = Self::forces_bind_group(device, &self.forces_layout, &self.buf);
     }
 
     fn wg(n: u32, size: u32) -> u32 {
@@ -389,7 +415,9 @@ impl Kernels {
             Stage::BuildList => indirect(pass, &p.build_list, 4),
             Stage::Forces => {
                 pass.set_pipeline(&p.forces);
-                pass.dispatch_workgroups(Self::wg(g.atoms, FORCE_WG), 1, 1);
+                pass.set_bind_group(0, &self.forces_bg, &[]);
+                pass.dispatch_workgroups(Self::wg(g.atoms, FORCE_WG / TPA), 1, 1);
+                pass.set_bind_group(0, &self.main_bg, &[]);
             }
             Stage::Kick2 => {
                 pass.set_pipeline(&p.kick2);
@@ -439,7 +467,7 @@ impl Kernels {
 
     /// Per-atom pair energies by partner group, for a sampling point.
     pub fn record_energies(&self, pass: &mut wgpu::ComputePass) {
-        pass.set_bind_group(0, &self.main_bg, &[]);
+        pass.set_bind_group(0, &self.forces_bg, &[]);
         pass.set_pipeline(&self.pipe.energies);
         pass.dispatch_workgroups(Self::wg(self.grid.atoms, 64), 1, 1);
     }

@@ -166,7 +166,7 @@ impl GpuEngine {
         e.restore(&start)?;
         // Size the list from the densest start neighbourhood, then build it again at that size.
         let most = e.read(false)?.flags[1];
-        let capacity = (most as f64 * LIST_HEADROOM).ceil() as u32 + LIST_MARGIN;
+        let capacity = ((most as f64 * LIST_HEADROOM).ceil() as u32 + LIST_MARGIN).next_multiple_of(TPA);
         if capacity != e.list_capacity {
             e.list_capacity = capacity;
             e.k.resize_list(&e.ctx.device, capacity);
@@ -182,10 +182,6 @@ impl GpuEngine {
 
     pub fn context(&self) -> &GpuContext {
         &self.ctx
-    }
-
-    pub(crate) fn kernels(&self) -> &Kernels {
-        &self.k
     }
 
     /// Neighbour-list builds since the engine was created or restored.
@@ -222,15 +218,7 @@ impl GpuEngine {
     }
 
     fn submit(&self, record: impl FnOnce(&mut wgpu::ComputePass)) {
-        let mut enc = self
-            .ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
-        {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
-            record(&mut pass);
-        }
-        self.ctx.queue.submit([enc.finish()]);
+        self.ctx.queue.submit([self.encode(record)]);
     }
 
     /// Waits for all submitted work and copies buffers back (pair energies first when `energies`).
@@ -394,24 +382,63 @@ impl GpuEngine {
         }
     }
 
-    /// Records and submits `steps` steps without waiting; the per-kernel benchmark uses the same recording.
+    fn encode(&self, record: impl FnOnce(&mut wgpu::ComputePass)) -> wgpu::CommandBuffer {
+        let mut enc = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            record(&mut pass);
+        }
+        enc.finish()
+    }
+
+    /// Records and submits `steps` steps without waiting. Recording (wgpu's validation and barrier
+    /// tracking, ~8 µs per dispatch) costs more host time than the GPU needs for a step, so chunks of
+    /// STEPS_PER_SUBMIT steps are recorded on several threads at once and submitted in order.
     fn record_advance(&self, steps: u64) {
-        let mut done = 0;
-        while done < steps {
-            let chunk = STEPS_PER_SUBMIT.min(steps - done);
-            let first = if done == 0 {
-                Opening::Start
-            } else {
-                Opening::EndStart
-            };
-            let last = done + chunk == steps;
-            self.submit(|pass| {
-                self.k.record_steps(pass, chunk, first);
-                if last {
-                    self.k.record_close(pass);
-                }
+        self.encode_steps(steps, |buffers| {
+            self.ctx.queue.submit(buffers);
+        });
+    }
+
+    /// Records `steps` steps as command buffers, handing each batch to `sink` in order.
+    fn encode_steps(&self, steps: u64, mut sink: impl FnMut(Vec<wgpu::CommandBuffer>)) {
+        let chunks: Vec<(u64, Opening, bool)> = (0..steps.div_ceil(STEPS_PER_SUBMIT))
+            .map(|c| {
+                let lo = c * STEPS_PER_SUBMIT;
+                let len = STEPS_PER_SUBMIT.min(steps - lo);
+                let first = if c == 0 {
+                    Opening::Start
+                } else {
+                    Opening::EndStart
+                };
+                (len, first, lo + len == steps)
+            })
+            .collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        for batch in chunks.chunks(threads) {
+            let buffers: Vec<wgpu::CommandBuffer> = std::thread::scope(|scope| {
+                let handles: Vec<_> = batch
+                    .iter()
+                    .map(|&(len, first, last)| {
+                        scope.spawn(move || {
+                            self.encode(|pass| {
+                                self.k.record_steps(pass, len, first);
+                                if last {
+                                    self.k.record_close(pass);
+                                }
+                            })
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("a command-recording thread panicked"))
+                    .collect()
             });
-            done += chunk;
+            sink(buffers);
         }
     }
 }

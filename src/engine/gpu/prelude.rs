@@ -26,7 +26,11 @@ pub const B_C0: usize = 31;
 pub const BODY_STRIDE: usize = 34;
 
 /// Workgroup size of the force kernel.
-pub const FORCE_WG: u32 = 64;
+pub const FORCE_WG: u32 = 128;
+
+/// Threads per atom in the force kernel: at ~55k atoms one thread per atom leaves too few threads in flight
+/// to hide the latency of the neighbour gathers.
+pub const TPA: u32 = 8;
 
 /// Where the chains, thermostat factors and Kahan ledger pairs sit in the scalar buffer.
 #[derive(Clone, Copy, Debug)]
@@ -125,6 +129,7 @@ pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout) -> String {
     c("NBODIES", "u32", u(sys.bodies.len()));
     c("NBATH_WG", "u32", u(nbath.div_ceil(256)));
     c("FORCE_WG", "u32", format!("{FORCE_WG}u"));
+    c("TPA", "u32", format!("{TPA}u"));
     c("BOX", "vec3<f32>", v3(sys.box_a));
     c("DT", "f32", f(dt));
     for b in 0..2 {
@@ -195,6 +200,7 @@ pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout) -> String {
         ("L_PHEAT", lay.l_pheat),
         ("L_IMP", lay.l_imp),
         ("L_DETA", lay.l_deta),
+        ("S_LEN", lay.len),
     ] {
         c(name, "u32", u(val));
     }
