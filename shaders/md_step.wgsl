@@ -294,37 +294,43 @@ fn reduce_bath_v2(lid: u32) -> vec2<f32> {
     return red[0];
 }
 
-// End of a step: body second half and ledger, then the closing thermostat half step of each bath. Its
-// factor stays pending in SCALE (applied by the next step's first kick, or by apply_scale).
-fn step_end(v2: vec2<f32>) {
-    if (NBODIES == 2u) {
-        bodies_end();
-    }
-    ws[KE] = KE_C_0 * v2.x;
-    ws[KE + 1u] = KE_C_1 * v2.y;
-    ws[SCALE] = 0.0;
-    ws[SCALE + 1u] = 0.0;
-    thermostat_half(0u);
-    thermostat_half(1u);
+// The serial part runs on three threads at once, each touching only its own slots: thread 0 the bodies and
+// their ledger, thread 1 the cold bath's chain, thread 2 the hot bath's.
+
+// End of a step for bath `b`: its kinetic energy from the reduction, then the closing thermostat half step,
+// whose factor stays pending in SCALE (applied by the next step's first kick, or by apply_scale).
+fn bath_end(b: u32, v2: f32) {
+    ws[KE + b] = select(KE_C_0, KE_C_1, b == 1u) * v2;
+    ws[SCALE + b] = 0.0;
+    thermostat_half(b);
 }
 
-// Start of a step: opening thermostat half steps (multiplying any pending factor) and body first half.
-fn step_start() {
-    thermostat_half(0u);
-    thermostat_half(1u);
-    if (NBODIES == 2u) {
-        bodies_start();
+fn serial(lid: u32, v2: vec2<f32>, end: bool, start: bool) {
+    if (lid == 0u && NBODIES == 2u) {
+        if (end) {
+            bodies_end();
+        }
+        if (start) {
+            bodies_start();
+        }
+    }
+    if (lid == 1u || lid == 2u) {
+        let b = lid - 1u;
+        if (end) {
+            bath_end(b, v2[b]);
+        } else {
+            ws[SCALE + b] = 0.0;
+        }
+        if (start) {
+            thermostat_half(b);
+        }
     }
 }
 
 @compute @workgroup_size(256)
 fn scalar_start(@builtin(local_invocation_index) lid: u32) {
     load_scalars(lid);
-    if (lid == 0u) {
-        ws[SCALE] = 0.0;
-        ws[SCALE + 1u] = 0.0;
-        step_start();
-    }
+    serial(lid, vec2<f32>(0.0), false, true);
     store_scalars(lid);
 }
 
@@ -332,10 +338,7 @@ fn scalar_start(@builtin(local_invocation_index) lid: u32) {
 fn scalar_end_start(@builtin(local_invocation_index) lid: u32) {
     load_scalars(lid);
     let v2 = reduce_bath_v2(lid);
-    if (lid == 0u) {
-        step_end(v2);
-        step_start();
-    }
+    serial(lid, v2, true, true);
     store_scalars(lid);
 }
 
@@ -343,8 +346,6 @@ fn scalar_end_start(@builtin(local_invocation_index) lid: u32) {
 fn scalar_end(@builtin(local_invocation_index) lid: u32) {
     load_scalars(lid);
     let v2 = reduce_bath_v2(lid);
-    if (lid == 0u) {
-        step_end(v2);
-    }
+    serial(lid, v2, true, false);
     store_scalars(lid);
 }

@@ -44,9 +44,16 @@ fn gpu_follows_cpu_trajectory_for_100_steps() {
         let dx = max_dev(&sc_.positions, &sg.positions, Some(sys.box_a));
         let nb = sys.ranges[1].end;
         let dv = max_dev(&sc_.velocities[..nb], &sg.velocities[..nb], None);
-        eprintln!("step {}: max |dx| {dx:.2e} Å, max |dv| {dv:.2e} Å/ps", sc_.step);
+        eprintln!(
+            "step {}: max |dx| {dx:.2e} Å, max |dv| {dv:.2e} Å/ps",
+            sc_.step
+        );
         assert!(dx <= 1e-3, "position deviation {dx} Å at step {}", sc_.step);
-        assert!(dv <= 1e-3, "velocity deviation {dv} Å/ps at step {}", sc_.step);
+        assert!(
+            dv <= 1e-3,
+            "velocity deviation {dv} Å/ps at step {}",
+            sc_.step
+        );
         for (bc, bg) in sc_.bodies.iter().zip(&sg.bodies) {
             assert!((bc.com - bg.com).length() < 1e-4);
             assert!((bc.vcom - bg.vcom).length() < 1e-4);
@@ -62,11 +69,26 @@ fn gpu_follows_cpu_trajectory_for_100_steps() {
     };
     for k in 0..2 {
         close("temperature", oc.temperature[k], og.temperature[k], 1e-3);
-        close("thermostat heat", oc.thermostat_heat[k], og.thermostat_heat[k], 1e-6);
+        close(
+            "thermostat heat",
+            oc.thermostat_heat[k],
+            og.thermostat_heat[k],
+            1e-6,
+        );
         close("work", oc.work[k], og.work[k], 1e-6);
-        close("particle heat", oc.particle_heat[k], og.particle_heat[k], 1e-6);
+        close(
+            "particle heat",
+            oc.particle_heat[k],
+            og.particle_heat[k],
+            1e-6,
+        );
         close("bath energy", oc.bath_energy[k], og.bath_energy[k], 1e-3);
-        close("particle energy", oc.particle_energy[k], og.particle_energy[k], 1e-6);
+        close(
+            "particle energy",
+            oc.particle_energy[k],
+            og.particle_energy[k],
+            1e-6,
+        );
     }
     close("kinetic", oc.kinetic_energy, og.kinetic_energy, 1e-3);
     close("potential", oc.potential_energy, og.potential_energy, 1e-3);
@@ -111,7 +133,10 @@ fn gpu_and_cpu_agree_statistically_over_3000_steps() {
         let (qc, qg) = (oc[29].thermostat_heat[k], og[29].thermostat_heat[k]);
         let (wc, wg) = (oc[29].work[k], og[29].work[k]);
         eprintln!("bath {k}: heat cpu {qc:.4} gpu {qg:.4} eV; work cpu {wc:.4} gpu {wg:.4} eV");
-        assert!((qc - qg).abs() < 0.05 * qc.abs() + 0.01, "heat {qc} vs {qg}");
+        assert!(
+            (qc - qg).abs() < 0.05 * qc.abs() + 0.01,
+            "heat {qc} vs {qg}"
+        );
         assert!((wc - wg).abs() < 0.05, "work {wc} vs {wg}");
     }
     let t: Vec<f64> = series(&oc, |o| o.step as f64 * 1e-6);
@@ -120,7 +145,10 @@ fn gpu_and_cpu_agree_statistically_over_3000_steps() {
         slope(&t, &series(&og, |o| o.conserved)),
     );
     eprintln!("conserved-quantity drift: cpu {dc:.3} eV/ns, gpu {dg:.3} eV/ns");
-    assert!((dc - dg).abs() < 3.0 * dc.abs().max(0.5), "drift cpu {dc} gpu {dg} eV/ns");
+    assert!(
+        (dc - dg).abs() < 3.0 * dc.abs().max(0.5),
+        "drift cpu {dc} gpu {dg} eV/ns"
+    );
 }
 
 /// NVE (no thermostats, no demon): energy drift of the GPU engine per ns within a small multiple of the CPU
@@ -144,7 +172,10 @@ fn nve_energy_drift_is_close_to_the_cpu_engines() {
     let dg = slope(&t, &series(&og, |o| o.conserved));
     let floor = 1e-5 * og[19].kinetic_energy * 1e3;
     eprintln!("NVE drift: cpu {dc:.4} eV/ns, gpu {dg:.4} eV/ns (floor {floor:.4})");
-    assert!(dg.abs() <= 5.0 * dc.abs() + floor, "gpu {dg} cpu {dc} eV/ns");
+    assert!(
+        dg.abs() <= 5.0 * dc.abs() + floor,
+        "gpu {dg} cpu {dc} eV/ns"
+    );
 }
 
 /// Same start twice on the same adapter: identical observations and states, bit for bit; and restoring one

@@ -219,8 +219,9 @@ impl Kernels {
     pub fn new(ctx: &GpuContext, constants: &str, init: &Init, grid: Grid) -> Kernels {
         let device = &ctx.device;
         let n = init.pos.len() as u64;
-        let usage =
-            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC;
+        let usage = wgpu::BufferUsages::STORAGE
+            | wgpu::BufferUsages::COPY_DST
+            | wgpu::BufferUsages::COPY_SRC;
         let with = |label: &str, bytes: &[u8]| {
             device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some(label),

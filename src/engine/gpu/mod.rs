@@ -166,7 +166,8 @@ impl GpuEngine {
         e.restore(&start)?;
         // Size the list from the densest start neighbourhood, then build it again at that size.
         let most = e.read(false)?.flags[1];
-        let capacity = ((most as f64 * LIST_HEADROOM).ceil() as u32 + LIST_MARGIN).next_multiple_of(TPA);
+        let capacity =
+            ((most as f64 * LIST_HEADROOM).ceil() as u32 + LIST_MARGIN).next_multiple_of(TPA);
         if capacity != e.list_capacity {
             e.list_capacity = capacity;
             e.k.resize_list(&e.ctx.device, capacity);
@@ -303,14 +304,12 @@ impl GpuEngine {
                 }
             }
         }
-        self.acc.controller_impulse += DVec3::new(
-            kahan(l.l_imp),
-            kahan(l.l_imp + 2),
-            kahan(l.l_imp + 4),
-        );
+        self.acc.controller_impulse +=
+            DVec3::new(kahan(l.l_imp), kahan(l.l_imp + 2), kahan(l.l_imp + 4));
         for (k, body) in self.bodies.iter_mut().enumerate() {
             let o = k * BODY_STRIDE;
-            let v = |i: usize| DVec3::new(s[o + i] as f64, s[o + i + 1] as f64, s[o + i + 2] as f64);
+            let v =
+                |i: usize| DVec3::new(s[o + i] as f64, s[o + i + 1] as f64, s[o + i + 2] as f64);
             body.com = body.trap_center + v(B_X);
             body.vcom = v(B_V);
             let q = &s[o + B_Q..o + B_Q + 4];

@@ -154,7 +154,11 @@ pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout) -> String {
         };
         c(&format!("TRAP_{k}"), "vec3<f32>", v3(trap));
         c(&format!("INERTIA_{k}"), "vec3<f32>", v3(inertia));
-        c(&format!("BODY_KICK_{k}"), "f32", f(0.5 * dt / (mass * MVV2E)));
+        c(
+            &format!("BODY_KICK_{k}"),
+            "f32",
+            f(0.5 * dt / (mass * MVV2E)),
+        );
     }
     c("ANG_KICK", "f32", f(0.5 * dt / MVV2E));
     c("IMPULSE_C", "f32", f(0.5 * dt / MVV2E));
