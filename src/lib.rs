@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod bench;
+pub mod compare;
 pub mod engine;
 pub mod ensemble;
 pub mod gpu;
