@@ -110,7 +110,7 @@ impl GpuEngine {
         let grid = Grid {
             atoms: sys.len() as u32,
             bath_wg: nbath.div_ceil(256) as u32,
-            bodies: sys.bodies.len() as u32,
+            partials: partials(nbath),
         };
         let mut e = GpuEngine {
             k: Kernels::new(
