@@ -132,7 +132,6 @@ pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout) -> String {
     c("B0_START", "u32", u(body_start));
     c("B1_START", "u32", u(r[Group::HotParticle as usize].start));
     c("NBODIES", "u32", u(sys.bodies.len()));
-    c("NBATH_WG", "u32", u(nbath.div_ceil(256)));
     c("NPARTIAL", "u32", u(partials(nbath) as usize));
     c("FORCE_WG", "u32", format!("{FORCE_WG}u"));
     c("TPA", "u32", format!("{TPA}u"));
