@@ -293,10 +293,9 @@ impl GpuEngine {
             })
             .collect();
         self.ctx.queue.submit([enc.finish()]);
+        // A failed mapping surfaces as an error from get_mapped_range below.
         for s in &staging {
-            s.slice(..).map_async(wgpu::MapMode::Read, |r| {
-                r.expect("mapping a readback buffer failed")
-            });
+            s.slice(..).map_async(wgpu::MapMode::Read, |_| ());
         }
         dev.poll(wgpu::PollType::wait_indefinitely())
             .map_err(|e| anyhow!("waiting for the GPU failed: {e}"))?;
