@@ -13,11 +13,14 @@
 @group(0) @binding(3) var<storage, read> coef: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> force: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> energy: array<f32>;
+@group(0) @binding(6) var<storage, read_write> vel: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> partial: array<vec2<f32>>;
 
 const ATOMS_PER_WG: u32 = FORCE_WG / TPA;
 
 var<workgroup> wcoef: array<vec4<f32>, 50>;
 var<workgroup> red: array<vec3<f32>, FORCE_WG>;
+var<workgroup> red_v2: array<vec2<f32>, ATOMS_PER_WG>;
 
 fn skip(i: u32) -> bool {
     return i >= N || (i >= NBATH && i < BODY_START);
@@ -30,11 +33,12 @@ fn load_coef(lid: u32) {
     workgroupBarrier();
 }
 
-@compute @workgroup_size(FORCE_WG)
-fn forces(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+// Forces on the workgroup's atoms; with `kick`, also the second half kick of velocity Verlet for bath atoms
+// and the workgroup's Σ|v|² per bath (added in atom order) for the thermostat's kinetic energy.
+fn gather(wid: u32, lid: u32, kick: bool) {
     load_coef(lid);
     let t = lid % TPA;
-    let i = wid.x * ATOMS_PER_WG + lid / TPA;
+    let i = wid * ATOMS_PER_WG + lid / TPA;
     var f = vec3<f32>(0.0);
     if (!skip(i)) {
         let pi = pos[i];
@@ -54,13 +58,42 @@ fn forces(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
     }
     red[lid] = f;
     workgroupBarrier();
-    if (t == 0u && !skip(i)) {
-        var sum = red[lid];
-        for (var u = 1u; u < TPA; u++) {
-            sum += red[lid + u];
+    if (t == 0u) {
+        var v2 = vec2<f32>(0.0);
+        if (!skip(i)) {
+            var sum = red[lid];
+            for (var u = 1u; u < TPA; u++) {
+                sum += red[lid + u];
+            }
+            force[i] = vec4<f32>(sum, 0.0);
+            if (kick && i < NBATH) {
+                let b = select(0u, 1u, i >= COLD_END);
+                let v = vel[i].xyz + select(KICK_0, KICK_1, b == 1u) * sum;
+                vel[i] = vec4<f32>(v, 0.0);
+                let vv = dot(v, v);
+                v2 = select(vec2<f32>(vv, 0.0), vec2<f32>(0.0, vv), b == 1u);
+            }
         }
-        force[i] = vec4<f32>(sum, 0.0);
+        red_v2[lid / TPA] = v2;
     }
+    workgroupBarrier();
+    if (kick && lid == 0u && wid < NPARTIAL) {
+        var total = vec2<f32>(0.0);
+        for (var a = 0u; a < ATOMS_PER_WG; a++) {
+            total += red_v2[a];
+        }
+        partial[wid] = total;
+    }
+}
+
+@compute @workgroup_size(FORCE_WG)
+fn forces_kick(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    gather(wid.x, lid, true);
+}
+
+@compute @workgroup_size(FORCE_WG)
+fn forces(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    gather(wid.x, lid, false);
 }
 
 // Shifted LJ energy of atom i with partners of each group, half of each pair (the full list holds every pair

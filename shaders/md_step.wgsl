@@ -25,6 +25,45 @@ fn quat_at(k: u32) -> vec4<f32> {
 }
 
 
+var<workgroup> red_f: array<vec3<f32>, 256>;
+var<workgroup> red_t: array<vec3<f32>, 256>;
+
+// Interaction force and torque on body k from its atoms' LJ forces (fixed tree order), into ws.
+fn reduce_body(k: u32, lid: u32) {
+    let lo = select(B0_START, B1_START, k == 1u);
+    let hi = select(B1_START, N, k == 1u);
+    let r = rot(quat_at(k));
+    var f = vec3<f32>(0.0);
+    var t = vec3<f32>(0.0);
+    for (var i = lo + lid; i < hi; i += 256u) {
+        let fi = force[i].xyz;
+        f += fi;
+        t += cross(r * bcoord[i - BODY_START].xyz, fi);
+    }
+    red_f[lid] = f;
+    red_t[lid] = t;
+    workgroupBarrier();
+    for (var w = 128u; w > 0u; w >>= 1u) {
+        if (lid < w) {
+            red_f[lid] += red_f[lid + w];
+            red_t[lid] += red_t[lid + w];
+        }
+        workgroupBarrier();
+    }
+    if (lid == 0u) {
+        set_vec3(k * BODY_STRIDE + B_F, red_f[0]);
+        set_vec3(k * BODY_STRIDE + B_T, red_t[0]);
+    }
+    workgroupBarrier();
+}
+
+fn reduce_bodies(lid: u32) {
+    if (NBODIES == 2u) {
+        reduce_body(0u, lid);
+        reduce_body(1u, lid);
+    }
+}
+
 fn load_scalars(lid: u32) {
     for (var i = lid; i < S_LEN; i += 256u) {
         ws[i] = s[i];
@@ -277,10 +316,10 @@ fn bodies_end() {
     }
 }
 
-// Σ|v|² per bath from the kick2 workgroups' partial sums, in a fixed tree order (deterministic).
+// Σ|v|² per bath from the force kernel's per-workgroup partial sums, in a fixed tree order (deterministic).
 fn reduce_bath_v2(lid: u32) -> vec2<f32> {
     var acc = vec2<f32>(0.0);
-    for (var p = lid; p < NBATH_WG; p += 256u) {
+    for (var p = lid; p < NPARTIAL; p += 256u) {
         acc += partial[p];
     }
     red[lid] = acc;
@@ -337,6 +376,7 @@ fn scalar_start(@builtin(local_invocation_index) lid: u32) {
 @compute @workgroup_size(256)
 fn scalar_end_start(@builtin(local_invocation_index) lid: u32) {
     load_scalars(lid);
+    reduce_bodies(lid);
     let v2 = reduce_bath_v2(lid);
     serial(lid, v2, true, true);
     store_scalars(lid);
@@ -345,7 +385,16 @@ fn scalar_end_start(@builtin(local_invocation_index) lid: u32) {
 @compute @workgroup_size(256)
 fn scalar_end(@builtin(local_invocation_index) lid: u32) {
     load_scalars(lid);
+    reduce_bodies(lid);
     let v2 = reduce_bath_v2(lid);
     serial(lid, v2, true, false);
+    store_scalars(lid);
+}
+
+// Body forces and torques alone, after a forced list build (start and restore).
+@compute @workgroup_size(256)
+fn body_forces(@builtin(local_invocation_index) lid: u32) {
+    load_scalars(lid);
+    reduce_bodies(lid);
     store_scalars(lid);
 }

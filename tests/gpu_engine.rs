@@ -203,3 +203,27 @@ fn gpu_runs_are_bit_reproducible() {
     let first = continuation();
     assert_eq!(first, continuation());
 }
+
+/// `nanodemon compare --json` prints one JSON object whose rows show the two engines agreeing.
+#[test]
+fn compare_subcommand_reports_agreement_as_json() {
+    if GpuContext::for_test("compare_subcommand_reports_agreement_as_json").is_none() {
+        return;
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
+        .args(["compare", "--steps", "20", "--every", "10", "--json"])
+        .arg(common::scenario_path("small-equilibrium.json"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        assert!(r["max_position_dev_a"].as_f64().unwrap() < 1e-3);
+    }
+}

@@ -62,6 +62,12 @@ impl GpuContext {
         let backends = requested_backends();
         let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle();
         descriptor.backends = backends;
+        // wgpu validates every indirect dispatch with an extra hidden compute dispatch; the MD engine's
+        // indirect arguments are written by its own kernel and bounded by construction, and the extra
+        // dispatches cost more GPU time per step than the force kernel (BENCHMARKS.md).
+        descriptor
+            .flags
+            .remove(wgpu::InstanceFlags::VALIDATION_INDIRECT_CALL);
         let instance = wgpu::Instance::new(descriptor);
         let adapter = match pollster::block_on(instance.request_adapter(
             &wgpu::RequestAdapterOptions {

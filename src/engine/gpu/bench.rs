@@ -105,9 +105,7 @@ impl GpuEngine {
         enc.resolve_query_set(&set, 0..count, &resolve, 0);
         enc.copy_buffer_to_buffer(&resolve, 0, &read, 0, 8 * count as u64);
         self.ctx.queue.submit([enc.finish()]);
-        read.slice(..).map_async(wgpu::MapMode::Read, |r| {
-            r.expect("mapping timestamps failed")
-        });
+        read.slice(..).map_async(wgpu::MapMode::Read, |_| ());
         self.wait()?;
         let ticks: Vec<u64> = bytemuck::pod_collect_to_vec(
             &read

@@ -45,8 +45,7 @@ pub struct Pipelines {
     pub scalar_end_start: wgpu::ComputePipeline,
     pub scalar_end: wgpu::ComputePipeline,
     pub integrate1: wgpu::ComputePipeline,
-    pub kick2: wgpu::ComputePipeline,
-    pub reduce_forces: wgpu::ComputePipeline,
+    pub body_forces: wgpu::ComputePipeline,
     pub apply_scale: wgpu::ComputePipeline,
     pub decide: wgpu::ComputePipeline,
     pub bin: wgpu::ComputePipeline,
@@ -54,6 +53,7 @@ pub struct Pipelines {
     pub scatter: wgpu::ComputePipeline,
     pub sort_cells: wgpu::ComputePipeline,
     pub build_list: wgpu::ComputePipeline,
+    pub forces_kick: wgpu::ComputePipeline,
     pub forces: wgpu::ComputePipeline,
     pub energies: wgpu::ComputePipeline,
 }
@@ -63,7 +63,7 @@ pub struct Pipelines {
 pub struct Grid {
     pub atoms: u32,
     pub bath_wg: u32,
-    pub bodies: u32,
+    pub partials: u32,
 }
 
 pub struct Kernels {
@@ -98,11 +98,10 @@ pub enum Stage {
     SortCells,
     BuildList,
     Forces,
-    Kick2,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 10] = [
+    pub const ALL: [Stage; 9] = [
         Stage::Scalar,
         Stage::Integrate,
         Stage::Decide,
@@ -112,7 +111,6 @@ impl Stage {
         Stage::SortCells,
         Stage::BuildList,
         Stage::Forces,
-        Stage::Kick2,
     ];
 
     pub fn name(self) -> &'static str {
@@ -125,8 +123,7 @@ impl Stage {
             Stage::Scatter => "scatter",
             Stage::SortCells => "sort cells",
             Stage::BuildList => "build list",
-            Stage::Forces => "LJ forces",
-            Stage::Kick2 => "kick2 + reductions",
+            Stage::Forces => "LJ forces + second half kick + Σ|v|² partials",
         }
     }
 }
@@ -257,7 +254,7 @@ impl Kernels {
             atom_slot: zeroed("atom_slot", 4 * n),
             nlist: zeroed("nlist", 4 * n * init.list_capacity as u64),
             ncount: zeroed("ncount", 4 * n),
-            partial: zeroed("partial", 8 * grid.bath_wg as u64),
+            partial: zeroed("partial", 8 * grid.partials as u64),
             scalars: with("scalars", bytemuck::cast_slice(init.scalars)),
             flags: with("flags", bytemuck::cast_slice(&flags)),
             energy: zeroed("energy", 20 * n),
@@ -271,7 +268,7 @@ impl Kernels {
         };
         let main_layout = layout(device, 17, 0, "md main");
         let decide_layout = layout(device, 2, 0, "md decide");
-        let forces_layout = layout(device, 6, 4, "md forces");
+        let forces_layout = layout(device, 8, 4, "md forces");
         let pl = |l: &wgpu::BindGroupLayout| {
             device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
                 label: None,
@@ -298,8 +295,7 @@ impl Kernels {
             scalar_end_start: p(&step, "scalar_end_start"),
             scalar_end: p(&step, "scalar_end"),
             integrate1: p(&integrate, "integrate1"),
-            kick2: p(&integrate, "kick2"),
-            reduce_forces: p(&integrate, "reduce_forces"),
+            body_forces: p(&step, "body_forces"),
             apply_scale: p(&integrate, "apply_scale"),
             decide: pipeline(device, &decide_pl, &decide, "decide"),
             bin: p(&neighbor, "bin"),
@@ -307,6 +303,7 @@ impl Kernels {
             scatter: p(&neighbor, "scatter"),
             sort_cells: p(&neighbor, "sort_cells"),
             build_list: p(&neighbor, "build_list"),
+            forces_kick: pipeline(device, &forces_pl, &forces, "forces_kick"),
             forces: pipeline(device, &forces_pl, &forces, "forces"),
             energies: pipeline(device, &forces_pl, &forces, "energies"),
         };
@@ -363,7 +360,9 @@ impl Kernels {
         bind_group(
             device,
             layout,
-            &[&b.pos, &b.nlist, &b.ncount, &b.coef, &b.force, &b.energy],
+            &[
+                &b.pos, &b.nlist, &b.ncount, &b.coef, &b.force, &b.energy, &b.vel, &b.partial,
+            ],
         )
     }
 
@@ -415,14 +414,10 @@ impl Kernels {
             Stage::SortCells => indirect(pass, &p.sort_cells, 3),
             Stage::BuildList => indirect(pass, &p.build_list, 4),
             Stage::Forces => {
-                pass.set_pipeline(&p.forces);
+                pass.set_pipeline(&p.forces_kick);
                 pass.set_bind_group(0, &self.forces_bg, &[]);
                 pass.dispatch_workgroups(Self::wg(g.atoms, FORCE_WG / TPA), 1, 1);
                 pass.set_bind_group(0, &self.main_bg, &[]);
-            }
-            Stage::Kick2 => {
-                pass.set_pipeline(&p.kick2);
-                pass.dispatch_workgroups(g.bath_wg + g.bodies, 1, 1);
             }
         }
     }
@@ -447,8 +442,8 @@ impl Kernels {
         pass.dispatch_workgroups(self.grid.bath_wg.max(1), 1, 1);
     }
 
-    /// A forced neighbour-list build and the forces, torques and bath Σ|v|² at the current positions (the
-    /// caller sets the rebuild flag first).
+    /// A forced neighbour-list build, the forces (no kick) and the bodies' forces and torques at the current
+    /// positions (the caller sets the rebuild flag first).
     pub fn record_refresh(&self, pass: &mut wgpu::ComputePass) {
         pass.set_bind_group(0, &self.main_bg, &[]);
         for stage in [
@@ -458,12 +453,15 @@ impl Kernels {
             Stage::Scatter,
             Stage::SortCells,
             Stage::BuildList,
-            Stage::Forces,
         ] {
             self.record_stage(pass, stage, Opening::Start);
         }
-        pass.set_pipeline(&self.pipe.reduce_forces);
-        pass.dispatch_workgroups(self.grid.bath_wg + self.grid.bodies, 1, 1);
+        pass.set_pipeline(&self.pipe.forces);
+        pass.set_bind_group(0, &self.forces_bg, &[]);
+        pass.dispatch_workgroups(Self::wg(self.grid.atoms, FORCE_WG / TPA), 1, 1);
+        pass.set_bind_group(0, &self.main_bg, &[]);
+        pass.set_pipeline(&self.pipe.body_forces);
+        pass.dispatch_workgroups(1, 1, 1);
     }
 
     /// Per-atom pair energies by partner group, for a sampling point.

@@ -35,6 +35,12 @@ const STEPS_PER_SUBMIT: u64 = 128;
 const LIST_HEADROOM: f64 = 1.5;
 const LIST_MARGIN: u32 = 32;
 
+/// Neighbour slots per atom of the first build, which only measures the densest neighbourhood.
+const INITIAL_CAPACITY: u32 = 256;
+
+/// Storage buffers the main kernels bind (md_common.wgsl).
+const STORAGE_BUFFERS: u32 = 17;
+
 pub struct GpuEngine {
     ctx: GpuContext,
     k: Kernels,
@@ -110,23 +116,55 @@ impl GpuEngine {
         let grid = Grid {
             atoms: sys.len() as u32,
             bath_wg: nbath.div_ceil(256) as u32,
-            bodies: sys.bodies.len() as u32,
+            partials: partials(nbath),
         };
+        let limits = ctx.device.limits();
+        if limits.max_storage_buffers_per_shader_stage < STORAGE_BUFFERS {
+            bail!(
+                "GPU adapter {:?} ({}) allows {} storage buffers per shader stage, the GPU engine needs {}: use a \
+                 Vulkan adapter (WGPU_BACKEND=vulkan) or --backend cpu",
+                ctx.adapter_name,
+                ctx.backend,
+                limits.max_storage_buffers_per_shader_stage,
+                STORAGE_BUFFERS
+            );
+        }
+        let list_bytes = 4 * sys.len() as u64 * INITIAL_CAPACITY as u64;
+        if (limits.max_storage_buffer_binding_size as u64) < list_bytes {
+            bail!(
+                "{} atoms need a {} MiB neighbour list, more than the {} MiB one buffer may hold on adapter {:?}: \
+                 simulate fewer atoms or use another adapter",
+                sys.len(),
+                list_bytes >> 20,
+                limits.max_storage_buffer_binding_size >> 20,
+                ctx.adapter_name
+            );
+        }
+        // Turns shader or pipeline validation failures into an error instead of wgpu's default panic.
+        let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let kernels = Kernels::new(
+            &ctx,
+            &wgsl_constants(sc, sys, &lay),
+            &Init {
+                pos: &vec![[0.0; 4]; sys.len()],
+                vel: &vec![[0.0; 4]; sys.len()],
+                bcoord: &bcoord,
+                scalars: &vec![0.0; lay.len],
+                coef: &coef,
+                cells,
+                list_capacity: INITIAL_CAPACITY,
+            },
+            grid,
+        );
+        if let Some(err) = pollster::block_on(scope.pop()) {
+            bail!(
+                "GPU adapter {:?} ({}) rejected the MD kernels: {err}",
+                ctx.adapter_name,
+                ctx.backend
+            );
+        }
         let mut e = GpuEngine {
-            k: Kernels::new(
-                &ctx,
-                &wgsl_constants(sc, sys, &lay),
-                &Init {
-                    pos: &vec![[0.0; 4]; sys.len()],
-                    vel: &vec![[0.0; 4]; sys.len()],
-                    bcoord: &bcoord,
-                    scalars: &vec![0.0; lay.len],
-                    coef: &coef,
-                    cells,
-                    list_capacity: 256,
-                },
-                grid,
-            ),
+            k: kernels,
             ctx,
             lay,
             n: sys.len(),
@@ -143,7 +181,7 @@ impl GpuEngine {
             chains,
             acc: Accumulators::default(),
             step: 0,
-            list_capacity: 256,
+            list_capacity: INITIAL_CAPACITY,
         };
         let start = State {
             step: 0,
@@ -255,10 +293,9 @@ impl GpuEngine {
             })
             .collect();
         self.ctx.queue.submit([enc.finish()]);
+        // A failed mapping surfaces as an error from get_mapped_range below.
         for s in &staging {
-            s.slice(..).map_async(wgpu::MapMode::Read, |r| {
-                r.expect("mapping a readback buffer failed")
-            });
+            s.slice(..).map_async(wgpu::MapMode::Read, |_| ());
         }
         dev.poll(wgpu::PollType::wait_indefinitely())
             .map_err(|e| anyhow!("waiting for the GPU failed: {e}"))?;

@@ -32,6 +32,11 @@ pub const FORCE_WG: u32 = 128;
 /// to hide the latency of the neighbour gathers.
 pub const TPA: u32 = 8;
 
+/// Kinetic-energy partial sums the force kernel writes: one per workgroup holding bath atoms.
+pub fn partials(nbath: usize) -> u32 {
+    nbath.div_ceil((FORCE_WG / TPA) as usize) as u32
+}
+
 /// Where the chains, thermostat factors and Kahan ledger pairs sit in the scalar buffer.
 #[derive(Clone, Copy, Debug)]
 pub struct Layout {
@@ -127,7 +132,7 @@ pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout) -> String {
     c("B0_START", "u32", u(body_start));
     c("B1_START", "u32", u(r[Group::HotParticle as usize].start));
     c("NBODIES", "u32", u(sys.bodies.len()));
-    c("NBATH_WG", "u32", u(nbath.div_ceil(256)));
+    c("NPARTIAL", "u32", u(partials(nbath) as usize));
     c("FORCE_WG", "u32", format!("{FORCE_WG}u"));
     c("TPA", "u32", format!("{TPA}u"));
     c("BOX", "vec3<f32>", v3(sys.box_a));
