@@ -130,7 +130,7 @@ impl GpuEngine {
             );
         }
         let list_bytes = 4 * sys.len() as u64 * INITIAL_CAPACITY as u64;
-        if (limits.max_storage_buffer_binding_size as u64) < list_bytes {
+        if limits.max_storage_buffer_binding_size < list_bytes {
             bail!(
                 "{} atoms need a {} MiB neighbour list, more than the {} MiB one buffer may hold on adapter {:?}: \
                  simulate fewer atoms or use another adapter",
