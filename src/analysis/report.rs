@@ -186,15 +186,15 @@ pub fn analyze_run(run: &RunDir, opts: &Options) -> Result<RunAnalysis> {
     let (friction_kg, friction_source, friction_estimates) = choose_friction(run, opts);
     let axes = sc.controller.demon_axes.len();
     // A pulled particle has no stationary state, so a drag run is compared with nothing but its friction.
-    let model = if sc.controller.drag.is_some() {
-        eprintln!("note: drag run: no Langevin-model theory, friction only");
-        None
-    } else {
-        Some(
-            DemonPair::from_scenario(sc, friction_kg)
-                .context("the Langevin model for the run's parameters (check --friction-kg-per-s)")?,
-        )
-    };
+    let model =
+        if sc.controller.drag.is_some() {
+            eprintln!("note: drag run: no Langevin-model theory, friction only");
+            None
+        } else {
+            Some(DemonPair::from_scenario(sc, friction_kg).context(
+                "the Langevin model for the run's parameters (check --friction-kg-per-s)",
+            )?)
+        };
     let theory = match (&model, axes) {
         (Some(m), d) if d > 0 => Some(TheoryPoint::compute(m, d, dt)?),
         _ => None,

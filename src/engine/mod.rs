@@ -6,8 +6,10 @@
 
 pub mod cpu;
 pub mod gpu;
+mod observe;
 pub mod state;
 
+pub use observe::Measurement;
 pub use state::{Accumulators, BodyState, State};
 
 use crate::gpu::{GpuContext, GpuRequirement};

@@ -7,13 +7,13 @@ mod neighbor;
 
 pub use neighbor::min_image;
 
-use super::{Accumulators, BodyState, Engine, Observation, State};
+use super::{Accumulators, BodyState, Engine, Measurement, Observation, State};
 use crate::physics::controller::Controller;
 use crate::physics::lj::PairTable;
 use crate::physics::thermostat::{NoseHooverChain, TemperatureProtocol};
 use crate::scenario::Scenario;
 use crate::system::{build::wrap, Group, RigidBody, System};
-use crate::units::{KB_EV_PER_K, MVV2E};
+use crate::units::MVV2E;
 use anyhow::{bail, Result};
 use glam::DVec3;
 use neighbor::NeighborList;
@@ -291,80 +291,37 @@ impl Engine for CpuEngine {
     fn observe(&mut self) -> Result<Observation> {
         self.check_sane()?;
         let e = forces::pair_energies(&self.pos, &self.groups, &self.table, &self.nl, self.box_a);
-        let pair =
-            |a: Group, b: Group| e[(a as usize).min(b as usize)][(a as usize).max(b as usize)];
-        let x = self.displacements();
-        let u_ctrl = if self.bodies.len() == 2 {
-            self.ctrl.potential(x[0], x[1])
-        } else {
-            [0.0; 2]
-        };
-        let mut bath_energy = [0.0; 2];
-        let mut temperature = [0.0; 2];
-        let mut momentum = DVec3::ZERO;
-        let mut kinetic = 0.0;
-        for (b, (bath, particle)) in [
-            (Group::ColdBath, Group::ColdParticle),
-            (Group::HotBath, Group::HotParticle),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let ke = self.bath_ke(b);
-            kinetic += ke;
-            bath_energy[b] =
-                ke + pair(bath, bath) + pair(bath, Group::Wall) + 0.5 * pair(bath, particle);
-            temperature[b] = if self.ndof[b] > 0.0 {
-                2.0 * ke / (self.ndof[b] * KB_EV_PER_K)
-            } else {
-                0.0
-            };
-            momentum += self.group_mass[b]
-                * self.vel[self.baths[b].clone()]
-                    .iter()
-                    .copied()
-                    .sum::<DVec3>();
+        let mut pair_energy = [[0.0; Group::COUNT]; Group::COUNT];
+        for a in 0..Group::COUNT {
+            for b in a..Group::COUNT {
+                pair_energy[a][b] = e[a][b];
+                pair_energy[b][a] = e[a][b];
+            }
         }
-        let mut particle_energy = [0.0; 2];
-        let mut velocity = [DVec3::ZERO; 2];
-        for (k, b) in self.bodies.iter().enumerate() {
-            let ke = b.translational_energy() + b.rotational_energy();
-            kinetic += ke;
-            particle_energy[k] = ke + u_ctrl[k];
-            velocity[k] = b.vcom;
-            momentum += b.mass * b.vcom;
-        }
-        let potential = e.iter().flatten().sum::<f64>() + u_ctrl[0] + u_ctrl[1];
-        let chain_energy: f64 = (0..2)
-            .filter_map(|b| {
-                let t = self.target_t[b].at(self.step as f64 * self.dt);
-                self.chains[b].as_ref().map(|c| c.energy(t))
-            })
-            .sum();
-        let obs = Observation {
+        let t = self.step as f64 * self.dt;
+        Observation::assemble(Measurement {
             step: self.step,
-            thermostat_heat: self.acc.thermostat_heat,
-            bath_energy,
-            temperature,
-            work: self.acc.work,
-            particle_heat: self.acc.particle_heat,
-            particle_energy,
-            displacement: x,
-            velocity,
-            kinetic_energy: kinetic,
-            potential_energy: potential,
-            chain_energy,
-            conserved: kinetic + potential + chain_energy - self.acc.work_since_start,
-            momentum,
-            controller_impulse: self.acc.controller_impulse,
-        };
-        if !obs.conserved.is_finite() {
-            bail!(
-                "the energy became non-finite at step {}: the run blew up",
-                self.step
-            );
-        }
-        Ok(obs)
+            pair_energy,
+            bath_kinetic: [self.bath_ke(0), self.bath_ke(1)],
+            bath_momentum: [0, 1].map(|b| {
+                self.group_mass[b]
+                    * self.vel[self.baths[b].clone()]
+                        .iter()
+                        .copied()
+                        .sum::<DVec3>()
+            }),
+            ndof: self.ndof,
+            bodies: &self.bodies,
+            controller: &self.ctrl,
+            chain_energy: (0..2)
+                .filter_map(|b| {
+                    self.chains[b]
+                        .as_ref()
+                        .map(|c| c.energy(self.target_t[b].at(t)))
+                })
+                .sum(),
+            acc: &self.acc,
+        })
     }
 
     fn zero_ledger(&mut self) -> Result<()> {

@@ -11,14 +11,14 @@ pub mod bench;
 mod kernels;
 mod prelude;
 
-use super::{Accumulators, BodyState, Engine, Observation, State};
+use super::{Accumulators, BodyState, Engine, Measurement, Observation, State};
 use crate::gpu::GpuContext;
 use crate::physics::controller::Controller;
 use crate::physics::lj::PairTable;
 use crate::physics::thermostat::NoseHooverChain;
 use crate::scenario::Scenario;
 use crate::system::{build::wrap, Group, RigidBody, System};
-use crate::units::{KB_EV_PER_K, MVV2E};
+use crate::units::MVV2E;
 use anyhow::{anyhow, bail, Result};
 use glam::{DQuat, DVec3};
 use kernels::{Grid, Init, Kernels, Opening};
@@ -411,13 +411,6 @@ impl GpuEngine {
         Ok(())
     }
 
-    fn displacements(&self) -> [DVec3; 2] {
-        match self.bodies.as_slice() {
-            [c, h] => [c.com - c.trap_center, h.com - h.trap_center],
-            _ => [DVec3::ZERO; 2],
-        }
-    }
-
     fn encode(&self, record: impl FnOnce(&mut wgpu::ComputePass)) -> wgpu::CommandBuffer {
         let mut enc = self
             .ctx
@@ -524,83 +517,31 @@ impl Engine for GpuEngine {
                 side[a][b] + side[b][a]
             }
         };
-        let mut lj = 0.0;
+        let mut pair_energy = [[0.0; Group::COUNT]; Group::COUNT];
         for a in Group::ALL {
             for b in Group::ALL {
-                if (a as usize) <= (b as usize) {
-                    lj += pair(a, b);
-                }
+                pair_energy[a as usize][b as usize] = pair(a, b);
             }
         }
-        let x = self.displacements();
-        let u_ctrl = if self.bodies.len() == 2 {
-            self.ctrl.potential(x[0], x[1])
-        } else {
-            [0.0; 2]
-        };
-        let mut bath_energy = [0.0; 2];
-        let mut temperature = [0.0; 2];
-        let mut momentum = DVec3::ZERO;
-        let mut kinetic = 0.0;
-        for (b, (bath, particle)) in [
-            (Group::ColdBath, Group::ColdParticle),
-            (Group::HotBath, Group::HotParticle),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let ke = self.bath_ke(&snap.vel, b);
-            kinetic += ke;
-            bath_energy[b] =
-                ke + pair(bath, bath) + pair(bath, Group::Wall) + 0.5 * pair(bath, particle);
-            temperature[b] = if self.ndof[b] > 0.0 {
-                2.0 * ke / (self.ndof[b] * KB_EV_PER_K)
-            } else {
-                0.0
-            };
-            momentum += self.group_mass[b]
-                * snap.vel[self.baths[b].clone()]
-                    .iter()
-                    .map(dvec)
-                    .sum::<DVec3>();
-        }
-        let mut particle_energy = [0.0; 2];
-        let mut velocity = [DVec3::ZERO; 2];
-        for (k, b) in self.bodies.iter().enumerate() {
-            let ke = b.translational_energy() + b.rotational_energy();
-            kinetic += ke;
-            particle_energy[k] = ke + u_ctrl[k];
-            velocity[k] = b.vcom;
-            momentum += b.mass * b.vcom;
-        }
-        let potential = lj + u_ctrl[0] + u_ctrl[1];
-        let chain_energy: f64 = (0..2)
-            .filter_map(|b| self.chains[b].as_ref().map(|c| c.energy(self.target_t[b])))
-            .sum();
-        let obs = Observation {
+        Observation::assemble(Measurement {
             step: self.step,
-            thermostat_heat: self.acc.thermostat_heat,
-            bath_energy,
-            temperature,
-            work: self.acc.work,
-            particle_heat: self.acc.particle_heat,
-            particle_energy,
-            displacement: x,
-            velocity,
-            kinetic_energy: kinetic,
-            potential_energy: potential,
-            chain_energy,
-            conserved: kinetic + potential + chain_energy - self.acc.work_since_start,
-            momentum,
-            controller_impulse: self.acc.controller_impulse,
-        };
-        if !obs.conserved.is_finite() {
-            bail!(
-                "the energy became non-finite at step {}: the run blew up",
-                self.step
-            );
-        }
-        Ok(obs)
+            pair_energy,
+            bath_kinetic: [self.bath_ke(&snap.vel, 0), self.bath_ke(&snap.vel, 1)],
+            bath_momentum: [0, 1].map(|b| {
+                self.group_mass[b]
+                    * snap.vel[self.baths[b].clone()]
+                        .iter()
+                        .map(dvec)
+                        .sum::<DVec3>()
+            }),
+            ndof: self.ndof,
+            bodies: &self.bodies,
+            controller: &self.ctrl,
+            chain_energy: (0..2)
+                .filter_map(|b| self.chains[b].as_ref().map(|c| c.energy(self.target_t[b])))
+                .sum(),
+            acc: &self.acc,
+        })
     }
 
     fn zero_ledger(&mut self) -> Result<()> {
