@@ -145,17 +145,6 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Benchmark the GPU engine alone on a scenario (steps/s, ns/day, per-kernel times).
-    #[command(hide = true)]
-    GpuBench {
-        scenario: std::path::PathBuf,
-        #[arg(long, default_value_t = 20000)]
-        steps: u64,
-        #[arg(long, default_value_t = 2000)]
-        warmup: u64,
-        #[arg(long)]
-        json: bool,
-    },
     /// Periodic thermal driving of a trapped Brownian particle (seed 002): ensembles, theory, figures.
     Drive(DriveArgs),
 }
@@ -303,12 +292,6 @@ fn main() {
             every,
             json,
         } => compare(&scenario, steps, every, json),
-        Command::GpuBench {
-            scenario,
-            steps,
-            warmup,
-            json,
-        } => gpu_bench(&scenario, steps, warmup, json),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
@@ -370,6 +353,21 @@ fn print_bench(r: &nanodemon::bench::BenchResult, json: bool) {
         "{} on {} atoms: {:.1} steps/s, {:.3e} atom-steps/s, {:.3} ns/day ({} steps in {:.2} s)",
         r.engine, r.atoms, r.steps_per_s, r.atom_steps_per_s, r.ns_per_day, r.steps, r.wall_s
     );
+    if let Some(g) = &r.gpu {
+        println!(
+            "  GPU memory {:.1} MiB, {} list builds in {} steps",
+            g.gpu_memory_bytes as f64 / 1048576.0,
+            g.list_builds,
+            g.steps
+        );
+        for k in &g.kernels {
+            println!("  {:40} {:8.2} µs/step", k.kernel, k.us_per_step);
+        }
+        println!(
+            "  host recording {:.1} µs/step; GPU alone {:.1} µs/step; submit + wait round trip {:.1} µs",
+            g.host_record_us_per_step, g.gpu_us_per_step, g.submit_wait_us
+        );
+    }
 }
 
 fn ndemon(
@@ -703,38 +701,6 @@ fn compare(path: &std::path::Path, steps: u64, every: u64, json: bool) -> anyhow
                 r.conserved_gpu_ev
             );
         }
-    }
-    Ok(())
-}
-
-fn gpu_bench(path: &std::path::Path, steps: u64, warmup: u64, json: bool) -> anyhow::Result<()> {
-    let sc = nanodemon::scenario::Scenario::load(path)?;
-    let ctx = nanodemon::gpu::GpuContext::new(nanodemon::gpu::GpuRequirement::Required)?
-        .expect("Required never returns None");
-    let b = nanodemon::engine::gpu::bench::bench(&sc, ctx, steps, warmup)?;
-    if json {
-        print_json(&serde_json::to_value(&b)?);
-    } else {
-        println!(
-            "{} ({} atoms) on {} ({}): {:.0} steps/s, {:.3e} atom-steps/s, {:.1} ns/day, {} list builds in {} steps, {:.1} MiB",
-            b.scenario,
-            b.atoms,
-            b.adapter,
-            b.backend,
-            b.steps_per_s,
-            b.atom_steps_per_s,
-            b.ns_per_day,
-            b.list_builds,
-            b.steps,
-            b.gpu_memory_bytes as f64 / 1048576.0
-        );
-        for k in &b.kernels {
-            println!("  {:40} {:8.2} µs/step", k.kernel, k.us_per_step);
-        }
-        println!(
-            "  host recording {:.1} µs/step; GPU alone {:.1} µs/step; submit + wait round trip {:.1} µs",
-            b.host_record_us_per_step, b.gpu_us_per_step, b.submit_wait_us
-        );
     }
     Ok(())
 }
