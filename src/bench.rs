@@ -5,6 +5,7 @@
 //! warm-up lets the neighbour list reach its steady rebuild rate before the clock starts.
 
 use crate::engine::{self, Backend};
+use crate::gpu::{GpuContext, GpuRequirement};
 use crate::scenario::Scenario;
 use crate::system::build_system;
 use anyhow::{Context, Result};
@@ -25,6 +26,8 @@ pub struct BenchResult {
     pub ns_per_day: f64,
     /// Peak resident memory of this process, MiB (host side; GPU engines report device memory separately).
     pub peak_rss_mib: Option<f64>,
+    /// GPU details: device memory, per-kernel times, where the time goes.
+    pub gpu: Option<crate::engine::gpu::bench::GpuBench>,
 }
 
 /// The scenario at `path` with its container resized for about `atoms` atoms in total.
@@ -38,12 +41,42 @@ pub fn sized_scenario(path: &Path, atoms: Option<usize>) -> Result<Scenario> {
         sc.geometry.container_length_a = (n as f64 / (2.0 * rho)).cbrt();
         sc.cold.argon_atoms = None;
         sc.hot.argon_atoms = None;
-        sc.validate().with_context(|| format!("--atoms {n}: the resized scenario is not valid"))?;
+        sc.validate()
+            .with_context(|| format!("--atoms {n}: the resized scenario is not valid"))?;
     }
     Ok(sc)
 }
 
-pub fn bench(sc: &Scenario, backend: Backend, steps: u64, warmup: u64, threads: usize) -> Result<BenchResult> {
+/// Benchmarks the engine `backend` selects (as `run` would). On a GPU it also reports GPU memory, per-kernel
+/// times from timestamp queries, host-recording vs GPU time per step and the submit-and-wait round trip.
+pub fn bench(
+    sc: &Scenario,
+    backend: Backend,
+    steps: u64,
+    warmup: u64,
+    threads: usize,
+) -> Result<BenchResult> {
+    let ctx = match backend {
+        Backend::Cpu => None,
+        Backend::Gpu => GpuContext::new(GpuRequirement::Required)?,
+        Backend::Auto => GpuContext::new(GpuRequirement::Hardware)?,
+    };
+    if let Some(ctx) = ctx {
+        let g = crate::engine::gpu::bench::bench(sc, ctx, steps, warmup)?;
+        return Ok(BenchResult {
+            engine: format!("gpu ({}, {})", g.adapter, g.backend),
+            backend: "gpu".into(),
+            adapter: Some(g.adapter.clone()),
+            atoms: g.atoms,
+            steps: g.steps,
+            wall_s: g.seconds,
+            steps_per_s: g.steps_per_s,
+            atom_steps_per_s: g.atom_steps_per_s,
+            ns_per_day: g.ns_per_day,
+            peak_rss_mib: peak_rss_mib(),
+            gpu: Some(g),
+        });
+    }
     let sys = build_system(sc)?;
     let (mut eng, used) = engine::create(backend, sc, &sys, threads)?;
     eng.advance(warmup)?;
@@ -65,6 +98,7 @@ pub fn bench(sc: &Scenario, backend: Backend, steps: u64, warmup: u64, threads: 
         atom_steps_per_s: sps * sys.len() as f64,
         ns_per_day: sps * sc.dt_ps() * 1e-3 * crate::units::SECONDS_PER_DAY,
         peak_rss_mib: peak_rss_mib(),
+        gpu: None,
     })
 }
 

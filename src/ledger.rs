@@ -97,7 +97,8 @@ pub fn slope(x: &[f64], y: &[f64]) -> f64 {
 /// Plain linear-fit rates of (Q_C, Q_H) and (W_C, W_H) from a heat.csv, eV/ps, for the run summary
 /// (`nanodemon analyze` gives error bars).
 pub fn fit_rates(heat_csv: &Path) -> Result<([f64; 2], [f64; 2])> {
-    let text = std::fs::read_to_string(heat_csv).with_context(|| format!("reading {}", heat_csv.display()))?;
+    let text = std::fs::read_to_string(heat_csv)
+        .with_context(|| format!("reading {}", heat_csv.display()))?;
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
     let col = |name: &str| -> Result<usize> {
@@ -106,20 +107,33 @@ pub fn fit_rates(heat_csv: &Path) -> Result<([f64; 2], [f64; 2])> {
             .position(|h| *h == name)
             .with_context(|| format!("{} has no column {name}", heat_csv.display()))
     };
-    let idx = [col("time_ps")?, col("q_cold_ev")?, col("q_hot_ev")?, col("w_cold_ev")?, col("w_hot_ev")?];
+    let idx = [
+        col("time_ps")?,
+        col("q_cold_ev")?,
+        col("q_hot_ev")?,
+        col("w_cold_ev")?,
+        col("w_hot_ev")?,
+    ];
     let mut cols: [Vec<f64>; 5] = Default::default();
     for (n, line) in lines.enumerate() {
         let f: Vec<&str> = line.split(',').collect();
         for (c, &i) in idx.iter().enumerate() {
-            let v: f64 = f
-                .get(i)
-                .and_then(|s| s.parse().ok())
-                .with_context(|| format!("{} row {}: bad value in column {}", heat_csv.display(), n + 2, header[i]))?;
+            let v: f64 = f.get(i).and_then(|s| s.parse().ok()).with_context(|| {
+                format!(
+                    "{} row {}: bad value in column {}",
+                    heat_csv.display(),
+                    n + 2,
+                    header[i]
+                )
+            })?;
             cols[c].push(v);
         }
     }
     if cols[0].len() < 2 {
-        bail!("{} holds fewer than two samples; run longer", heat_csv.display());
+        bail!(
+            "{} holds fewer than two samples; run longer",
+            heat_csv.display()
+        );
     }
     let s = |c: usize| slope(&cols[0], &cols[c]);
     Ok(([s(1), s(2)], [s(3), s(4)]))

@@ -3,8 +3,11 @@
 //!
 //! Every subcommand of the `nanodemon` binary is a library function; `main.rs` only parses and prints.
 
+pub mod analysis;
 pub mod bench;
+pub mod compare;
 pub mod engine;
+pub mod ensemble;
 pub mod gpu;
 pub mod ledger;
 pub mod physics;
@@ -12,4 +15,5 @@ pub mod run;
 pub mod scenario;
 pub mod sweep;
 pub mod system;
+pub mod theory;
 pub mod units;

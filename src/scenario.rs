@@ -74,6 +74,17 @@ pub struct Bath {
     /// Nosé–Hoover chain on this bath's argon; absent means NVE for this bath.
     #[serde(default)]
     pub thermostat: Option<Thermostat>,
+    /// A periodic thermostat target T(t) = temperature_k + amplitude_k · sin(2π t / period_ps), t from the
+    /// start of the run (seed 002's driving, applied to a whole bath). Absent means constant temperature.
+    #[serde(default)]
+    pub oscillation: Option<Oscillation>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Oscillation {
+    pub amplitude_k: f64,
+    pub period_ps: f64,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
@@ -323,6 +334,24 @@ impl Scenario {
                          neighbours {nn_n:.3} Å apart (< {nn_min:.3} Å)",
                         g.container_length_a
                     );
+                }
+            }
+            if let Some(o) = &b.oscillation {
+                if !(o.amplitude_k.is_finite() && o.amplitude_k.abs() < b.temperature_k) {
+                    bail!(
+                        "{name}.oscillation.amplitude_k = {}: the target temperature must stay positive, so |amplitude| \
+                         must be below {name}.temperature_k = {}",
+                        o.amplitude_k,
+                        b.temperature_k
+                    );
+                }
+                positive(
+                    o.period_ps,
+                    &format!("{name}.oscillation.period_ps"),
+                    "a period",
+                )?;
+                if b.thermostat.is_none() {
+                    bail!("{name}.oscillation needs {name}.thermostat: only a thermostat can impose T(t)");
                 }
             }
             if let Some(t) = &b.thermostat {

@@ -21,8 +21,10 @@ fn tmpdir(name: &str) -> PathBuf {
 
 /// Writes the small refrigerator scenario with `edit` applied into `dir`, returning its path.
 fn write_scenario(dir: &Path, edit: impl FnOnce(&mut Value)) -> PathBuf {
-    let mut v: Value =
-        serde_json::from_str(&std::fs::read_to_string(scenario_path("small-refrigerator.json")).unwrap()).unwrap();
+    let mut v: Value = serde_json::from_str(
+        &std::fs::read_to_string(scenario_path("small-refrigerator.json")).unwrap(),
+    )
+    .unwrap();
     edit(&mut v);
     let p = dir.join("scenario.json");
     std::fs::write(&p, serde_json::to_string_pretty(&v).unwrap()).unwrap();
@@ -49,7 +51,17 @@ fn same_seed_gives_byte_identical_heat_csv() {
     let sc = write_scenario(&d, |v| short(v, 1.0));
     let (a, b) = (d.join("a"), d.join("b"));
     for out in [&a, &b] {
-        let o = run(&["run", sc.to_str().unwrap(), "--backend", "cpu", "--threads", "2", "--quiet", "--out", out.to_str().unwrap()]);
+        let o = run(&[
+            "run",
+            sc.to_str().unwrap(),
+            "--backend",
+            "cpu",
+            "--threads",
+            "2",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     let (ha, hb) = (heat(&a), heat(&b));
@@ -60,8 +72,13 @@ fn same_seed_gives_byte_identical_heat_csv() {
         "time_ps,q_cold_ev,q_hot_ev,thermostat_cold_ev,thermostat_hot_ev,e_bath_cold_ev,e_bath_hot_ev,w_cold_ev,w_hot_ev,\
          x_cold_a,y_cold_a,z_cold_a,x_hot_a,y_hot_a,z_hot_a,vx_cold_a_ps,vx_hot_a_ps,temp_cold_k,temp_hot_k"
     ));
-    assert_eq!(lines.len(), 1 + 11, "header + rows at t = 0, 0.1, ..., 1.0 ps");
-    let run_json: Value = serde_json::from_str(&std::fs::read_to_string(a.join("run.json")).unwrap()).unwrap();
+    assert_eq!(
+        lines.len(),
+        1 + 11,
+        "header + rows at t = 0, 0.1, ..., 1.0 ps"
+    );
+    let run_json: Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("run.json")).unwrap()).unwrap();
     assert_eq!(run_json["status"], "completed");
     assert_eq!(run_json["atom_counts"]["cold_particle"], 186);
     assert!(run_json["atom_counts"]["cold_bath"].as_u64().unwrap() > 100);
@@ -92,12 +109,20 @@ fn killed_and_resumed_run_is_byte_identical_to_an_uninterrupted_one() {
     let mut child = bin().args(args(&killed)).spawn().unwrap();
     let start = Instant::now();
     loop {
-        let rows = std::fs::read_to_string(killed.join("heat.csv")).map(|s| s.lines().count()).unwrap_or(0);
+        let rows = std::fs::read_to_string(killed.join("heat.csv"))
+            .map(|s| s.lines().count())
+            .unwrap_or(0);
         if killed.join("checkpoint.ckpt").exists() && rows > 18 {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(300), "run made no progress");
-        assert!(child.try_wait().unwrap().is_none(), "run finished before it could be killed; lengthen it");
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "run made no progress"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "run finished before it could be killed; lengthen it"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap();
@@ -109,7 +134,11 @@ fn killed_and_resumed_run_is_byte_identical_to_an_uninterrupted_one() {
     resume.push("--resume".into());
     let o = bin().args(&resume).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(heat(&killed), heat(&full), "resumed heat.csv differs from the uninterrupted one");
+    assert_eq!(
+        heat(&killed),
+        heat(&full),
+        "resumed heat.csv differs from the uninterrupted one"
+    );
 }
 
 #[test]
@@ -117,7 +146,15 @@ fn starting_over_an_existing_run_is_refused() {
     let d = tmpdir("exists");
     let sc = write_scenario(&d, |v| short(v, 0.2));
     let out = d.join("o");
-    let a = ["run", sc.to_str().unwrap(), "--backend", "cpu", "--quiet", "--out", out.to_str().unwrap()];
+    let a = [
+        "run",
+        sc.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ];
     assert!(run(&a).status.success());
     let o = run(&a);
     assert!(!o.status.success());
@@ -128,21 +165,57 @@ fn starting_over_an_existing_run_is_refused() {
 #[test]
 fn validation_errors_name_the_field() {
     let d = tmpdir("invalid");
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
-        ("kappa_hot_ev_per_a2", Box::new(|v| v["controller"]["kappa_hot_ev_per_a2"] = json!(-0.2))),
-        ("cold.temperature_k", Box::new(|v| v["cold"]["temperature_k"] = json!(0.0))),
-        ("hot.temperature_k", Box::new(|v| v["hot"]["temperature_k"] = json!(-5.0))),
-        ("potential.argon.mass_amu", Box::new(|v| v["potential"]["argon"]["mass_amu"] = json!(0.0))),
-        ("run.timestep_fs", Box::new(|v| v["run"]["timestep_fs"] = json!(-1.0))),
-        ("geometry.container_length_a", Box::new(|v| v["geometry"]["container_length_a"] = json!(15.0))),
-        ("does not fit", Box::new(|v| v["nanoparticle"]["atoms"] = json!(2000))),
-        ("cannot be realised", Box::new(|v| v["cold"]["argon_density_per_a3"] = json!(0.2))),
-        ("unknown field `colour`", Box::new(|v| v["hot"]["colour"] = json!("red"))),
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Edit)> = vec![
+        (
+            "kappa_hot_ev_per_a2",
+            Box::new(|v| v["controller"]["kappa_hot_ev_per_a2"] = json!(-0.2)),
+        ),
+        (
+            "cold.temperature_k",
+            Box::new(|v| v["cold"]["temperature_k"] = json!(0.0)),
+        ),
+        (
+            "hot.temperature_k",
+            Box::new(|v| v["hot"]["temperature_k"] = json!(-5.0)),
+        ),
+        (
+            "potential.argon.mass_amu",
+            Box::new(|v| v["potential"]["argon"]["mass_amu"] = json!(0.0)),
+        ),
+        (
+            "run.timestep_fs",
+            Box::new(|v| v["run"]["timestep_fs"] = json!(-1.0)),
+        ),
+        (
+            "geometry.container_length_a",
+            Box::new(|v| v["geometry"]["container_length_a"] = json!(15.0)),
+        ),
+        (
+            "does not fit",
+            Box::new(|v| v["nanoparticle"]["atoms"] = json!(2000)),
+        ),
+        (
+            "cannot be realised",
+            Box::new(|v| v["cold"]["argon_density_per_a3"] = json!(0.2)),
+        ),
+        (
+            "unknown field `colour`",
+            Box::new(|v| v["hot"]["colour"] = json!("red")),
+        ),
     ];
     for (needle, edit) in cases {
         let sc = write_scenario(&d, |v| edit(v));
         let out = d.join("never");
-        let o = run(&["run", sc.to_str().unwrap(), "--backend", "cpu", "--quiet", "--out", out.to_str().unwrap()]);
+        let o = run(&[
+            "run",
+            sc.to_str().unwrap(),
+            "--backend",
+            "cpu",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(1), "{needle}: {err}");
         assert!(err.contains(needle), "expected '{needle}' in: {err}");
@@ -151,9 +224,20 @@ fn validation_errors_name_the_field() {
     }
     let bad = d.join("bad.json");
     std::fs::write(&bad, "{\n  \"name\": \"x\",\n  \"seed\": 1,\n  oops\n}\n").unwrap();
-    let o = run(&["run", bad.to_str().unwrap(), "--backend", "cpu", "--quiet", "--out", d.join("n").to_str().unwrap()]);
+    let o = run(&[
+        "run",
+        bad.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--quiet",
+        "--out",
+        d.join("n").to_str().unwrap(),
+    ]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("line 4 column"), "{err}");
+    assert!(
+        !o.status.success() && err.contains("line 4 column"),
+        "{err}"
+    );
 }
 
 /// A compressed start (argon neighbours at 0.86 σ, the densest the loader accepts) with a 10 fs timestep blows
@@ -167,10 +251,96 @@ fn blow_up_stops_with_a_message_and_keeps_the_output() {
                           "sample_interval_ps": 0.01, "checkpoint_interval_ps": 1.0});
     });
     let out = d.join("o");
-    let o = run(&["run", sc.to_str().unwrap(), "--backend", "cpu", "--quiet", "--out", out.to_str().unwrap()]);
+    let o = run(&[
+        "run",
+        sc.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("blew up") || err.contains("atoms lost"), "{err}");
+    assert!(
+        err.contains("blew up") || err.contains("atoms lost"),
+        "{err}"
+    );
     let text = std::fs::read_to_string(out.join("heat.csv")).unwrap();
-    assert!(text.starts_with("time_ps,") && text.lines().count() >= 2, "heat.csv was not kept");
+    assert!(
+        text.starts_with("time_ps,") && text.lines().count() >= 2,
+        "heat.csv was not kept"
+    );
+}
+
+/// Snapshots are extended XYZ as OVITO and ASE read it: a count line, a comment line with Lattice and
+/// Properties, then one line per atom whose fields match Properties.
+#[test]
+fn xyz_snapshots_are_extended_xyz() {
+    let d = tmpdir("xyz");
+    let sc = write_scenario(&d, |v| {
+        short(v, 1.0);
+        v["run"]["xyz_interval_ps"] = json!(0.5);
+    });
+    let out = d.join("o");
+    let o = run(&[
+        "run",
+        sc.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(out.join("trajectory.xyz")).unwrap();
+    let mut lines = text.lines();
+    let mut frames = 0;
+    while let Some(count) = lines.next() {
+        let n: usize = count.trim().parse().unwrap();
+        let comment = lines.next().unwrap();
+        assert!(
+            comment.contains("Lattice=\"72 0 0 0 36 0 0 0 36\""),
+            "{comment}"
+        );
+        assert!(
+            comment.contains("Properties=species:S:1:pos:R:3:group:I:1"),
+            "{comment}"
+        );
+        for _ in 0..n {
+            let f: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+            assert_eq!(f.len(), 5);
+            assert!(f[0] == "Ar" || f[0] == "Cu");
+            let x: f64 = f[1].parse().unwrap();
+            assert!((0.0..72.0).contains(&x));
+        }
+        frames += 1;
+    }
+    // 2 ps in all (1 ps equilibration + 1 ps production), a frame every 0.5 ps.
+    assert_eq!(frames, 4);
+}
+
+/// Every shipped scenario loads, validates and builds.
+#[test]
+fn shipped_scenarios_are_valid() {
+    for entry in std::fs::read_dir(scenario_path("")).unwrap() {
+        let p = entry.unwrap().path();
+        let sc = nanodemon::scenario::Scenario::load(&p)
+            .unwrap_or_else(|e| panic!("{}: {e:#}", p.display()));
+        let sys = nanodemon::system::build_system(&sc).unwrap();
+        let c = sys.counts();
+        if p.file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("paper-")
+        {
+            assert_eq!(
+                (c.cold_bath, c.hot_bath, c.cold_particle),
+                (25_280, 25_280, 186),
+                "{}",
+                p.display()
+            );
+        }
+    }
 }

@@ -33,14 +33,15 @@ fn sweep(args: &[&str]) -> Output {
     bin().arg("sweep").args(args).output().unwrap()
 }
 
-/// Three κ_H/κ_C values of the small refrigerator, 0.5 ps equilibration and 1.5 ps production each.
+/// Three κ_H/κ_C values of the small refrigerator, 0.5 ps equilibration and 2 ps production each,
+/// sampled every 0.02 ps (enough rows for the analysis' 20 blocks).
 fn write_sweep(dir: &Path) -> PathBuf {
     let mut base: Value = serde_json::from_str(
         &std::fs::read_to_string(scenario_path("small-refrigerator.json")).unwrap(),
     )
     .unwrap();
-    base["run"] = json!({"timestep_fs": 1.0, "equilibration_ps": 0.5, "production_ps": 1.5,
-                         "sample_interval_ps": 0.1, "checkpoint_interval_ps": 0.5});
+    base["run"] = json!({"timestep_fs": 1.0, "equilibration_ps": 0.5, "production_ps": 2.0,
+                         "sample_interval_ps": 0.02, "checkpoint_interval_ps": 0.5});
     let s = json!({"name": "tiny", "base": base, "vary": {"kappa_ratio": [0.17, 1.0, 4.8]},
                    "slurm": {"expected_ns_per_day": 1.0, "gpus_per_task": 0}});
     let p = dir.join("sweep.json");
@@ -149,35 +150,66 @@ fn local_sweep_killed_resumed_and_collected_once_per_point() {
         "--json",
     ]));
     let cols: Vec<String> = serde_json::from_value(c["table"]["columns"].clone()).unwrap();
-    let rows: Vec<Vec<f64>> = serde_json::from_value(c["table"]["rows"].clone()).unwrap();
+    // NaN (a value a point does not have) is null in JSON.
+    let rows: Vec<Vec<f64>> = c["table"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap_or(f64::NAN))
+                .collect()
+        })
+        .collect();
     assert_eq!(
         rows.iter().map(|r| r[0] as usize).collect::<Vec<_>>(),
         vec![0, 1, 2],
         "each point exactly once"
     );
-    let qc = cols
-        .iter()
-        .position(|c| c == "q_cold_rate_ev_per_ps")
-        .unwrap();
-    let wh = cols
-        .iter()
-        .position(|c| c == "w_hot_rate_ev_per_ps")
-        .unwrap();
+    let col = |name: &str| {
+        cols.iter()
+            .position(|c| c == name)
+            .unwrap_or_else(|| panic!("no column {name}: {cols:?}"))
+    };
     for (i, row) in rows.iter().enumerate() {
-        // The point's own analysis: the rates its run reported when it completed.
-        let rj: Value = serde_json::from_str(
-            &std::fs::read_to_string(out.join(format!("points/{i:04}/run/run.json"))).unwrap(),
-        )
-        .unwrap();
-        assert_eq!(rj["status"], "completed");
-        assert_eq!(
-            row[qc],
-            rj["summary"]["heat_rate_ev_per_ps"][0].as_f64().unwrap()
-        );
-        assert_eq!(
-            row[wh],
-            rj["summary"]["work_rate_ev_per_ps"][1].as_f64().unwrap()
-        );
+        // The point's own analysis.
+        let run = out.join(format!("points/{i:04}/run"));
+        let a = ok(bin()
+            .args(["analyze", run.to_str().unwrap(), "--json"])
+            .output()
+            .unwrap());
+        let rates = &a["analysis"]["rates"];
+        for (column, value) in [
+            (
+                "heat_cold_ev_per_ps",
+                &rates["heat_cold_ev_per_ps"]["measured"],
+            ),
+            (
+                "heat_cold_ev_per_ps_err",
+                &rates["heat_cold_ev_per_ps"]["error"],
+            ),
+            (
+                "heat_hot_ev_per_ps_theory",
+                &rates["heat_hot_ev_per_ps"]["theory"],
+            ),
+            (
+                "work_hot_ev_per_ps",
+                &rates["work_hot_ev_per_ps"]["measured"],
+            ),
+            (
+                "entropy_production_kb_per_ps",
+                &rates["entropy_production_kb_per_ps"]["measured"],
+            ),
+            ("power_ev_per_ps_err", &rates["power_ev_per_ps"]["error"]),
+        ] {
+            assert_eq!(
+                row[col(column)],
+                value.as_f64().unwrap(),
+                "point {i}, {column}"
+            );
+        }
     }
     assert!(!c["figures"].as_array().unwrap().is_empty());
     for f in c["figures"].as_array().unwrap() {

@@ -5,10 +5,14 @@
 //! [`Observation`] at each, and saves/restores a [`State`] at checkpoints.
 
 pub mod cpu;
+pub mod gpu;
+mod observe;
 pub mod state;
 
+pub use observe::Measurement;
 pub use state::{Accumulators, BodyState, State};
 
+use crate::gpu::{GpuContext, GpuRequirement};
 use crate::scenario::Scenario;
 use crate::system::System;
 use anyhow::{bail, Result};
@@ -89,15 +93,55 @@ pub trait Engine {
     fn positions(&mut self) -> Result<Vec<DVec3>>;
 }
 
-/// Creates the engine for `backend`, returning it with the backend actually used. `Auto` picks a GPU adapter
-/// when one exists and says which, else falls back to the CPU and says so (on stderr).
-pub fn create(backend: Backend, sc: &Scenario, sys: &System, threads: usize) -> Result<(Box<dyn Engine>, Backend)> {
-    match backend {
-        Backend::Cpu => Ok((Box::new(cpu::CpuEngine::new(sc, sys, threads)?), Backend::Cpu)),
-        Backend::Gpu => bail!("--backend gpu: this build has no GPU engine yet; use --backend cpu"),
-        Backend::Auto => {
-            eprintln!("backend auto: no GPU engine in this build, running on the CPU");
-            Ok((Box::new(cpu::CpuEngine::new(sc, sys, threads)?), Backend::Cpu))
+/// Creates the engine for `backend`, returning it with the backend actually used. `Gpu` takes any adapter
+/// (lavapipe included, which is how CI tests the GPU path); `Auto` takes a hardware GPU when one exists and
+/// says which, else falls back to the CPU and says so (on stderr), since an emulated GPU is slower than the
+/// native CPU engine.
+pub fn create(
+    backend: Backend,
+    sc: &Scenario,
+    sys: &System,
+    threads: usize,
+) -> Result<(Box<dyn Engine>, Backend)> {
+    let gpu = |ctx: GpuContext| -> Result<(Box<dyn Engine>, Backend)> {
+        if sc.cold.oscillation.is_some() || sc.hot.oscillation.is_some() {
+            bail!(
+                "the GPU engine does not drive an oscillating bath temperature (cold/hot.oscillation) yet; \
+                 run this scenario with --backend cpu"
+            );
         }
+        Ok((Box::new(gpu::GpuEngine::new(sc, sys, ctx)?), Backend::Gpu))
+    };
+    match backend {
+        Backend::Cpu => Ok((
+            Box::new(cpu::CpuEngine::new(sc, sys, threads)?),
+            Backend::Cpu,
+        )),
+        Backend::Gpu => {
+            gpu(GpuContext::new(GpuRequirement::Required)?.expect("Required never returns None"))
+        }
+        Backend::Auto => match GpuContext::new(GpuRequirement::Hardware)? {
+            Some(ctx) if sc.cold.oscillation.is_none() && sc.hot.oscillation.is_none() => {
+                eprintln!(
+                    "backend auto: using GPU adapter {} ({})",
+                    ctx.adapter_name, ctx.backend
+                );
+                gpu(ctx)
+            }
+            found => {
+                eprintln!(
+                    "backend auto: {}, running on the CPU ({threads} threads)",
+                    if found.is_some() {
+                        "oscillating baths need the CPU engine"
+                    } else {
+                        "no hardware GPU adapter"
+                    }
+                );
+                Ok((
+                    Box::new(cpu::CpuEngine::new(sc, sys, threads)?),
+                    Backend::Cpu,
+                ))
+            }
+        },
     }
 }

@@ -15,8 +15,11 @@ pub const REQUIRE_GPU_ENV: &str = "NANODEMON_REQUIRE_GPU";
 pub enum GpuRequirement {
     /// Absence is an error (`--backend gpu`).
     Required,
-    /// Absence returns `Ok(None)` (`--backend auto`, tests without `NANODEMON_REQUIRE_GPU`).
+    /// Absence returns `Ok(None)` (tests without `NANODEMON_REQUIRE_GPU`).
     Optional,
+    /// Like `Optional`, but a software adapter (lavapipe, llvmpipe: device type CPU) also counts as absent:
+    /// `--backend auto` must not pick an emulated GPU over the native CPU engine.
+    Hardware,
 }
 
 /// A wgpu device and queue plus what we report about the adapter.
@@ -59,6 +62,12 @@ impl GpuContext {
         let backends = requested_backends();
         let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle();
         descriptor.backends = backends;
+        // wgpu validates every indirect dispatch with an extra hidden compute dispatch; the MD engine's
+        // indirect arguments are written by its own kernel and bounded by construction, and the extra
+        // dispatches cost more GPU time per step than the force kernel (BENCHMARKS.md).
+        descriptor
+            .flags
+            .remove(wgpu::InstanceFlags::VALIDATION_INDIRECT_CALL);
         let instance = wgpu::Instance::new(descriptor);
         let adapter = match pollster::block_on(instance.request_adapter(
             &wgpu::RequestAdapterOptions {
@@ -71,7 +80,7 @@ impl GpuContext {
             Ok(a) => a,
             Err(e) => {
                 return match requirement {
-                    GpuRequirement::Optional => Ok(None),
+                    GpuRequirement::Optional | GpuRequirement::Hardware => Ok(None),
                     GpuRequirement::Required => Err(anyhow!(
                         "no GPU adapter found on backends {backends:?} ({e}). Install a Vulkan driver \
                          (e.g. `apt-get install mesa-vulkan-drivers libvulkan1` for the CPU-emulated lavapipe), \
@@ -81,6 +90,9 @@ impl GpuContext {
             }
         };
         let info = adapter.get_info();
+        if requirement == GpuRequirement::Hardware && info.device_type == wgpu::DeviceType::Cpu {
+            return Ok(None);
+        }
         let features = adapter.features();
         let timestamps = features.contains(wgpu::Features::TIMESTAMP_QUERY);
         let mut required_features = wgpu::Features::empty();

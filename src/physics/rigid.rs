@@ -51,6 +51,7 @@ fn no_squish_rotate(k: usize, p: &mut [f64; 4], q: &mut [f64; 4], inertia: DVec3
 
 /// Eigen-decomposition of a symmetric 3×3 matrix by cyclic Jacobi rotations: (eigenvalues, eigenvectors as
 /// columns). Small and exact to rounding, which is all a 3×3 inertia tensor needs.
+#[allow(clippy::needless_range_loop)] // matrix-index loops read as the textbook algorithm
 fn symmetric_eigen(m: DMat3) -> (DVec3, DMat3) {
     let mut a = [[0.0; 3]; 3];
     for (i, row) in a.iter_mut().enumerate() {

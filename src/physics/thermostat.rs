@@ -5,8 +5,42 @@
 //! The chain only ever *scales* the bath's velocities; the kinetic energy that a scaling removes is the
 //! thermostat heat of the ledger, exact to rounding (not an integral approximated after the fact).
 
+use crate::scenario::Bath;
 use crate::units::KB_EV_PER_K;
 use serde::{Deserialize, Serialize};
+
+/// The thermostat's target temperature as a function of time, K.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TemperatureProtocol {
+    pub mean_k: f64,
+    pub amplitude_k: f64,
+    pub period_ps: f64,
+}
+
+impl TemperatureProtocol {
+    pub fn new(bath: &Bath) -> TemperatureProtocol {
+        let (amplitude_k, period_ps) = bath
+            .oscillation
+            .map_or((0.0, 1.0), |o| (o.amplitude_k, o.period_ps));
+        TemperatureProtocol {
+            mean_k: bath.temperature_k,
+            amplitude_k,
+            period_ps,
+        }
+    }
+
+    /// T(t) = T₀ + A sin(2π t / P) at time `t_ps` since the start of the run.
+    pub fn at(&self, t_ps: f64) -> f64 {
+        if self.amplitude_k == 0.0 {
+            return self.mean_k;
+        }
+        self.mean_k + self.amplitude_k * (std::f64::consts::TAU * t_ps / self.period_ps).sin()
+    }
+
+    pub fn is_constant(&self) -> bool {
+        self.amplitude_k == 0.0
+    }
+}
 
 /// State of one chain. Thermostat variables: η_j (dimensionless), η̇_j (1/ps), η̈_j (1/ps²).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -85,12 +119,12 @@ impl NoseHooverChain {
         let q = self.masses(t_k);
         let kt = KB_EV_PER_K * t_k;
         let mut e = 0.0;
-        for j in 0..self.eta.len() {
-            e += 0.5 * q[j] * self.eta_dot[j] * self.eta_dot[j];
+        for (j, ((qj, eta), eta_dot)) in q.iter().zip(&self.eta).zip(&self.eta_dot).enumerate() {
+            e += 0.5 * qj * eta_dot * eta_dot;
             e += if j == 0 {
-                self.ndof * kt * self.eta[0]
+                self.ndof * kt * eta
             } else {
-                kt * self.eta[j]
+                kt * eta
             };
         }
         e

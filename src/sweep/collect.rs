@@ -8,11 +8,12 @@ use super::figures;
 use super::plan::Manifest;
 use super::point::{PointDir, PointState};
 use super::spec::PointParams;
-use crate::ledger::fit_rates;
+use crate::analysis::report::{analyze_run, Options};
+use crate::analysis::run_dir::RunDir;
 use crate::run::read_run_json;
-use crate::units::KB_EV_PER_K;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 pub const TABLE: &str = "sweep-results.csv";
@@ -31,7 +32,7 @@ impl SweepTable {
         Some(self.rows.iter().map(|r| r[i]).collect())
     }
 
-    /// CSV with a header row; numbers in their shortest exact form, NaN for "not defined" (κ_C = 0 ratios).
+    /// CSV with a header row; numbers in their shortest exact form, NaN for "not defined" (κ_C = 0 ratios, COP outside the refrigerator regime).
     pub fn to_csv(&self) -> String {
         let mut s = self.columns.join(",") + "\n";
         for r in &self.rows {
@@ -79,13 +80,12 @@ fn param_values(index: usize, p: &PointParams) -> [f64; 7] {
     ]
 }
 
-/// One point's results from its run directory, as (column, value) pairs in a fixed order.
-///
-/// Rates are slopes of linear fits of the cumulative heat.csv series, eV/ps (Q > 0: heat into the bath, seed
-/// 000's convention). Entropy production rate Σ̇ = Q̇_C/(k_B T_C) + Q̇_H/(k_B T_H) in k_B/ps (seed 000, Eq. 5:
-/// the baths gain the heat at their own temperatures). Input power P = Ẇ_C + Ẇ_H, eV/ps; COP = −Q̇_C/P, the
-/// heat drawn from the cold bath per unit work (positive in refrigerator mode).
-pub fn point_row(run_dir: &Path) -> Result<Vec<(String, f64)>> {
+/// One point's results from its run directory, as (column, value) pairs: every number of `nanodemon
+/// analyze` on that directory (rates with error bars, entropy production, COP, power statistics, theory for
+/// the point's own parameters), flattened. A measured-vs-theory value `x` gives the columns `x` (measured),
+/// `x_err` (standard error), `x_theory` and `x_z`; other nested numbers are named by their path joined with
+/// '.'; lists (friction estimates) and text are left out. `blocks` is the number of blocks of the error bars.
+pub fn point_row(run_dir: &Path, blocks: usize) -> Result<Vec<(String, f64)>> {
     let rj = read_run_json(run_dir)?;
     if rj.status != "completed" {
         bail!(
@@ -94,29 +94,58 @@ pub fn point_row(run_dir: &Path) -> Result<Vec<(String, f64)>> {
             rj.status
         );
     }
-    let (q, w) = fit_rates(&run_dir.join("heat.csv"))?;
-    let (tc, th) = (
-        rj.scenario.cold.temperature_k,
-        rj.scenario.hot.temperature_k,
-    );
-    let power = w[0] + w[1];
-    let entropy = q[0] / (KB_EV_PER_K * tc) + q[1] / (KB_EV_PER_K * th);
-    Ok(vec![
-        ("q_cold_rate_ev_per_ps".into(), q[0]),
-        ("q_hot_rate_ev_per_ps".into(), q[1]),
-        ("w_cold_rate_ev_per_ps".into(), w[0]),
-        ("w_hot_rate_ev_per_ps".into(), w[1]),
-        ("power_ev_per_ps".into(), power),
-        ("entropy_production_kb_per_ps".into(), entropy),
-        ("cop".into(), -q[0] / power),
-    ])
+    let run = RunDir::load(run_dir)?;
+    let opts = Options {
+        blocks,
+        ..Options::default()
+    };
+    let analysis =
+        analyze_run(&run, &opts).with_context(|| format!("analysing {}", run_dir.display()))?;
+    let mut row = Vec::new();
+    flatten("", &serde_json::to_value(&analysis)?, &mut row);
+    Ok(row)
+}
+
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, f64)>) {
+    let Value::Object(m) = v else {
+        if let Some(x) = v.as_f64() {
+            out.push((prefix.to_string(), x));
+        }
+        return;
+    };
+    if m.contains_key("measured") && m.contains_key("error") {
+        for (suffix, key) in [
+            ("", "measured"),
+            ("_err", "error"),
+            ("_theory", "theory"),
+            ("_z", "z_score"),
+        ] {
+            out.push((
+                format!("{prefix}{suffix}"),
+                m[key].as_f64().unwrap_or(f64::NAN),
+            ));
+        }
+        return;
+    }
+    for (k, x) in m {
+        // Sections whose fields are named to be read alone: rates, power, theory.
+        let name = match prefix {
+            "" | "rates" | "power" => k.clone(),
+            _ => format!("{prefix}.{k}"),
+        };
+        let name = if prefix == "theory" {
+            format!("theory.{k}")
+        } else {
+            name
+        };
+        flatten(&name, x, out);
+    }
 }
 
 /// Collects every done point of the sweep in `root` into DIR/sweep-results.csv (and figures with `plots`).
-pub fn collect(root: &Path, plots: bool) -> Result<CollectSummary> {
+pub fn collect(root: &Path, plots: bool, blocks: usize) -> Result<CollectSummary> {
     let m = Manifest::load(root)?;
-    let mut columns: Option<Vec<String>> = None;
-    let mut rows = Vec::new();
+    let mut rows: Vec<Vec<(String, f64)>> = Vec::new();
     let mut missing = Vec::new();
     for p in &m.points {
         let pd = PointDir::new(root, p.index);
@@ -125,34 +154,39 @@ pub fn collect(root: &Path, plots: bool) -> Result<CollectSummary> {
             missing.push((p.index, state));
             continue;
         }
-        let row = point_row(&pd.run()).with_context(|| format!("point {}", p.index))?;
-        let names: Vec<String> = PARAM_COLUMNS
+        let row = point_row(&pd.run(), blocks).with_context(|| format!("point {}", p.index))?;
+        let params = PARAM_COLUMNS
             .iter()
-            .map(|s| s.to_string())
-            .chain(row.iter().map(|(n, _)| n.clone()))
-            .collect();
-        match &columns {
-            None => columns = Some(names),
-            Some(c) if *c != names => bail!(
-                "point {}: its analysis has other columns than the points before it",
-                p.index
-            ),
-            Some(_) => {}
-        }
-        rows.push(
-            param_values(p.index, &p.params)
-                .into_iter()
-                .chain(row.into_iter().map(|(_, v)| v))
-                .collect(),
-        );
+            .map(|c| c.to_string())
+            .zip(param_values(p.index, &p.params));
+        rows.push(params.chain(row).collect());
     }
-    let Some(columns) = columns else {
+    if rows.is_empty() {
         bail!(
             "no point of {} is done yet; see `nanodemon sweep status {}`",
             root.display(),
             root.display()
         );
-    };
+    }
+    // Optional results (the COP outside the refrigerator regime) exist at some points only: the columns are
+    // the union in first-seen order, NaN where a point has no value.
+    let mut columns: Vec<String> = Vec::new();
+    for r in &rows {
+        for (c, _) in r {
+            if !columns.contains(c) {
+                columns.push(c.clone());
+            }
+        }
+    }
+    let rows = rows
+        .iter()
+        .map(|r| {
+            columns
+                .iter()
+                .map(|c| r.iter().find(|(n, _)| n == c).map_or(f64::NAN, |(_, v)| *v))
+                .collect()
+        })
+        .collect();
     let table = SweepTable { columns, rows };
     let csv = root.join(TABLE);
     std::fs::write(&csv, table.to_csv()).with_context(|| format!("writing {}", csv.display()))?;

@@ -13,7 +13,7 @@ const FIGURES: [(&str, &str, &str, &[&str]); 4] = [
         "heat_rates",
         "Heat rates (Q > 0: into the bath)",
         "eV/ps",
-        &["q_cold_rate_ev_per_ps", "q_hot_rate_ev_per_ps"],
+        &["heat_cold_ev_per_ps", "heat_hot_ev_per_ps"],
     ),
     (
         "power",
@@ -21,8 +21,8 @@ const FIGURES: [(&str, &str, &str, &[&str]); 4] = [
         "eV/ps",
         &[
             "power_ev_per_ps",
-            "w_cold_rate_ev_per_ps",
-            "w_hot_rate_ev_per_ps",
+            "work_cold_ev_per_ps",
+            "work_hot_ev_per_ps",
         ],
     ),
     (
@@ -68,9 +68,14 @@ pub fn kappa_figures(table: &SweepTable, dir: &Path) -> Result<Vec<PathBuf>> {
         let series: Vec<Series> = cols
             .iter()
             .filter_map(|c| {
-                table
-                    .column(c)
-                    .map(|v| (*c, v, table.column(&format!("{c}_err"))))
+                table.column(c).map(|v| {
+                    (
+                        *c,
+                        v,
+                        table.column(&format!("{c}_err")),
+                        table.column(&format!("{c}_theory")),
+                    )
+                })
             })
             .collect();
         if series.is_empty() {
@@ -87,7 +92,8 @@ pub fn kappa_figures(table: &SweepTable, dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-type Series<'a> = (&'a str, Vec<f64>, Option<Vec<f64>>);
+/// (column, measured, standard error, theory)
+type Series<'a> = (&'a str, Vec<f64>, Option<Vec<f64>>, Option<Vec<f64>>);
 
 fn draw(
     area: &DrawingArea<SVGBackend, Shift>,
@@ -99,10 +105,10 @@ fn draw(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let finite = |v: &f64| v.is_finite();
     let (xmin, xmax) = bounds(x.iter().copied().filter(finite));
-    let ys = series.iter().flat_map(|(_, y, e)| {
+    let ys = series.iter().flat_map(|(_, y, e, t)| {
         y.iter().enumerate().flat_map(move |(i, v)| {
             let err = e.as_ref().map_or(0.0, |e| e[i]);
-            [v - err, v + err]
+            [v - err, v + err, t.as_ref().map_or(*v, |t| t[i])]
         })
     });
     let (ymin, ymax) = bounds(ys.filter(finite));
@@ -118,7 +124,7 @@ fn draw(
         .x_desc(x_desc)
         .y_desc(y_desc)
         .draw()?;
-    for (k, (name, y, err)) in series.iter().enumerate() {
+    for (k, (name, y, err, theory)) in series.iter().enumerate() {
         let colour = COLOURS[k % COLOURS.len()];
         let pts: Vec<(f64, f64)> = x
             .iter()
@@ -130,6 +136,22 @@ fn draw(
             .draw_series(pts.iter().map(|&p| Circle::new(p, 4, colour.filled())))?
             .label(*name)
             .legend(move |(a, b)| Circle::new((a + 10, b), 4, colour.filled()));
+        if let Some(theory) = theory {
+            let mut line: Vec<(f64, f64)> = x
+                .iter()
+                .zip(theory)
+                .map(|(&a, &b)| (a, b))
+                .filter(|(a, b)| a.is_finite() && b.is_finite())
+                .collect();
+            line.sort_by(|p, q| p.0.total_cmp(&q.0));
+            line.dedup_by(|p, q| p.0 == q.0);
+            chart
+                .draw_series(LineSeries::new(line, colour.stroke_width(2)))?
+                .label(format!("{name} (theory)"))
+                .legend(move |(a, b)| {
+                    PathElement::new(vec![(a, b), (a + 20, b)], colour.stroke_width(2))
+                });
+        }
         if let Some(err) = err {
             chart.draw_series(
                 x.iter()

@@ -61,16 +61,12 @@ pub fn build_system(sc: &Scenario) -> Result<System> {
 
     let mut baths = Vec::with_capacity(2);
     for (side, bath) in [(0usize, &sc.cold), (1usize, &sc.hot)] {
-        let obstacles: Vec<DVec3> = walls
-            .iter()
-            .chain(particles[side].iter())
-            .copied()
-            .collect();
+        // The walls are planes at the container's ends, kept clear by fill_bath's x test.
         let atoms = fill_bath(
             sc,
             bath,
             side as f64 * l,
-            &obstacles,
+            &particles[side],
             sigma_arcu * CLEARANCE_SIGMA,
             side,
         )?;
@@ -173,6 +169,13 @@ fn fill_bath(
     if bath.argon_density_per_a3 == 0.0 && bath.argon_atoms.is_none() {
         return Ok(Vec::new());
     }
+    // Only sites within the obstacles' bounding sphere (plus clearance) need the per-atom test.
+    let centre = obstacles.iter().copied().sum::<DVec3>() / obstacles.len().max(1) as f64;
+    let reach = obstacles
+        .iter()
+        .map(|o| (*o - centre).length())
+        .fold(0.0, f64::max)
+        + clearance;
     let mut density = match bath.argon_atoms {
         Some(n) => n as f64 / l.powi(3),
         None => bath.argon_density_per_a3,
@@ -188,9 +191,10 @@ fn fill_bath(
                 let wall_ok =
                     !sc.geometry.walls || ((p.x - x0) > clearance && (x0 + l - p.x) > clearance);
                 wall_ok
-                    && obstacles
-                        .iter()
-                        .all(|o| min_image_dist2(*p, *o, l) > clearance * clearance)
+                    && (min_image_dist2(*p, centre, l) > reach * reach
+                        || obstacles
+                            .iter()
+                            .all(|o| min_image_dist2(*p, *o, l) > clearance * clearance))
             })
             .collect();
         match bath.argon_atoms {

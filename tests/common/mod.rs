@@ -7,12 +7,15 @@ use nanodemon::scenario::Scenario;
 use nanodemon::system::{build_system, System};
 
 pub fn scenario_path(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
 }
 
 /// A shipped scenario with `edit` applied to its JSON, validated.
 pub fn scenario(name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Scenario {
-    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(scenario_path(name)).unwrap()).unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(scenario_path(name)).unwrap()).unwrap();
     edit(&mut v);
     Scenario::from_json(&v.to_string()).unwrap()
 }
@@ -30,13 +33,19 @@ pub fn mean_and_error(x: &[f64]) -> (f64, f64) {
     let mean = x.iter().sum::<f64>() / n;
     let blocks = 10;
     let len = x.len() / blocks;
-    let means: Vec<f64> = (0..blocks).map(|b| x[b * len..(b + 1) * len].iter().sum::<f64>() / len as f64).collect();
+    let means: Vec<f64> = (0..blocks)
+        .map(|b| x[b * len..(b + 1) * len].iter().sum::<f64>() / len as f64)
+        .collect();
     let bm = means.iter().sum::<f64>() / blocks as f64;
     let var = means.iter().map(|m| (m - bm).powi(2)).sum::<f64>() / (blocks - 1) as f64;
     (mean, (var / blocks as f64).sqrt())
 }
 
-pub fn observe_every(e: &mut dyn Engine, every: u64, samples: usize) -> Vec<nanodemon::engine::Observation> {
+pub fn observe_every(
+    e: &mut dyn Engine,
+    every: u64,
+    samples: usize,
+) -> Vec<nanodemon::engine::Observation> {
     (0..samples)
         .map(|_| {
             e.advance(every).unwrap();

@@ -29,6 +29,7 @@ fn balanced_ranges(nl: &NeighborList, threads: usize) -> Vec<std::ops::Range<usi
 }
 
 /// Forces on every atom, eV/Å, into `force` (overwritten). `scratch` holds one buffer per extra thread.
+#[allow(clippy::too_many_arguments)]
 pub fn compute_forces(
     pos: &[DVec3],
     groups: &[Group],

@@ -7,13 +7,13 @@ mod neighbor;
 
 pub use neighbor::min_image;
 
-use super::{Accumulators, BodyState, Engine, Observation, State};
+use super::{Accumulators, BodyState, Engine, Measurement, Observation, State};
 use crate::physics::controller::Controller;
 use crate::physics::lj::PairTable;
-use crate::physics::thermostat::NoseHooverChain;
+use crate::physics::thermostat::{NoseHooverChain, TemperatureProtocol};
 use crate::scenario::Scenario;
 use crate::system::{build::wrap, Group, RigidBody, System};
-use crate::units::{KB_EV_PER_K, MVV2E};
+use crate::units::MVV2E;
 use anyhow::{bail, Result};
 use glam::DVec3;
 use neighbor::NeighborList;
@@ -39,7 +39,7 @@ pub struct CpuEngine {
     groups: Vec<Group>,
     group_mass: [f64; Group::COUNT],
     baths: [Range<usize>; 2],
-    target_t: [f64; 2],
+    target_t: [TemperatureProtocol; 2],
     ndof: [f64; 2],
     pos: Vec<DVec3>,
     vel: Vec<DVec3>,
@@ -84,7 +84,10 @@ impl CpuEngine {
             groups: sys.groups.clone(),
             group_mass: sys.group_mass,
             baths,
-            target_t: [sc.cold.temperature_k, sc.hot.temperature_k],
+            target_t: [
+                TemperatureProtocol::new(&sc.cold),
+                TemperatureProtocol::new(&sc.hot),
+            ],
             ndof,
             pos: sys.positions.clone(),
             vel: sys.velocities.clone(),
@@ -173,11 +176,14 @@ impl CpuEngine {
         }
     }
 
-    fn thermostat_half_step(&mut self) {
+    /// A thermostat half step with the targets at time `t_ps` (start of the step for the first half, its end
+    /// for the second).
+    fn thermostat_half_step(&mut self, t_ps: f64) {
         for b in 0..2 {
             let ke = self.bath_ke(b);
+            let target = self.target_t[b].at(t_ps);
             if let Some(chain) = self.chains[b].as_mut() {
-                let f = chain.half_step(ke, self.target_t[b], self.dt);
+                let f = chain.half_step(ke, target, self.dt);
                 self.vel[self.baths[b].clone()]
                     .iter_mut()
                     .for_each(|v| *v *= f);
@@ -198,7 +204,7 @@ impl CpuEngine {
     /// One velocity-Verlet step with the thermostat half steps around it.
     fn step_once(&mut self) {
         let dt = self.dt;
-        self.thermostat_half_step();
+        self.thermostat_half_step(self.step as f64 * dt);
         self.kick_baths();
         for b in 0..2 {
             for i in self.baths[b].clone() {
@@ -233,7 +239,7 @@ impl CpuEngine {
             }
             self.acc.controller_impulse += 0.5 * dt / MVV2E * (c0[0] + c0[1] + c1[0] + c1[1]);
         }
-        self.thermostat_half_step();
+        self.thermostat_half_step((self.step + 1) as f64 * dt);
         self.step += 1;
     }
 
@@ -285,77 +291,37 @@ impl Engine for CpuEngine {
     fn observe(&mut self) -> Result<Observation> {
         self.check_sane()?;
         let e = forces::pair_energies(&self.pos, &self.groups, &self.table, &self.nl, self.box_a);
-        let pair =
-            |a: Group, b: Group| e[(a as usize).min(b as usize)][(a as usize).max(b as usize)];
-        let x = self.displacements();
-        let u_ctrl = if self.bodies.len() == 2 {
-            self.ctrl.potential(x[0], x[1])
-        } else {
-            [0.0; 2]
-        };
-        let mut bath_energy = [0.0; 2];
-        let mut temperature = [0.0; 2];
-        let mut momentum = DVec3::ZERO;
-        let mut kinetic = 0.0;
-        for (b, (bath, particle)) in [
-            (Group::ColdBath, Group::ColdParticle),
-            (Group::HotBath, Group::HotParticle),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let ke = self.bath_ke(b);
-            kinetic += ke;
-            bath_energy[b] =
-                ke + pair(bath, bath) + pair(bath, Group::Wall) + 0.5 * pair(bath, particle);
-            temperature[b] = if self.ndof[b] > 0.0 {
-                2.0 * ke / (self.ndof[b] * KB_EV_PER_K)
-            } else {
-                0.0
-            };
-            momentum += self.group_mass[b]
-                * self.vel[self.baths[b].clone()]
-                    .iter()
-                    .copied()
-                    .sum::<DVec3>();
+        let mut pair_energy = [[0.0; Group::COUNT]; Group::COUNT];
+        for a in 0..Group::COUNT {
+            for b in a..Group::COUNT {
+                pair_energy[a][b] = e[a][b];
+                pair_energy[b][a] = e[a][b];
+            }
         }
-        let mut particle_energy = [0.0; 2];
-        let mut velocity = [DVec3::ZERO; 2];
-        for (k, b) in self.bodies.iter().enumerate() {
-            let ke = b.translational_energy() + b.rotational_energy();
-            kinetic += ke;
-            particle_energy[k] = ke + u_ctrl[k];
-            velocity[k] = b.vcom;
-            momentum += b.mass * b.vcom;
-        }
-        let potential = e.iter().flatten().sum::<f64>() + u_ctrl[0] + u_ctrl[1];
-        let chain_energy: f64 = (0..2)
-            .filter_map(|b| self.chains[b].as_ref().map(|c| c.energy(self.target_t[b])))
-            .sum();
-        let obs = Observation {
+        let t = self.step as f64 * self.dt;
+        Observation::assemble(Measurement {
             step: self.step,
-            thermostat_heat: self.acc.thermostat_heat,
-            bath_energy,
-            temperature,
-            work: self.acc.work,
-            particle_heat: self.acc.particle_heat,
-            particle_energy,
-            displacement: x,
-            velocity,
-            kinetic_energy: kinetic,
-            potential_energy: potential,
-            chain_energy,
-            conserved: kinetic + potential + chain_energy - self.acc.work_since_start,
-            momentum,
-            controller_impulse: self.acc.controller_impulse,
-        };
-        if !obs.conserved.is_finite() {
-            bail!(
-                "the energy became non-finite at step {}: the run blew up",
-                self.step
-            );
-        }
-        Ok(obs)
+            pair_energy,
+            bath_kinetic: [self.bath_ke(0), self.bath_ke(1)],
+            bath_momentum: [0, 1].map(|b| {
+                self.group_mass[b]
+                    * self.vel[self.baths[b].clone()]
+                        .iter()
+                        .copied()
+                        .sum::<DVec3>()
+            }),
+            ndof: self.ndof,
+            bodies: &self.bodies,
+            controller: &self.ctrl,
+            chain_energy: (0..2)
+                .filter_map(|b| {
+                    self.chains[b]
+                        .as_ref()
+                        .map(|c| c.energy(self.target_t[b].at(t)))
+                })
+                .sum(),
+            acc: &self.acc,
+        })
     }
 
     fn zero_ledger(&mut self) -> Result<()> {

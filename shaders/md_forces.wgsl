@@ -1,0 +1,128 @@
+// Lennard-Jones forces gathered over the full Verlet list: each atom sums its own force (no float atomics),
+// TPA threads per atom each taking every TPA-th neighbour, their partial sums added in thread order, so
+// the sum order is fixed by the list and runs are bit-reproducible. Same coefficients, mixing and
+// exclusions as PairTable (excluded pairs never enter the list). Walls are immobile: no force.
+//
+// Own bind group with read-only inputs (lets the compiler use the read-only data path for the gathers).
+// Neighbour k of atom i sits at nlist[((k / TPA) * N + i) * TPA + k % TPA]: the TPA threads of an atom, and
+// consecutive atoms, read consecutive words.
+
+@group(0) @binding(0) var<storage, read> pos: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> nlist: array<u32>;
+@group(0) @binding(2) var<storage, read> ncount: array<u32>;
+@group(0) @binding(3) var<storage, read> coef: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> force: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> energy: array<f32>;
+@group(0) @binding(6) var<storage, read_write> vel: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> partial: array<vec2<f32>>;
+
+const ATOMS_PER_WG: u32 = FORCE_WG / TPA;
+
+var<workgroup> wcoef: array<vec4<f32>, 50>;
+var<workgroup> red: array<vec3<f32>, FORCE_WG>;
+var<workgroup> red_v2: array<vec2<f32>, ATOMS_PER_WG>;
+
+fn skip(i: u32) -> bool {
+    return i >= N || (i >= NBATH && i < BODY_START);
+}
+
+fn load_coef(lid: u32) {
+    for (var c = lid; c < 50u; c += FORCE_WG) {
+        wcoef[c] = coef[c];
+    }
+    workgroupBarrier();
+}
+
+// Forces on the workgroup's atoms; with `kick`, also the second half kick of velocity Verlet for bath atoms
+// and the workgroup's Σ|v|² per bath (added in atom order) for the thermostat's kinetic energy.
+fn gather(wid: u32, lid: u32, kick: bool) {
+    load_coef(lid);
+    let t = lid % TPA;
+    let i = wid * ATOMS_PER_WG + lid / TPA;
+    var f = vec3<f32>(0.0);
+    if (!skip(i)) {
+        let pi = pos[i];
+        let row = group_of(pi) * 5u;
+        let n = ncount[i];
+        for (var k = t; k < n; k += TPA) {
+            let pj = pos[nlist[((k / TPA) * N + i) * TPA + t]];
+            let d = min_image(pi.xyz - pj.xyz);
+            let r2 = dot(d, d);
+            if (r2 < RC2) {
+                let c = wcoef[row + group_of(pj)];
+                let inv2 = 1.0 / r2;
+                let inv6 = inv2 * inv2 * inv2;
+                f += d * (inv6 * (c.x * inv6 - c.y) * inv2);
+            }
+        }
+    }
+    red[lid] = f;
+    workgroupBarrier();
+    if (t == 0u) {
+        var v2 = vec2<f32>(0.0);
+        if (!skip(i)) {
+            var sum = red[lid];
+            for (var u = 1u; u < TPA; u++) {
+                sum += red[lid + u];
+            }
+            force[i] = vec4<f32>(sum, 0.0);
+            if (kick && i < NBATH) {
+                let b = select(0u, 1u, i >= COLD_END);
+                let v = vel[i].xyz + select(KICK_0, KICK_1, b == 1u) * sum;
+                vel[i] = vec4<f32>(v, 0.0);
+                let vv = dot(v, v);
+                v2 = select(vec2<f32>(vv, 0.0), vec2<f32>(0.0, vv), b == 1u);
+            }
+        }
+        red_v2[lid / TPA] = v2;
+    }
+    workgroupBarrier();
+    if (kick && lid == 0u && wid < NPARTIAL) {
+        var total = vec2<f32>(0.0);
+        for (var a = 0u; a < ATOMS_PER_WG; a++) {
+            total += red_v2[a];
+        }
+        partial[wid] = total;
+    }
+}
+
+@compute @workgroup_size(FORCE_WG)
+fn forces_kick(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    gather(wid.x, lid, true);
+}
+
+@compute @workgroup_size(FORCE_WG)
+fn forces(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    gather(wid.x, lid, false);
+}
+
+// Shifted LJ energy of atom i with partners of each group, half of each pair (the full list holds every pair
+// twice), into energy[5 i + g]; the host sums them by group pair in f64. Sampling points only.
+@compute @workgroup_size(64)
+fn energies(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = gid.x;
+    if (i >= N) {
+        return;
+    }
+    var e = array<f32, 5>(0.0, 0.0, 0.0, 0.0, 0.0);
+    if (!skip(i)) {
+        let pi = pos[i];
+        let row = group_of(pi) * 5u;
+        let n = ncount[i];
+        for (var k = 0u; k < n; k++) {
+            let pj = pos[nlist[((k / TPA) * N + i) * TPA + k % TPA]];
+            let d = min_image(pi.xyz - pj.xyz);
+            let r2 = dot(d, d);
+            if (r2 < RC2) {
+                let gj = group_of(pj);
+                let c = coef[row + gj];
+                let inv2 = 1.0 / r2;
+                let inv6 = inv2 * inv2 * inv2;
+                e[gj] += 0.5 * (inv6 * (c.z * inv6 - c.w) - coef[25u + row + gj].x);
+            }
+        }
+    }
+    for (var g = 0u; g < 5u; g++) {
+        energy[5u * i + g] = e[g];
+    }
+}

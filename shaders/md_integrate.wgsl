@@ -1,0 +1,62 @@
+// First half of velocity Verlet per atom. Baths: pending thermostat scale, half kick and drift (the second
+// half kick is fused into the force kernel). Rigid-body atoms are placed from the body's centre of mass and
+// orientation.
+
+fn vec3_at(o: u32) -> vec3<f32> {
+    return vec3<f32>(s[o], s[o + 1u], s[o + 2u]);
+}
+
+fn set_vec3(o: u32, v: vec3<f32>) {
+    s[o] = v.x;
+    s[o + 1u] = v.y;
+    s[o + 2u] = v.z;
+}
+
+fn quat_at(k: u32) -> vec4<f32> {
+    let o = k * BODY_STRIDE + B_Q;
+    return vec4<f32>(s[o], s[o + 1u], s[o + 2u], s[o + 3u]);
+}
+
+fn bath_of(i: u32) -> u32 {
+    return select(0u, 1u, i >= COLD_END);
+}
+
+// Pending thermostat scale (as its deficit, see md_step.wgsl), half kick, drift, wrap; body atoms follow their body; then the skin/2
+// displacement check that requests a neighbour-list rebuild (an integer atomic: order-independent).
+@compute @workgroup_size(256)
+fn integrate1(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = gid.x;
+    if (i >= N || (i >= NBATH && i < BODY_START)) {
+        return;
+    }
+    let p = pos[i];
+    var x: vec3<f32>;
+    if (i < NBATH) {
+        let b = bath_of(i);
+        let v0 = vel[i].xyz;
+        let v = (v0 - s[SCALE + b] * v0) + select(KICK_0, KICK_1, b == 1u) * force[i].xyz;
+        vel[i] = vec4<f32>(v, 0.0);
+        x = wrap(p.xyz + DT * v);
+    } else {
+        let k = body_of(i);
+        let trap = select(TRAP_0, TRAP_1, k == 1u);
+        x = wrap(trap + vec3_at(k * BODY_STRIDE + B_X) + rot(quat_at(k)) * bcoord[i - BODY_START].xyz);
+    }
+    pos[i] = vec4<f32>(x, p.w);
+    let d = min_image(x - refpos[i].xyz);
+    if (dot(d, d) > HALF_SKIN2) {
+        atomicMax(&flags[0], 1u);
+    }
+}
+
+// Applies the closing thermostat factor still pending at the end of an advance, so velocities read back
+// are those of the step boundary.
+@compute @workgroup_size(256)
+fn apply_scale(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = gid.x;
+    if (i >= NBATH) {
+        return;
+    }
+    let v = vel[i].xyz;
+    vel[i] = vec4<f32>(v - s[SCALE + bath_of(i)] * v, 0.0);
+}

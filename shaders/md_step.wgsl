@@ -1,0 +1,400 @@
+// The scalar part of a step, one workgroup: Nosé–Hoover chain half steps per bath, rigid-body
+// velocity-Verlet halves with NO_SQUISH rotation, the demon controller, and the ledger increments.
+// Mirrors CpuEngine::step_once, NoseHooverChain::half_step, RigidBody::{initial,final}_integrate and
+// Controller::{forces,work} in f32. Ledger sums are Kahan-compensated f32 and folded into the host's f64
+// accumulators (and reset) at every readback, so at most one sampling interval is summed in f32.
+
+var<workgroup> red: array<vec2<f32>, 256>;
+// Workgroup copy of the scalar buffer: the step's serial part is a long chain of dependent loads and stores,
+// each ~30 cycles here against hundreds in global memory.
+var<workgroup> ws: array<f32, S_LEN>;
+
+fn vec3_at(o: u32) -> vec3<f32> {
+    return vec3<f32>(ws[o], ws[o + 1u], ws[o + 2u]);
+}
+
+fn set_vec3(o: u32, v: vec3<f32>) {
+    ws[o] = v.x;
+    ws[o + 1u] = v.y;
+    ws[o + 2u] = v.z;
+}
+
+fn quat_at(k: u32) -> vec4<f32> {
+    let o = k * BODY_STRIDE + B_Q;
+    return vec4<f32>(ws[o], ws[o + 1u], ws[o + 2u], ws[o + 3u]);
+}
+
+
+var<workgroup> red_f: array<vec3<f32>, 256>;
+var<workgroup> red_t: array<vec3<f32>, 256>;
+
+// Interaction force and torque on body k from its atoms' LJ forces (fixed tree order), into ws.
+fn reduce_body(k: u32, lid: u32) {
+    let lo = select(B0_START, B1_START, k == 1u);
+    let hi = select(B1_START, N, k == 1u);
+    let r = rot(quat_at(k));
+    var f = vec3<f32>(0.0);
+    var t = vec3<f32>(0.0);
+    for (var i = lo + lid; i < hi; i += 256u) {
+        let fi = force[i].xyz;
+        f += fi;
+        t += cross(r * bcoord[i - BODY_START].xyz, fi);
+    }
+    red_f[lid] = f;
+    red_t[lid] = t;
+    workgroupBarrier();
+    for (var w = 128u; w > 0u; w >>= 1u) {
+        if (lid < w) {
+            red_f[lid] += red_f[lid + w];
+            red_t[lid] += red_t[lid + w];
+        }
+        workgroupBarrier();
+    }
+    if (lid == 0u) {
+        set_vec3(k * BODY_STRIDE + B_F, red_f[0]);
+        set_vec3(k * BODY_STRIDE + B_T, red_t[0]);
+    }
+    workgroupBarrier();
+}
+
+fn reduce_bodies(lid: u32) {
+    if (NBODIES == 2u) {
+        reduce_body(0u, lid);
+        reduce_body(1u, lid);
+    }
+}
+
+fn load_scalars(lid: u32) {
+    for (var i = lid; i < S_LEN; i += 256u) {
+        ws[i] = s[i];
+    }
+    workgroupBarrier();
+}
+
+fn store_scalars(lid: u32) {
+    workgroupBarrier();
+    for (var i = lid; i < S_LEN; i += 256u) {
+        s[i] = ws[i];
+    }
+}
+
+
+// Kahan summation into the (sum, compensation) pair at ws[o], ws[o + 1]; the true sum is ws[o] − ws[o + 1].
+fn kadd(o: u32, x: f32) {
+    let y = x - ws[o + 1u];
+    let t = ws[o] + y;
+    ws[o + 1u] = (t - ws[o]) - y;
+    ws[o] = t;
+}
+
+// ---- Nosé–Hoover chain (src/physics/thermostat.rs, LAMMPS FixNH::nhc_temp_integrate) ----
+
+fn ed_at(b: u32, j: u32) -> u32 {
+    return CH + b * CS + j;
+}
+
+fn edd_at(b: u32, j: u32) -> u32 {
+    return CH + b * CS + MCH + j;
+}
+
+fn next_ed(b: u32, j: u32, m: u32) -> f32 {
+    if (j + 1u < m) {
+        return ws[ed_at(b, j + 1u)];
+    }
+    return 0.0;
+}
+
+fn chain_q(b: u32, j: u32) -> f32 {
+    if (j == 0u) {
+        return select(Q1_0, Q1_1, b == 1u);
+    }
+    return select(QJ_0, QJ_1, b == 1u);
+}
+
+// e^x − 1 without the cancellation of exp(x) − 1 near 0 (Taylor to x⁵ for |x| < 0.1: relative error < 2e-8).
+fn expm1(x: f32) -> f32 {
+    if (abs(x) < 0.1) {
+        return x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0)))));
+    }
+    return exp(x) - 1.0;
+}
+
+// Half step dt/2 of chain `b` at bath kinetic energy `ke`; returns d = 1 − f, where f is the velocity
+// scale factor. d is a few 1e-7 to 1e-5 per half step, so rounding f itself to f32 would bias it by up to
+// tens of percent; d keeps full relative precision.
+fn chain_half(b: u32, ke: f32) -> f32 {
+    let m = select(CHAIN_LEN_0, CHAIN_LEN_1, b == 1u);
+    let kt = select(KT_0, KT_1, b == 1u);
+    let ke_target = select(KE_TARGET_0, KE_TARGET_1, b == 1u);
+    let q0 = chain_q(b, 0u);
+    let dthalf = 0.5 * DT;
+    let dt4 = 0.25 * DT;
+    let dt8 = 0.125 * DT;
+    var two_ke = 2.0 * ke;
+    ws[edd_at(b, 0u)] = (two_ke - ke_target) / q0;
+    for (var j = m - 1u; j >= 1u; j--) {
+        let e = exp(-dt8 * next_ed(b, j, m));
+        ws[ed_at(b, j)] = (ws[ed_at(b, j)] * e + ws[edd_at(b, j)] * dt4) * e;
+    }
+    let e0 = exp(-dt8 * next_ed(b, 0u, m));
+    ws[ed_at(b, 0u)] = (ws[ed_at(b, 0u)] * e0 + ws[edd_at(b, 0u)] * dt4) * e0;
+    let d = -expm1(-dthalf * ws[ed_at(b, 0u)]);
+    two_ke *= (1.0 - d) * (1.0 - d);
+    ws[edd_at(b, 0u)] = (two_ke - ke_target) / q0;
+    for (var j = 0u; j < m; j++) {
+        kadd(L_DETA + 2u * (b * MCH + j), dthalf * ws[ed_at(b, j)]);
+    }
+    ws[ed_at(b, 0u)] = (ws[ed_at(b, 0u)] * e0 + ws[edd_at(b, 0u)] * dt4) * e0;
+    for (var j = 1u; j < m; j++) {
+        let e = exp(-dt8 * next_ed(b, j, m));
+        let prev = ws[ed_at(b, j - 1u)];
+        ws[edd_at(b, j)] = (chain_q(b, j - 1u) * prev * prev - kt) / chain_q(b, j);
+        ws[ed_at(b, j)] = (ws[ed_at(b, j)] * e + ws[edd_at(b, j)] * dt4) * e;
+    }
+    return d;
+}
+
+// Thermostat half step of bath `b` whose kinetic energy is KE[b]: the chain's factor f = 1 − d joins the
+// pending velocity scale (kept as its deficit SCALE = 1 − Π f, applied as v − SCALE·v), and the kinetic
+// energy it removes, K(1 − f²) = K d(2 − d), is the thermostat heat.
+fn thermostat_half(b: u32) {
+    if (select(CHAIN_LEN_0, CHAIN_LEN_1, b == 1u) == 0u) {
+        return;
+    }
+    let ke = ws[KE + b];
+    let d = chain_half(b, ke);
+    kadd(L_HEAT + 2u * b, ke * (d * (2.0 - d)));
+    let prev = ws[SCALE + b];
+    ws[SCALE + b] = prev + d - prev * d;
+    ws[KE + b] = ke * (1.0 - d) * (1.0 - d);
+}
+
+// ---- Rigid bodies (src/physics/rigid.rs, NO_SQUISH) ----
+
+fn inertia(k: u32) -> vec3<f32> {
+    return select(INERTIA_0, INERTIA_1, k == 1u);
+}
+
+fn omega(k: u32) -> vec3<f32> {
+    let r = rot(quat_at(k));
+    let lb = transpose(r) * vec3_at(k * BODY_STRIDE + B_L);
+    let i = inertia(k);
+    let w = select(lb / i, vec3<f32>(0.0), i == vec3<f32>(0.0));
+    return r * w;
+}
+
+// q ⊗ (0, v) with q = (w, x, y, z) stored in .xyzw.
+fn quatvec(q: vec4<f32>, v: vec3<f32>) -> vec4<f32> {
+    return vec4<f32>(
+        -q.y * v.x - q.z * v.y - q.w * v.z,
+        q.x * v.x + q.z * v.z - q.w * v.y,
+        q.x * v.y + q.w * v.x - q.y * v.z,
+        q.x * v.z + q.y * v.y - q.z * v.x,
+    );
+}
+
+// Vector part of q* ⊗ p.
+fn invquatvec(q: vec4<f32>, p: vec4<f32>) -> vec3<f32> {
+    return vec3<f32>(
+        -q.y * p.x + q.x * p.y + q.w * p.z - q.z * p.w,
+        -q.z * p.x - q.w * p.y + q.x * p.z + q.y * p.w,
+        -q.w * p.x + q.z * p.y - q.y * p.z + q.x * p.w,
+    );
+}
+
+struct Rotor {
+    p: vec4<f32>,
+    q: vec4<f32>,
+}
+
+// Exact free rotation about body axis `a` (1, 2, 3) for time `dt` (Miller et al. 2002, Eq. 2.22).
+fn no_squish_rotate(a: u32, r: Rotor, ik: f32, dt: f32) -> Rotor {
+    let q = r.q;
+    let p = r.p;
+    var kq: vec4<f32>;
+    var kp: vec4<f32>;
+    if (a == 1u) {
+        kq = vec4<f32>(-q.y, q.x, q.w, -q.z);
+        kp = vec4<f32>(-p.y, p.x, p.w, -p.z);
+    } else if (a == 2u) {
+        kq = vec4<f32>(-q.z, -q.w, q.x, q.y);
+        kp = vec4<f32>(-p.z, -p.w, p.x, p.y);
+    } else {
+        kq = vec4<f32>(-q.w, q.z, -q.y, q.x);
+        kp = vec4<f32>(-p.w, p.z, -p.y, p.x);
+    }
+    var phi = 0.0;
+    if (ik != 0.0) {
+        phi = dot(p, kq) / (4.0 * ik);
+    }
+    let c = cos(dt * phi);
+    let sn = sin(dt * phi);
+    return Rotor(c * p + sn * kp, c * q + sn * kq);
+}
+
+fn body_kick(k: u32, f: vec3<f32>, t: vec3<f32>) {
+    let o = k * BODY_STRIDE;
+    set_vec3(o + B_V, vec3_at(o + B_V) + select(BODY_KICK_0, BODY_KICK_1, k == 1u) * f);
+    set_vec3(o + B_L, vec3_at(o + B_L) + ANG_KICK * t);
+}
+
+// Controller forces on the cold and hot centres of mass at displacements xc, xh (eV/Å).
+fn ctrl_force(k: u32, xc: vec3<f32>, xh: vec3<f32>) -> vec3<f32> {
+    if (k == 0u) {
+        return -KAPPA * xc + KAPPA_COLD * MASK * (xh - xc) + DRAG_0;
+    }
+    return -KAPPA * xh + KAPPA_HOT * MASK * (xc - xh) + DRAG_1;
+}
+
+fn displacement(k: u32) -> vec3<f32> {
+    return vec3_at(k * BODY_STRIDE + B_X);
+}
+
+// First half of the body step: remember the start point for the ledger, kick, drift, NO_SQUISH rotation.
+fn bodies_start() {
+    let xc = displacement(0u);
+    let xh = displacement(1u);
+    for (var k = 0u; k < 2u; k++) {
+        let o = k * BODY_STRIDE;
+        let c0 = ctrl_force(k, xc, xh);
+        set_vec3(o + B_X0, vec3_at(o + B_X));
+        set_vec3(o + B_W0, omega(k));
+        set_vec3(o + B_C0, c0);
+        set_vec3(o + B_F0, vec3_at(o + B_F));
+        set_vec3(o + B_T0, vec3_at(o + B_T));
+        body_kick(k, vec3_at(o + B_F) + c0, vec3_at(o + B_T));
+        set_vec3(o + B_X, vec3_at(o + B_X) + DT * vec3_at(o + B_V));
+        let q = quat_at(k);
+        let i = inertia(k);
+        var r = Rotor(2.0 * quatvec(q, transpose(rot(q)) * vec3_at(o + B_L)), q);
+        let dtq = 0.5 * DT;
+        r = no_squish_rotate(3u, r, i.z, dtq);
+        r = no_squish_rotate(2u, r, i.y, dtq);
+        r = no_squish_rotate(1u, r, i.x, DT);
+        r = no_squish_rotate(2u, r, i.y, dtq);
+        r = no_squish_rotate(3u, r, i.z, dtq);
+        let qn = normalize(r.q);
+        for (var c = 0u; c < 4u; c++) {
+            ws[o + B_Q + c] = qn[c];
+        }
+        set_vec3(o + B_L, rot(qn) * (0.5 * invquatvec(qn, r.p)));
+    }
+}
+
+// Second half: kick with the new interaction force + controller force, then the ledger increments:
+// controller work (seed 000, Eq. 19), particle heat (minus the Stratonovich work of interaction forces and
+// torques), controller impulse.
+fn bodies_end() {
+    let xc = displacement(0u);
+    let xh = displacement(1u);
+    var c1: array<vec3<f32>, 2>;
+    for (var k = 0u; k < 2u; k++) {
+        let o = k * BODY_STRIDE;
+        c1[k] = ctrl_force(k, xc, xh);
+        body_kick(k, vec3_at(o + B_F) + c1[k], vec3_at(o + B_T));
+    }
+    let x0c = vec3_at(B_X0);
+    let x0h = vec3_at(BODY_STRIDE + B_X0);
+    let midc = 0.5 * (x0c + xc);
+    let midh = 0.5 * (x0h + xh);
+    let dxc = xc - x0c;
+    let dxh = xh - x0h;
+    kadd(L_WORK, KAPPA_COLD * dot(MASK * midh, dxc) + dot(DRAG_0, dxc));
+    kadd(L_WORK + 2u, KAPPA_HOT * dot(MASK * midc, dxh) + dot(DRAG_1, dxh));
+    var imp = vec3<f32>(0.0);
+    for (var k = 0u; k < 2u; k++) {
+        let o = k * BODY_STRIDE;
+        let dx = vec3_at(o + B_X) - vec3_at(o + B_X0);
+        let translational = 0.5 * dot(vec3_at(o + B_F0) + vec3_at(o + B_F), dx);
+        let w_mid = 0.5 * (vec3_at(o + B_W0) + omega(k));
+        let rotational = 0.5 * dot(vec3_at(o + B_T0) + vec3_at(o + B_T), w_mid) * DT;
+        kadd(L_PHEAT + 2u * k, -(translational + rotational));
+        imp += vec3_at(o + B_C0) + c1[k];
+    }
+    for (var c = 0u; c < 3u; c++) {
+        kadd(L_IMP + 2u * c, IMPULSE_C * imp[c]);
+    }
+}
+
+// Σ|v|² per bath from the force kernel's per-workgroup partial sums, in a fixed tree order (deterministic).
+fn reduce_bath_v2(lid: u32) -> vec2<f32> {
+    var acc = vec2<f32>(0.0);
+    for (var p = lid; p < NPARTIAL; p += 256u) {
+        acc += partial[p];
+    }
+    red[lid] = acc;
+    workgroupBarrier();
+    for (var w = 128u; w > 0u; w >>= 1u) {
+        if (lid < w) {
+            red[lid] += red[lid + w];
+        }
+        workgroupBarrier();
+    }
+    return red[0];
+}
+
+// The serial part runs on three threads at once, each touching only its own slots: thread 0 the bodies and
+// their ledger, thread 1 the cold bath's chain, thread 2 the hot bath's.
+
+// End of a step for bath `b`: its kinetic energy from the reduction, then the closing thermostat half step,
+// whose factor stays pending in SCALE (applied by the next step's first kick, or by apply_scale).
+fn bath_end(b: u32, v2: f32) {
+    ws[KE + b] = select(KE_C_0, KE_C_1, b == 1u) * v2;
+    ws[SCALE + b] = 0.0;
+    thermostat_half(b);
+}
+
+fn serial(lid: u32, v2: vec2<f32>, end: bool, start: bool) {
+    if (lid == 0u && NBODIES == 2u) {
+        if (end) {
+            bodies_end();
+        }
+        if (start) {
+            bodies_start();
+        }
+    }
+    if (lid == 1u || lid == 2u) {
+        let b = lid - 1u;
+        if (end) {
+            bath_end(b, v2[b]);
+        } else {
+            ws[SCALE + b] = 0.0;
+        }
+        if (start) {
+            thermostat_half(b);
+        }
+    }
+}
+
+@compute @workgroup_size(256)
+fn scalar_start(@builtin(local_invocation_index) lid: u32) {
+    load_scalars(lid);
+    serial(lid, vec2<f32>(0.0), false, true);
+    store_scalars(lid);
+}
+
+@compute @workgroup_size(256)
+fn scalar_end_start(@builtin(local_invocation_index) lid: u32) {
+    load_scalars(lid);
+    reduce_bodies(lid);
+    let v2 = reduce_bath_v2(lid);
+    serial(lid, v2, true, true);
+    store_scalars(lid);
+}
+
+@compute @workgroup_size(256)
+fn scalar_end(@builtin(local_invocation_index) lid: u32) {
+    load_scalars(lid);
+    reduce_bodies(lid);
+    let v2 = reduce_bath_v2(lid);
+    serial(lid, v2, true, false);
+    store_scalars(lid);
+}
+
+// Body forces and torques alone, after a forced list build (start and restore).
+@compute @workgroup_size(256)
+fn body_forces(@builtin(local_invocation_index) lid: u32) {
+    load_scalars(lid);
+    reduce_bodies(lid);
+    store_scalars(lid);
+}

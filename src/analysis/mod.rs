@@ -1,0 +1,10 @@
+//! Analysis of runs: heat.csv and run.json readers, fits with autocorrelation-aware error bars,
+//! power statistics, friction estimates and figures, always side by side with the theory.
+
+pub mod figures;
+pub mod fit;
+pub mod friction;
+pub mod report;
+pub mod run_dir;
+pub mod stats;
+pub mod sweep;

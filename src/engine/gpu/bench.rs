@@ -1,0 +1,211 @@
+//! Throughput of the GPU engine on a scenario: steps/s, atom-steps/s, ns/day, GPU memory, per-kernel GPU
+//! time from timestamp queries, and the submit-and-wait round trip that makes a host-driven step loop slow
+//! (the reason the engine records many steps per submit and reads back only at sampling points).
+
+use super::kernels::{Opening, Stage};
+use super::GpuEngine;
+use crate::engine::Engine;
+use crate::gpu::GpuContext;
+use crate::scenario::Scenario;
+use crate::system::build_system;
+use anyhow::{anyhow, Result};
+use serde::Serialize;
+use std::time::Instant;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct KernelTime {
+    pub kernel: String,
+    /// Mean GPU time per step, µs (rebuild kernels: averaged over steps with and without a rebuild).
+    pub us_per_step: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GpuBench {
+    pub scenario: String,
+    pub adapter: String,
+    pub backend: String,
+    pub atoms: usize,
+    pub steps: u64,
+    pub seconds: f64,
+    /// Host time spent recording and submitting, µs per step (the GPU runs meanwhile).
+    pub host_record_us_per_step: f64,
+    /// GPU time per step with all steps recorded beforehand, µs (the GPU's own limit).
+    pub gpu_us_per_step: f64,
+    pub steps_per_s: f64,
+    pub atom_steps_per_s: f64,
+    pub ns_per_day: f64,
+    pub gpu_memory_bytes: u64,
+    /// Neighbour-list builds during the timed steps.
+    pub list_builds: u64,
+    pub neighbour_capacity: u32,
+    /// Per-kernel GPU time, each kernel in its own timed pass (absent without timestamp queries).
+    pub kernels: Vec<KernelTime>,
+    /// Sum of the per-kernel times, µs per step.
+    pub kernel_sum_us_per_step: Option<f64>,
+    /// Median wall time of one submit of a single small dispatch followed by a wait, µs.
+    pub submit_wait_us: f64,
+}
+
+impl GpuEngine {
+    fn wait(&self) -> Result<()> {
+        self.ctx
+            .device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map(|_| ())
+            .map_err(|e| anyhow!("waiting for the GPU failed: {e}"))
+    }
+
+    /// GPU time of each kernel over `steps` steps, each kernel in its own pass with timestamps.
+    fn kernel_times(&mut self, steps: u32) -> Result<Vec<KernelTime>> {
+        let dev = &self.ctx.device;
+        let stages = Stage::ALL.len() as u32;
+        let count = 2 * stages * steps;
+        let set = dev.create_query_set(&wgpu::QuerySetDescriptor {
+            label: Some("kernel timestamps"),
+            ty: wgpu::QueryType::Timestamp,
+            count,
+        });
+        let resolve = dev.create_buffer(&wgpu::BufferDescriptor {
+            label: None,
+            size: 8 * count as u64,
+            usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        let read = dev.create_buffer(&wgpu::BufferDescriptor {
+            label: None,
+            size: 8 * count as u64,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut enc = dev.create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
+        for step in 0..steps {
+            let opening = if step == 0 {
+                Opening::Start
+            } else {
+                Opening::EndStart
+            };
+            for (k, stage) in Stage::ALL.into_iter().enumerate() {
+                let q = 2 * (step * stages + k as u32);
+                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: None,
+                    timestamp_writes: Some(wgpu::ComputePassTimestampWrites {
+                        query_set: &set,
+                        beginning_of_pass_write_index: Some(q),
+                        end_of_pass_write_index: Some(q + 1),
+                    }),
+                });
+                pass.set_bind_group(0, &self.k.main_bg, &[]);
+                self.k.record_stage(&mut pass, stage, opening);
+            }
+        }
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            self.k.record_close(&mut pass);
+        }
+        enc.resolve_query_set(&set, 0..count, &resolve, 0);
+        enc.copy_buffer_to_buffer(&resolve, 0, &read, 0, 8 * count as u64);
+        self.ctx.queue.submit([enc.finish()]);
+        read.slice(..).map_async(wgpu::MapMode::Read, |_| ());
+        self.wait()?;
+        let ticks: Vec<u64> = bytemuck::pod_collect_to_vec(
+            &read
+                .slice(..)
+                .get_mapped_range()
+                .map_err(|e| anyhow!("reading timestamps failed: {e}"))?,
+        );
+        read.unmap();
+        self.step += steps as u64;
+        let period_ns = self.ctx.queue.get_timestamp_period() as f64;
+        Ok(Stage::ALL
+            .into_iter()
+            .enumerate()
+            .map(|(k, stage)| {
+                let total: u64 = (0..steps)
+                    .map(|s| {
+                        let q = 2 * (s * stages + k as u32) as usize;
+                        ticks[q + 1].saturating_sub(ticks[q])
+                    })
+                    .sum();
+                KernelTime {
+                    kernel: stage.name().to_string(),
+                    us_per_step: total as f64 * period_ns / 1e3 / steps as f64,
+                }
+            })
+            .collect())
+    }
+
+    /// GPU execution time per step, µs: `steps` steps recorded first, then submitted at once and waited for,
+    /// so host recording cannot hold the GPU back.
+    fn gpu_us_per_step(&mut self, steps: u64) -> Result<f64> {
+        let mut buffers = Vec::new();
+        self.encode_steps(steps, |b| buffers.extend(b));
+        let t = Instant::now();
+        self.ctx.queue.submit(buffers);
+        self.wait()?;
+        self.step += steps;
+        Ok(t.elapsed().as_secs_f64() * 1e6 / steps as f64)
+    }
+
+    /// Median µs of one submit (a single one-workgroup dispatch) plus a wait for it.
+    fn submit_wait_us(&self, repeats: usize) -> Result<f64> {
+        let mut times = Vec::with_capacity(repeats);
+        for _ in 0..repeats {
+            let t = Instant::now();
+            self.submit(|pass| {
+                pass.set_bind_group(0, &self.k.main_bg, &[]);
+                self.k.record_stage(pass, Stage::Decide, Opening::Start);
+            });
+            self.wait()?;
+            times.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        times.sort_by(f64::total_cmp);
+        Ok(times[repeats / 2])
+    }
+}
+
+/// Runs `warmup` untimed steps, then `steps` timed ones (recorded STEPS_PER_SUBMIT per submit, one wait at
+/// the end), then the per-kernel and round-trip measurements.
+pub fn bench(sc: &Scenario, ctx: GpuContext, steps: u64, warmup: u64) -> Result<GpuBench> {
+    let sys = build_system(sc)?;
+    let mut e = GpuEngine::new(sc, &sys, ctx)?;
+    e.advance(warmup)?;
+    e.observe()?;
+    let builds0 = e.list_builds()?;
+    let t = Instant::now();
+    e.advance(steps)?;
+    let record_seconds = t.elapsed().as_secs_f64();
+    e.wait()?;
+    let seconds = t.elapsed().as_secs_f64();
+    let list_builds = e.list_builds()? - builds0;
+    e.observe()?;
+    let kernels = if e.ctx.timestamps {
+        e.kernel_times(50)?
+    } else {
+        Vec::new()
+    };
+    e.observe()?;
+    let gpu_us_per_step = e.gpu_us_per_step(steps.min(5000))?;
+    e.observe()?;
+    let submit_wait_us = e.submit_wait_us(101)?;
+    let steps_per_s = steps as f64 / seconds;
+    Ok(GpuBench {
+        scenario: sc.name.clone(),
+        adapter: e.ctx.adapter_name.clone(),
+        backend: e.ctx.backend.clone(),
+        atoms: sys.len(),
+        steps,
+        seconds,
+        host_record_us_per_step: record_seconds / steps as f64 * 1e6,
+        gpu_us_per_step,
+        steps_per_s,
+        atom_steps_per_s: steps_per_s * sys.len() as f64,
+        ns_per_day: steps_per_s * sc.dt_ps() * 86_400.0 / 1e3,
+        gpu_memory_bytes: e.gpu_bytes(),
+        list_builds,
+        neighbour_capacity: e.list_capacity,
+        kernel_sum_us_per_step: (!kernels.is_empty())
+            .then(|| kernels.iter().map(|k| k.us_per_step).sum()),
+        kernels,
+        submit_wait_us,
+    })
+}

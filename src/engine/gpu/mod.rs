@@ -1,0 +1,659 @@
+//! The GPU engine: the whole MD step of [`crate::engine::cpu::CpuEngine`] in WGSL (shaders/md_*.wgsl),
+//! state resident on the GPU in f32, many steps recorded per submit; the host reads back only at sampling
+//! points and checkpoints, where it folds the GPU's Kahan-compensated f32 ledger increments into its f64
+//! accumulators.
+//!
+//! Precision: positions are absolute f32 (ulp 4e-6 Å at 36 Å, 1.5e-5 Å at 220 Å); body centres are stored as
+//! displacements from the trap centre, so the controller sees X with f32 relative precision. Chain positions
+//! η grow without bound over a run, so the GPU keeps only their increments (Kahan) and the host holds η in f64.
+
+pub mod bench;
+mod kernels;
+mod prelude;
+
+use super::{Accumulators, BodyState, Engine, Measurement, Observation, State};
+use crate::gpu::GpuContext;
+use crate::physics::controller::Controller;
+use crate::physics::lj::PairTable;
+use crate::physics::thermostat::NoseHooverChain;
+use crate::scenario::Scenario;
+use crate::system::{build::wrap, Group, RigidBody, System};
+use crate::units::MVV2E;
+use anyhow::{anyhow, bail, Result};
+use glam::{DQuat, DVec3};
+use kernels::{Grid, Init, Kernels, Opening};
+use prelude::*;
+use std::ops::Range;
+
+pub use kernels::Stage;
+
+/// Steps recorded into one command buffer: long enough that submit overhead vanishes, short enough that the
+/// GPU starts while the host records the rest.
+const STEPS_PER_SUBMIT: u64 = 128;
+
+/// Neighbour slots per atom: the largest count at the start times this, plus a margin.
+const LIST_HEADROOM: f64 = 1.5;
+const LIST_MARGIN: u32 = 32;
+
+/// Neighbour slots per atom of the first build, which only measures the densest neighbourhood.
+const INITIAL_CAPACITY: u32 = 256;
+
+/// Storage buffers the main kernels bind (md_common.wgsl).
+const STORAGE_BUFFERS: u32 = 17;
+
+pub struct GpuEngine {
+    ctx: GpuContext,
+    k: Kernels,
+    lay: Layout,
+    n: usize,
+    groups: Vec<Group>,
+    baths: [Range<usize>; 2],
+    box_a: DVec3,
+    group_mass: [f64; Group::COUNT],
+    target_t: [f64; 2],
+    ndof: [f64; 2],
+    walls: bool,
+    container: f64,
+    ctrl: Controller,
+    /// Constants of the bodies, and their state as of the last readback.
+    bodies: Vec<RigidBody>,
+    /// η in f64 (host), η̇ and η̈ as of the last readback.
+    chains: [Option<NoseHooverChain>; 2],
+    acc: Accumulators,
+    step: u64,
+    list_capacity: u32,
+}
+
+/// What one readback returns.
+struct Snapshot {
+    pos: Vec<[f32; 4]>,
+    vel: Vec<[f32; 4]>,
+    scalars: Vec<f32>,
+    flags: [u32; 4],
+    energy: Option<Vec<f32>>,
+}
+
+fn to4(v: DVec3, w: f32) -> [f32; 4] {
+    [v.x as f32, v.y as f32, v.z as f32, w]
+}
+
+fn dvec(p: &[f32; 4]) -> DVec3 {
+    DVec3::new(p[0] as f64, p[1] as f64, p[2] as f64)
+}
+
+impl GpuEngine {
+    /// Uploads the system's start state, builds the neighbour list and computes the first forces.
+    pub fn new(sc: &Scenario, sys: &System, ctx: GpuContext) -> Result<GpuEngine> {
+        let lay = Layout::new(sc);
+        let baths = [
+            sys.ranges[Group::ColdBath as usize].clone(),
+            sys.ranges[Group::HotBath as usize].clone(),
+        ];
+        let ndof = baths
+            .clone()
+            .map(|r| (3 * r.len()).saturating_sub(3) as f64);
+        let chains = [0, 1].map(|b| {
+            let bath = [&sc.cold, &sc.hot][b];
+            bath.thermostat
+                .map(|t| NoseHooverChain::new(t.chain_length, t.damping_ps, ndof[b]))
+        });
+        let table = PairTable::new(&sc.potential);
+        let mut coef = vec![[0f32; 4]; 50];
+        for a in 0..Group::COUNT {
+            for b in 0..Group::COUNT {
+                let c = table.coeff[a][b];
+                coef[a * 5 + b] = [c.lj1 as f32, c.lj2 as f32, c.lj3 as f32, c.lj4 as f32];
+                coef[25 + a * 5 + b] = [c.offset as f32, 0.0, 0.0, 0.0];
+            }
+        }
+        let bcoord: Vec<[f32; 4]> = sys
+            .bodies
+            .iter()
+            .flat_map(|b| b.body_coords.iter().map(|c| to4(*c, 0.0)))
+            .collect();
+        let cells = cell_grid(sc, sys.box_a).iter().product::<u32>();
+        let nbath = baths[1].end;
+        let grid = Grid {
+            atoms: sys.len() as u32,
+            bath_wg: nbath.div_ceil(256) as u32,
+            partials: partials(nbath),
+        };
+        let limits = ctx.device.limits();
+        if limits.max_storage_buffers_per_shader_stage < STORAGE_BUFFERS {
+            bail!(
+                "GPU adapter {:?} ({}) allows {} storage buffers per shader stage, the GPU engine needs {}: use a \
+                 Vulkan adapter (WGPU_BACKEND=vulkan) or --backend cpu",
+                ctx.adapter_name,
+                ctx.backend,
+                limits.max_storage_buffers_per_shader_stage,
+                STORAGE_BUFFERS
+            );
+        }
+        let list_bytes = 4 * sys.len() as u64 * INITIAL_CAPACITY as u64;
+        if limits.max_storage_buffer_binding_size < list_bytes {
+            bail!(
+                "{} atoms need a {} MiB neighbour list, more than the {} MiB one buffer may hold on adapter {:?}: \
+                 simulate fewer atoms or use another adapter",
+                sys.len(),
+                list_bytes >> 20,
+                limits.max_storage_buffer_binding_size >> 20,
+                ctx.adapter_name
+            );
+        }
+        // Turns shader or pipeline validation failures into an error instead of wgpu's default panic.
+        let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let kernels = Kernels::new(
+            &ctx,
+            &wgsl_constants(sc, sys, &lay),
+            &Init {
+                pos: &vec![[0.0; 4]; sys.len()],
+                vel: &vec![[0.0; 4]; sys.len()],
+                bcoord: &bcoord,
+                scalars: &vec![0.0; lay.len],
+                coef: &coef,
+                cells,
+                list_capacity: INITIAL_CAPACITY,
+            },
+            grid,
+        );
+        if let Some(err) = pollster::block_on(scope.pop()) {
+            bail!(
+                "GPU adapter {:?} ({}) rejected the MD kernels: {err}",
+                ctx.adapter_name,
+                ctx.backend
+            );
+        }
+        let mut e = GpuEngine {
+            k: kernels,
+            ctx,
+            lay,
+            n: sys.len(),
+            groups: sys.groups.clone(),
+            baths,
+            box_a: sys.box_a,
+            group_mass: sys.group_mass,
+            target_t: [sc.cold.temperature_k, sc.hot.temperature_k],
+            ndof,
+            walls: sc.geometry.walls,
+            container: sc.geometry.container_length_a,
+            ctrl: Controller::new(&sc.controller),
+            bodies: sys.bodies.clone(),
+            chains,
+            acc: Accumulators::default(),
+            step: 0,
+            list_capacity: INITIAL_CAPACITY,
+        };
+        let start = State {
+            step: 0,
+            positions: sys.positions.clone(),
+            velocities: sys.velocities.clone(),
+            bodies: sys
+                .bodies
+                .iter()
+                .map(|b| BodyState {
+                    com: b.com,
+                    vcom: b.vcom,
+                    quat: b.quat,
+                    angmom: b.angmom,
+                })
+                .collect(),
+            chains: e.chains.clone(),
+            accumulators: Accumulators::default(),
+            driver: serde_json::Value::Null,
+        };
+        e.restore(&start)?;
+        // Size the list from the densest start neighbourhood, then build it again at that size.
+        let most = e.read(false)?.flags[1];
+        let capacity =
+            ((most as f64 * LIST_HEADROOM).ceil() as u32 + LIST_MARGIN).next_multiple_of(TPA);
+        if capacity != e.list_capacity {
+            e.list_capacity = capacity;
+            e.k.resize_list(&e.ctx.device, capacity);
+            e.restore(&start)?;
+        }
+        Ok(e)
+    }
+
+    /// Adapter name and backend.
+    pub fn adapter(&self) -> (&str, &str) {
+        (&self.ctx.adapter_name, &self.ctx.backend)
+    }
+
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
+    }
+
+    /// Neighbour-list builds since the engine was created or restored.
+    pub fn list_builds(&mut self) -> Result<u64> {
+        Ok(self.read(false)?.flags[2] as u64)
+    }
+
+    /// Bytes of GPU memory held by this engine's buffers.
+    pub fn gpu_bytes(&self) -> u64 {
+        let b = &self.k.buf;
+        [
+            &b.pos,
+            &b.vel,
+            &b.force,
+            &b.refpos,
+            &b.bcoord,
+            &b.cell_count,
+            &b.cell_start,
+            &b.cell_atoms,
+            &b.atom_cell,
+            &b.atom_slot,
+            &b.nlist,
+            &b.ncount,
+            &b.partial,
+            &b.scalars,
+            &b.flags,
+            &b.energy,
+            &b.coef,
+            &b.args,
+        ]
+        .iter()
+        .map(|x| x.size())
+        .sum()
+    }
+
+    fn submit(&self, record: impl FnOnce(&mut wgpu::ComputePass)) {
+        self.ctx.queue.submit([self.encode(record)]);
+    }
+
+    /// Waits for all submitted work and copies buffers back (pair energies first when `energies`).
+    fn read(&mut self, energies: bool) -> Result<Snapshot> {
+        let dev = &self.ctx.device;
+        let b = &self.k.buf;
+        let mut enc = dev.create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
+        if energies {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            self.k.record_energies(&mut pass);
+        }
+        let n = self.n as u64;
+        let mut sources = vec![
+            (&b.pos, 16 * n),
+            (&b.vel, 16 * n),
+            (&b.scalars, 4 * self.lay.len as u64),
+            (&b.flags, 16),
+        ];
+        if energies {
+            sources.push((&b.energy, 20 * n));
+        }
+        let staging: Vec<wgpu::Buffer> = sources
+            .iter()
+            .map(|(src, size)| {
+                let dst = dev.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("readback"),
+                    size: *size,
+                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                });
+                enc.copy_buffer_to_buffer(src, 0, &dst, 0, *size);
+                dst
+            })
+            .collect();
+        self.ctx.queue.submit([enc.finish()]);
+        // A failed mapping surfaces as an error from get_mapped_range below.
+        for s in &staging {
+            s.slice(..).map_async(wgpu::MapMode::Read, |_| ());
+        }
+        dev.poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| anyhow!("waiting for the GPU failed: {e}"))?;
+        let bytes = staging
+            .iter()
+            .map(|s| {
+                let v = s
+                    .slice(..)
+                    .get_mapped_range()
+                    .map_err(|e| anyhow!("reading back from the GPU failed: {e}"))?
+                    .to_vec();
+                s.unmap();
+                Ok(v)
+            })
+            .collect::<Result<Vec<Vec<u8>>>>()?;
+        let flags: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes[3]);
+        Ok(Snapshot {
+            pos: bytemuck::pod_collect_to_vec(&bytes[0]),
+            vel: bytemuck::pod_collect_to_vec(&bytes[1]),
+            scalars: bytemuck::pod_collect_to_vec(&bytes[2]),
+            flags: [flags[0], flags[1], flags[2], flags[3]],
+            energy: energies.then(|| bytemuck::pod_collect_to_vec(&bytes[4])),
+        })
+    }
+
+    /// Folds the GPU's ledger into the host's f64 accumulators and chain η, takes the bodies' and chains'
+    /// state from the snapshot, and zeroes the GPU ledger.
+    fn fold(&mut self, snap: &Snapshot) {
+        let s = &snap.scalars;
+        let l = self.lay;
+        let kahan = |o: usize| s[o] as f64 - s[o + 1] as f64;
+        for b in 0..2 {
+            self.acc.thermostat_heat[b] += kahan(l.l_heat + 2 * b);
+            let w = kahan(l.l_work + 2 * b);
+            self.acc.work[b] += w;
+            self.acc.work_since_start += w;
+            self.acc.particle_heat[b] += kahan(l.l_pheat + 2 * b);
+            if let Some(c) = self.chains[b].as_mut() {
+                for j in 0..c.eta.len() {
+                    c.eta[j] += kahan(l.l_deta + 2 * (b * l.mch + j));
+                    c.eta_dot[j] = s[l.ch + b * l.cs + j] as f64;
+                    c.eta_dotdot[j] = s[l.ch + b * l.cs + l.mch + j] as f64;
+                }
+            }
+        }
+        self.acc.controller_impulse +=
+            DVec3::new(kahan(l.l_imp), kahan(l.l_imp + 2), kahan(l.l_imp + 4));
+        for (k, body) in self.bodies.iter_mut().enumerate() {
+            let o = k * BODY_STRIDE;
+            let v =
+                |i: usize| DVec3::new(s[o + i] as f64, s[o + i + 1] as f64, s[o + i + 2] as f64);
+            body.com = body.trap_center + v(B_X);
+            body.vcom = v(B_V);
+            let q = &s[o + B_Q..o + B_Q + 4];
+            body.quat = DQuat::from_xyzw(q[1] as f64, q[2] as f64, q[3] as f64, q[0] as f64);
+            body.angmom = v(B_L);
+        }
+        let zeros = vec![0f32; l.len - l.l_heat];
+        self.ctx.queue.write_buffer(
+            &self.k.buf.scalars,
+            4 * l.l_heat as u64,
+            bytemuck::cast_slice(&zeros),
+        );
+    }
+
+    fn bath_ke(&self, vel: &[[f32; 4]], b: usize) -> f64 {
+        0.5 * self.group_mass[b]
+            * MVV2E
+            * vel[self.baths[b].clone()]
+                .iter()
+                .map(|v| dvec(v).length_squared())
+                .sum::<f64>()
+    }
+
+    /// Errors out when the run has blown up (the CPU engine's checks and messages), or when the neighbour
+    /// list overflowed.
+    fn check_sane(&self, snap: &Snapshot) -> Result<()> {
+        if snap.flags[1] > self.list_capacity {
+            bail!(
+                "an atom had {} neighbours within r_c + skin, more than the {} the GPU list holds (sized from the \
+                 start configuration): the density collapsed locally, so the run blew up",
+                snap.flags[1],
+                self.list_capacity
+            );
+        }
+        for b in 0..2 {
+            for i in self.baths[b].clone() {
+                let (p, v) = (dvec(&snap.pos[i]), dvec(&snap.vel[i]));
+                if !(p.is_finite() && v.is_finite()) {
+                    bail!("atom {i} has a non-finite position or velocity at step {}: the run blew up (timestep too large, or overlapping atoms)", self.step);
+                }
+                if self.walls {
+                    let lo = b as f64 * self.container;
+                    if p.x < lo || p.x >= lo + self.container {
+                        bail!(
+                            "atom {i} of the {} bath left its container (x = {:.3} Å) at step {}: atoms lost through a wall",
+                            ["cold", "hot"][b],
+                            p.x,
+                            self.step
+                        );
+                    }
+                }
+            }
+        }
+        for b in &self.bodies {
+            if !(b.com.is_finite() && b.vcom.is_finite() && b.angmom.is_finite()) {
+                bail!(
+                    "a nanoparticle's state became non-finite at step {}: the run blew up",
+                    self.step
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn encode(&self, record: impl FnOnce(&mut wgpu::ComputePass)) -> wgpu::CommandBuffer {
+        let mut enc = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            record(&mut pass);
+        }
+        enc.finish()
+    }
+
+    /// Records and submits `steps` steps without waiting. Recording (wgpu's validation and barrier
+    /// tracking, ~8 µs per dispatch) costs more host time than the GPU needs for a step, so chunks of
+    /// STEPS_PER_SUBMIT steps are recorded on several threads at once and submitted in order.
+    fn record_advance(&self, steps: u64) {
+        self.encode_steps(steps, |buffers| {
+            self.ctx.queue.submit(buffers);
+        });
+    }
+
+    /// Records `steps` steps as command buffers, handing each batch to `sink` in order.
+    fn encode_steps(&self, steps: u64, mut sink: impl FnMut(Vec<wgpu::CommandBuffer>)) {
+        let chunks: Vec<(u64, Opening, bool)> = (0..steps.div_ceil(STEPS_PER_SUBMIT))
+            .map(|c| {
+                let lo = c * STEPS_PER_SUBMIT;
+                let len = STEPS_PER_SUBMIT.min(steps - lo);
+                let first = if c == 0 {
+                    Opening::Start
+                } else {
+                    Opening::EndStart
+                };
+                (len, first, lo + len == steps)
+            })
+            .collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        for batch in chunks.chunks(threads) {
+            let buffers: Vec<wgpu::CommandBuffer> = std::thread::scope(|scope| {
+                let handles: Vec<_> = batch
+                    .iter()
+                    .map(|&(len, first, last)| {
+                        scope.spawn(move || {
+                            self.encode(|pass| {
+                                self.k.record_steps(pass, len, first);
+                                if last {
+                                    self.k.record_close(pass);
+                                }
+                            })
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("a command-recording thread panicked"))
+                    .collect()
+            });
+            sink(buffers);
+        }
+    }
+}
+
+impl Engine for GpuEngine {
+    fn describe(&self) -> String {
+        format!(
+            "gpu ({}, {}, f32 state, f64 host ledger)",
+            self.ctx.adapter_name, self.ctx.backend
+        )
+    }
+
+    fn adapter(&self) -> Option<String> {
+        Some(self.ctx.adapter_name.clone())
+    }
+
+    fn advance(&mut self, steps: u64) -> Result<()> {
+        self.record_advance(steps);
+        self.step += steps;
+        Ok(())
+    }
+
+    fn observe(&mut self) -> Result<Observation> {
+        let snap = self.read(true)?;
+        self.fold(&snap);
+        self.check_sane(&snap)?;
+        let e = snap.energy.as_ref().expect("energies were requested");
+        // pair[a][b]: LJ energy of all pairs between groups a and b. The full list holds each pair from both
+        // sides, except that walls (immobile) keep no list, so wall pairs count twice from the other side.
+        let mut side = [[0.0f64; Group::COUNT]; Group::COUNT];
+        for i in 0..self.n {
+            let g = self.groups[i] as usize;
+            for h in 0..Group::COUNT {
+                side[g][h] += e[5 * i + h] as f64;
+            }
+        }
+        let wall = Group::Wall as usize;
+        let pair = |a: Group, b: Group| {
+            let (a, b) = (a as usize, b as usize);
+            if a == b {
+                side[a][a]
+            } else if a == wall {
+                2.0 * side[b][a]
+            } else if b == wall {
+                2.0 * side[a][b]
+            } else {
+                side[a][b] + side[b][a]
+            }
+        };
+        let mut pair_energy = [[0.0; Group::COUNT]; Group::COUNT];
+        for a in Group::ALL {
+            for b in Group::ALL {
+                pair_energy[a as usize][b as usize] = pair(a, b);
+            }
+        }
+        Observation::assemble(Measurement {
+            step: self.step,
+            pair_energy,
+            bath_kinetic: [self.bath_ke(&snap.vel, 0), self.bath_ke(&snap.vel, 1)],
+            bath_momentum: [0, 1].map(|b| {
+                self.group_mass[b]
+                    * snap.vel[self.baths[b].clone()]
+                        .iter()
+                        .map(dvec)
+                        .sum::<DVec3>()
+            }),
+            ndof: self.ndof,
+            bodies: &self.bodies,
+            controller: &self.ctrl,
+            chain_energy: (0..2)
+                .filter_map(|b| self.chains[b].as_ref().map(|c| c.energy(self.target_t[b])))
+                .sum(),
+            acc: &self.acc,
+        })
+    }
+
+    fn zero_ledger(&mut self) -> Result<()> {
+        let snap = self.read(false)?;
+        self.fold(&snap);
+        self.acc.thermostat_heat = [0.0; 2];
+        self.acc.work = [0.0; 2];
+        self.acc.particle_heat = [0.0; 2];
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<State> {
+        let snap = self.read(false)?;
+        self.fold(&snap);
+        self.check_sane(&snap)?;
+        Ok(State {
+            step: self.step,
+            positions: snap.pos.iter().map(dvec).collect(),
+            velocities: snap.vel.iter().map(dvec).collect(),
+            bodies: self
+                .bodies
+                .iter()
+                .map(|b| BodyState {
+                    com: b.com,
+                    vcom: b.vcom,
+                    quat: b.quat,
+                    angmom: b.angmom,
+                })
+                .collect(),
+            chains: self.chains.clone(),
+            accumulators: self.acc.clone(),
+            driver: serde_json::Value::Null,
+        })
+    }
+
+    fn restore(&mut self, st: &State) -> Result<()> {
+        if st.positions.len() != self.n || st.bodies.len() != self.bodies.len() {
+            bail!(
+                "checkpoint holds {} atoms and {} bodies but the scenario builds {} and {}: it belongs to another scenario",
+                st.positions.len(),
+                st.bodies.len(),
+                self.n,
+                self.bodies.len()
+            );
+        }
+        self.step = st.step;
+        self.acc = st.accumulators.clone();
+        self.chains = st.chains.clone();
+        let box_a = self.box_a;
+        let mut pos = st.positions.clone();
+        for (b, bs) in self.bodies.iter_mut().zip(&st.bodies) {
+            b.com = bs.com;
+            b.vcom = bs.vcom;
+            b.quat = bs.quat;
+            b.angmom = bs.angmom;
+            for (i, off) in b.atoms.clone().zip(b.space_offsets()) {
+                pos[i] = wrap(b.com + off, box_a);
+            }
+        }
+        let pos4: Vec<[f32; 4]> = pos
+            .iter()
+            .zip(&self.groups)
+            .map(|(p, g)| to4(*p, *g as u8 as f32))
+            .collect();
+        let vel4: Vec<[f32; 4]> = st.velocities.iter().map(|v| to4(*v, 0.0)).collect();
+        let l = self.lay;
+        let mut s = vec![0f32; l.len];
+        for (k, b) in self.bodies.iter().enumerate() {
+            let o = k * BODY_STRIDE;
+            let put = |s: &mut [f32], at: usize, v: DVec3| {
+                s[at..at + 3].copy_from_slice(&[v.x as f32, v.y as f32, v.z as f32])
+            };
+            put(&mut s, o + B_X, b.com - b.trap_center);
+            put(&mut s, o + B_V, b.vcom);
+            s[o + B_Q..o + B_Q + 4].copy_from_slice(&[
+                b.quat.w as f32,
+                b.quat.x as f32,
+                b.quat.y as f32,
+                b.quat.z as f32,
+            ]);
+            put(&mut s, o + B_L, b.angmom);
+        }
+        for b in 0..2 {
+            if let Some(c) = &self.chains[b] {
+                if c.eta.len() > l.mch {
+                    bail!(
+                        "checkpoint chain of {} thermostats does not match the scenario's {}",
+                        c.eta.len(),
+                        l.mch
+                    );
+                }
+                for j in 0..c.eta.len() {
+                    s[l.ch + b * l.cs + j] = c.eta_dot[j] as f32;
+                    s[l.ch + b * l.cs + l.mch + j] = c.eta_dotdot[j] as f32;
+                }
+            }
+            s[l.ke + b] = self.bath_ke(&vel4, b) as f32;
+        }
+        let q = &self.ctx.queue;
+        q.write_buffer(&self.k.buf.pos, 0, bytemuck::cast_slice(&pos4));
+        q.write_buffer(&self.k.buf.vel, 0, bytemuck::cast_slice(&vel4));
+        q.write_buffer(&self.k.buf.scalars, 0, bytemuck::cast_slice(&s));
+        q.write_buffer(
+            &self.k.buf.flags,
+            0,
+            bytemuck::cast_slice(&[1u32, 0, 0, self.list_capacity]),
+        );
+        self.submit(|pass| self.k.record_refresh(pass));
+        Ok(())
+    }
+
+    fn positions(&mut self) -> Result<Vec<DVec3>> {
+        Ok(self.read(false)?.pos.iter().map(dvec).collect())
+    }
+}

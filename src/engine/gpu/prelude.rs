@@ -1,0 +1,217 @@
+//! The constants every MD kernel is compiled with, and the layout of the scalar buffer `s`.
+//!
+//! Why generated constants rather than a uniform buffer: the scenario fixes all of them for the life of an
+//! engine, the shader compiler folds them, and host and WGSL cannot disagree on a struct layout because the
+//! offsets below are the only definition of it.
+
+use crate::physics::controller::Controller;
+use crate::scenario::Scenario;
+use crate::system::{Group, System};
+use crate::units::{KB_EV_PER_K, MVV2E};
+use glam::DVec3;
+use std::fmt::Write;
+
+/// Offsets into the f32 scalar buffer. Per body k the block starts at k · BODY_STRIDE.
+pub const B_X: usize = 0;
+pub const B_V: usize = 3;
+pub const B_Q: usize = 6;
+pub const B_L: usize = 10;
+pub const B_F: usize = 13;
+pub const B_T: usize = 16;
+pub const B_X0: usize = 19;
+pub const B_W0: usize = 22;
+pub const B_F0: usize = 25;
+pub const B_T0: usize = 28;
+pub const B_C0: usize = 31;
+pub const BODY_STRIDE: usize = 34;
+
+/// Workgroup size of the force kernel.
+pub const FORCE_WG: u32 = 128;
+
+/// Threads per atom in the force kernel: at ~55k atoms one thread per atom leaves too few threads in flight
+/// to hide the latency of the neighbour gathers.
+pub const TPA: u32 = 8;
+
+/// Kinetic-energy partial sums the force kernel writes: one per workgroup holding bath atoms.
+pub fn partials(nbath: usize) -> u32 {
+    nbath.div_ceil((FORCE_WG / TPA) as usize) as u32
+}
+
+/// Where the chains, thermostat factors and Kahan ledger pairs sit in the scalar buffer.
+#[derive(Clone, Copy, Debug)]
+pub struct Layout {
+    /// Longest chain (at least 1): slots per chain for η̇ and for η̈.
+    pub mch: usize,
+    /// Chain b: η̇_j at ch + b·cs + j, η̈_j at ch + b·cs + mch + j.
+    pub ch: usize,
+    pub cs: usize,
+    /// Pending velocity scale per bath, as its deficit 1 − f.
+    pub scale: usize,
+    /// Kinetic energy per bath at the step boundary, eV.
+    pub ke: usize,
+    /// Kahan pairs (sum, compensation): heat per bath, work and particle heat per body, impulse x y z, and
+    /// the increments of η_j per bath.
+    pub l_heat: usize,
+    pub l_work: usize,
+    pub l_pheat: usize,
+    pub l_imp: usize,
+    pub l_deta: usize,
+    /// Ledger region [l_heat, len) and total length, in f32s.
+    pub len: usize,
+}
+
+impl Layout {
+    pub fn new(sc: &Scenario) -> Layout {
+        let mch = [&sc.cold, &sc.hot]
+            .iter()
+            .filter_map(|b| b.thermostat.map(|t| t.chain_length))
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let ch = 2 * BODY_STRIDE;
+        let cs = 2 * mch;
+        let scale = ch + 2 * cs;
+        let ke = scale + 2;
+        let l_heat = ke + 2;
+        let l_work = l_heat + 4;
+        let l_pheat = l_work + 4;
+        let l_imp = l_pheat + 4;
+        let l_deta = l_imp + 6;
+        let len = l_deta + 2 * 2 * mch;
+        Layout {
+            mch,
+            ch,
+            cs,
+            scale,
+            ke,
+            l_heat,
+            l_work,
+            l_pheat,
+            l_imp,
+            l_deta,
+            len,
+        }
+    }
+}
+
+/// Cell grid of the neighbour-list build: cells no smaller than r_c + skin (as the CPU engine's).
+pub fn cell_grid(sc: &Scenario, box_a: DVec3) -> [u32; 3] {
+    let reach = sc.potential.cutoff_a + sc.potential.skin_a;
+    let n = (box_a / reach).floor().max(DVec3::ONE);
+    [n.x as u32, n.y as u32, n.z as u32]
+}
+
+fn f(x: f64) -> String {
+    // Shortest representation that round-trips the f32 value; an abstract-float literal in WGSL.
+    format!("{:e}", x as f32)
+}
+
+fn v3(v: DVec3) -> String {
+    format!("vec3<f32>({}, {}, {})", f(v.x), f(v.y), f(v.z))
+}
+
+/// The WGSL constant block for `sc` and `sys`.
+pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout) -> String {
+    let n = sys.len();
+    let r = &sys.ranges;
+    let nbath = r[Group::HotBath as usize].end;
+    let body_start = r[Group::ColdParticle as usize].start;
+    let dt = sc.dt_ps();
+    let cells = cell_grid(sc, sys.box_a);
+    let ctrl = Controller::new(&sc.controller);
+    let pot = &sc.potential;
+    let mut o = String::new();
+    let mut c = |name: &str, ty: &str, val: String| {
+        writeln!(o, "const {name}: {ty} = {val};").expect("writing to a String");
+    };
+    let u = |x: usize| format!("{x}u");
+    c("N", "u32", u(n));
+    c("NBATH", "u32", u(nbath));
+    c("COLD_END", "u32", u(r[Group::ColdBath as usize].end));
+    c("BODY_START", "u32", u(body_start));
+    c("B0_START", "u32", u(body_start));
+    c("B1_START", "u32", u(r[Group::HotParticle as usize].start));
+    c("NBODIES", "u32", u(sys.bodies.len()));
+    c("NPARTIAL", "u32", u(partials(nbath) as usize));
+    c("FORCE_WG", "u32", format!("{FORCE_WG}u"));
+    c("TPA", "u32", format!("{TPA}u"));
+    c("BOX", "vec3<f32>", v3(sys.box_a));
+    c("DT", "f32", f(dt));
+    for b in 0..2 {
+        let m = sys.group_mass[b];
+        c(&format!("KICK_{b}"), "f32", f(0.5 * dt / (m * MVV2E)));
+        c(&format!("KE_C_{b}"), "f32", f(0.5 * m * MVV2E));
+    }
+    c(
+        "NCELL",
+        "vec3<u32>",
+        format!("vec3<u32>({}u, {}u, {}u)", cells[0], cells[1], cells[2]),
+    );
+    c("NCELLS", "u32", u(cells.iter().product::<u32>() as usize));
+    let reach = pot.cutoff_a + pot.skin_a;
+    c("REACH2", "f32", f(reach * reach));
+    c("RC2", "f32", f(pot.cutoff_a * pot.cutoff_a));
+    c("HALF_SKIN2", "f32", f(0.25 * pot.skin_a * pot.skin_a));
+    for k in 0..2 {
+        let (trap, inertia, mass) = match sys.bodies.get(k) {
+            Some(b) => (b.trap_center, b.inertia, b.mass),
+            None => (DVec3::ZERO, DVec3::ONE, 1.0),
+        };
+        c(&format!("TRAP_{k}"), "vec3<f32>", v3(trap));
+        c(&format!("INERTIA_{k}"), "vec3<f32>", v3(inertia));
+        c(
+            &format!("BODY_KICK_{k}"),
+            "f32",
+            f(0.5 * dt / (mass * MVV2E)),
+        );
+    }
+    c("ANG_KICK", "f32", f(0.5 * dt / MVV2E));
+    c("IMPULSE_C", "f32", f(0.5 * dt / MVV2E));
+    c("KAPPA", "f32", f(ctrl.kappa));
+    c("KAPPA_COLD", "f32", f(ctrl.kappa_cold));
+    c("KAPPA_HOT", "f32", f(ctrl.kappa_hot));
+    c("MASK", "vec3<f32>", v3(ctrl.mask));
+    c("DRAG_0", "vec3<f32>", v3(ctrl.drag[0]));
+    c("DRAG_1", "vec3<f32>", v3(ctrl.drag[1]));
+    for (b, bath) in [&sc.cold, &sc.hot].into_iter().enumerate() {
+        let ndof = (3 * r[b].len()).saturating_sub(3) as f64;
+        let kt = KB_EV_PER_K * bath.temperature_k;
+        let (len, tau) = bath
+            .thermostat
+            .map_or((0, 1.0), |t| (t.chain_length, t.damping_ps));
+        // Chain masses as NoseHooverChain::masses: Q₁ = N_f k_B T τ², Q_j = k_B T τ².
+        c(&format!("CHAIN_LEN_{b}"), "u32", u(len));
+        c(&format!("Q1_{b}"), "f32", f(ndof * kt * tau * tau));
+        c(&format!("QJ_{b}"), "f32", f(kt * tau * tau));
+        c(&format!("KT_{b}"), "f32", f(kt));
+        c(&format!("KE_TARGET_{b}"), "f32", f(ndof * kt));
+    }
+    for (name, val) in [
+        ("BODY_STRIDE", BODY_STRIDE),
+        ("B_X", B_X),
+        ("B_V", B_V),
+        ("B_Q", B_Q),
+        ("B_L", B_L),
+        ("B_F", B_F),
+        ("B_T", B_T),
+        ("B_X0", B_X0),
+        ("B_W0", B_W0),
+        ("B_F0", B_F0),
+        ("B_T0", B_T0),
+        ("B_C0", B_C0),
+        ("MCH", lay.mch),
+        ("CH", lay.ch),
+        ("CS", lay.cs),
+        ("SCALE", lay.scale),
+        ("KE", lay.ke),
+        ("L_HEAT", lay.l_heat),
+        ("L_WORK", lay.l_work),
+        ("L_PHEAT", lay.l_pheat),
+        ("L_IMP", lay.l_imp),
+        ("L_DETA", lay.l_deta),
+        ("S_LEN", lay.len),
+    ] {
+        c(name, "u32", u(val));
+    }
+    o
+}

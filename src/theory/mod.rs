@@ -1,0 +1,6 @@
+//! Theory that the simulations are compared with.
+
+pub mod demon_pair;
+pub mod langevin;
+pub mod ndemon;
+pub mod periodic;
