@@ -8,6 +8,7 @@ use crate::system::{Group, RigidBody};
 use crate::units::KB_EV_PER_K;
 use anyhow::{bail, Result};
 use glam::DVec3;
+use std::ops::Range;
 
 /// The raw measurements of one sampling point.
 pub struct Measurement<'a> {
@@ -104,4 +105,43 @@ impl Observation {
         }
         Ok(obs)
     }
+}
+
+/// Stops a run that has blown up: a non-finite bath atom or particle, or (with walls) argon outside its own
+/// container, i.e. atoms lost through a wall. Both engines call it at every readback.
+pub fn check_sane(
+    step: u64,
+    baths: &[Range<usize>; 2],
+    walls: bool,
+    container: f64,
+    position: impl Fn(usize) -> DVec3,
+    velocity: impl Fn(usize) -> DVec3,
+    bodies: &[RigidBody],
+) -> Result<()> {
+    for (b, range) in baths.iter().enumerate() {
+        for i in range.clone() {
+            let (p, v) = (position(i), velocity(i));
+            if !(p.is_finite() && v.is_finite()) {
+                bail!(
+                    "atom {i} has a non-finite position or velocity at step {step}: the run blew up (timestep too \
+                     large, or overlapping atoms)"
+                );
+            }
+            let lo = b as f64 * container;
+            if walls && (p.x < lo || p.x >= lo + container) {
+                bail!(
+                    "atom {i} of the {} bath left its container (x = {:.3} Å) at step {step}: atoms lost through a wall",
+                    ["cold", "hot"][b],
+                    p.x
+                );
+            }
+        }
+    }
+    if bodies
+        .iter()
+        .any(|b| !(b.com.is_finite() && b.vcom.is_finite() && b.angmom.is_finite()))
+    {
+        bail!("a nanoparticle's state became non-finite at step {step}: the run blew up");
+    }
+    Ok(())
 }

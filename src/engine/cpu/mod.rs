@@ -245,34 +245,15 @@ impl CpuEngine {
 
     /// Errors out when the run has blown up: non-finite state, or argon that crossed a wall.
     fn check_sane(&self) -> Result<()> {
-        for b in 0..2 {
-            for i in self.baths[b].clone() {
-                let (p, v) = (self.pos[i], self.vel[i]);
-                if !(p.is_finite() && v.is_finite()) {
-                    bail!("atom {i} has a non-finite position or velocity at step {}: the run blew up (timestep too large, or overlapping atoms)", self.step);
-                }
-                if self.walls {
-                    let lo = b as f64 * self.container;
-                    if p.x < lo || p.x >= lo + self.container {
-                        bail!(
-                            "atom {i} of the {} bath left its container (x = {:.3} Å) at step {}: atoms lost through a wall",
-                            ["cold", "hot"][b],
-                            p.x,
-                            self.step
-                        );
-                    }
-                }
-            }
-        }
-        for b in &self.bodies {
-            if !(b.com.is_finite() && b.vcom.is_finite() && b.angmom.is_finite()) {
-                bail!(
-                    "a nanoparticle's state became non-finite at step {}: the run blew up",
-                    self.step
-                );
-            }
-        }
-        Ok(())
+        super::observe::check_sane(
+            self.step,
+            &self.baths,
+            self.walls,
+            self.container,
+            |i| self.pos[i],
+            |i| self.vel[i],
+            &self.bodies,
+        )
     }
 }
 

@@ -381,34 +381,15 @@ impl GpuEngine {
                 self.list_capacity
             );
         }
-        for b in 0..2 {
-            for i in self.baths[b].clone() {
-                let (p, v) = (dvec(&snap.pos[i]), dvec(&snap.vel[i]));
-                if !(p.is_finite() && v.is_finite()) {
-                    bail!("atom {i} has a non-finite position or velocity at step {}: the run blew up (timestep too large, or overlapping atoms)", self.step);
-                }
-                if self.walls {
-                    let lo = b as f64 * self.container;
-                    if p.x < lo || p.x >= lo + self.container {
-                        bail!(
-                            "atom {i} of the {} bath left its container (x = {:.3} Å) at step {}: atoms lost through a wall",
-                            ["cold", "hot"][b],
-                            p.x,
-                            self.step
-                        );
-                    }
-                }
-            }
-        }
-        for b in &self.bodies {
-            if !(b.com.is_finite() && b.vcom.is_finite() && b.angmom.is_finite()) {
-                bail!(
-                    "a nanoparticle's state became non-finite at step {}: the run blew up",
-                    self.step
-                );
-            }
-        }
-        Ok(())
+        super::observe::check_sane(
+            self.step,
+            &self.baths,
+            self.walls,
+            self.container,
+            |i| dvec(&snap.pos[i]),
+            |i| dvec(&snap.vel[i]),
+            &self.bodies,
+        )
     }
 
     fn encode(&self, record: impl FnOnce(&mut wgpu::ComputePass)) -> wgpu::CommandBuffer {
