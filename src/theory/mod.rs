@@ -1,6 +1,7 @@
 //! Theory that the simulations are compared with.
 
 pub mod demon_pair;
+pub mod gauss_kronrod;
 pub mod langevin;
 pub mod ndemon;
 pub mod periodic;

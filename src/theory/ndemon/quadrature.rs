@@ -6,6 +6,7 @@
 //! estimate) with caller-supplied breakpoints handles both with a stated tolerance, and reports failure
 //! instead of returning an unconverged number.
 
+use crate::theory::gauss_kronrod::{WG, WGK, XGK};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -36,36 +37,6 @@ pub struct Integral {
 /// Upper limit on the number of pieces; reaching it means the integrand is not resolvable at the
 /// requested tolerance (for example a non-integrable singularity).
 const MAX_PIECES: usize = 20_000;
-
-/// Kronrod abscissae of the 15-point rule on [-1, 1] (non-negative half, QUADPACK qk15).
-const XGK: [f64; 8] = [
-    0.991_455_371_120_812_6,
-    0.949_107_912_342_758_5,
-    0.864_864_423_359_769_1,
-    0.741_531_185_599_394_4,
-    0.586_087_235_467_691_1,
-    0.405_845_151_377_397_2,
-    0.207_784_955_007_898_5,
-    0.0,
-];
-/// Kronrod weights matching `XGK`.
-const WGK: [f64; 8] = [
-    0.022_935_322_010_529_22,
-    0.063_092_092_629_978_55,
-    0.104_790_010_322_250_2,
-    0.140_653_259_715_525_9,
-    0.169_004_726_639_267_9,
-    0.190_350_578_064_785_4,
-    0.204_432_940_075_298_9,
-    0.209_482_141_084_727_8,
-];
-/// Weights of the embedded 7-point Gauss rule, whose nodes are `XGK[1]`, `XGK[3]`, `XGK[5]`, `XGK[7]`.
-const WG: [f64; 4] = [
-    0.129_484_966_168_869_7,
-    0.279_705_391_489_276_7,
-    0.381_830_050_505_118_9,
-    0.417_959_183_673_469_4,
-];
 
 /// How a piece's parameter t maps onto energy; unbounded pieces are compactified so the Kronrod
 /// nodes (which never touch the end points) sample the whole tail.
