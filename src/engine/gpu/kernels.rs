@@ -39,6 +39,31 @@ pub struct Buffers {
     pub args: wgpu::Buffer,
 }
 
+impl Buffers {
+    /// The buffers of the main bind group, in binding order (everything but `args`).
+    pub fn bound(&self) -> [&wgpu::Buffer; 17] {
+        [
+            &self.pos,
+            &self.vel,
+            &self.force,
+            &self.refpos,
+            &self.bcoord,
+            &self.cell_count,
+            &self.cell_start,
+            &self.cell_atoms,
+            &self.atom_cell,
+            &self.atom_slot,
+            &self.nlist,
+            &self.ncount,
+            &self.partial,
+            &self.scalars,
+            &self.flags,
+            &self.energy,
+            &self.coef,
+        ]
+    }
+}
+
 /// Every kernel, by name.
 pub struct Pipelines {
     pub scalar_start: wgpu::ComputePipeline,
@@ -327,29 +352,7 @@ impl Kernels {
         layout: &wgpu::BindGroupLayout,
         b: &Buffers,
     ) -> wgpu::BindGroup {
-        bind_group(
-            device,
-            layout,
-            &[
-                &b.pos,
-                &b.vel,
-                &b.force,
-                &b.refpos,
-                &b.bcoord,
-                &b.cell_count,
-                &b.cell_start,
-                &b.cell_atoms,
-                &b.atom_cell,
-                &b.atom_slot,
-                &b.nlist,
-                &b.ncount,
-                &b.partial,
-                &b.scalars,
-                &b.flags,
-                &b.energy,
-                &b.coef,
-            ],
-        )
+        bind_group(device, layout, &b.bound())
     }
 
     fn forces_bind_group(

@@ -231,29 +231,7 @@ impl GpuEngine {
     /// Bytes of GPU memory held by this engine's buffers.
     pub fn gpu_bytes(&self) -> u64 {
         let b = &self.k.buf;
-        [
-            &b.pos,
-            &b.vel,
-            &b.force,
-            &b.refpos,
-            &b.bcoord,
-            &b.cell_count,
-            &b.cell_start,
-            &b.cell_atoms,
-            &b.atom_cell,
-            &b.atom_slot,
-            &b.nlist,
-            &b.ncount,
-            &b.partial,
-            &b.scalars,
-            &b.flags,
-            &b.energy,
-            &b.coef,
-            &b.args,
-        ]
-        .iter()
-        .map(|x| x.size())
-        .sum()
+        b.bound().iter().chain([&&b.args]).map(|x| x.size()).sum()
     }
 
     fn submit(&self, record: impl FnOnce(&mut wgpu::ComputePass)) {
