@@ -5,6 +5,7 @@
 //! serde_json's exact float round trip), per-atom arrays as raw little-endian f64 after it.
 
 use crate::physics::thermostat::NoseHooverChain;
+use crate::system::RigidBody;
 use anyhow::{bail, Context, Result};
 use glam::{DQuat, DVec3};
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,26 @@ pub struct BodyState {
     pub vcom: DVec3,
     pub quat: DQuat,
     pub angmom: DVec3,
+}
+
+impl BodyState {
+    /// The dynamical state of `body` (its shape and trap are fixed by the scenario).
+    pub fn of(body: &RigidBody) -> BodyState {
+        BodyState {
+            com: body.com,
+            vcom: body.vcom,
+            quat: body.quat,
+            angmom: body.angmom,
+        }
+    }
+
+    /// Puts this state back into `body`.
+    pub fn apply_to(&self, body: &mut RigidBody) {
+        body.com = self.com;
+        body.vcom = self.vcom;
+        body.quat = self.quat;
+        body.angmom = self.angmom;
+    }
 }
 
 /// Running sums the engines keep in f64.

@@ -317,16 +317,7 @@ impl Engine for CpuEngine {
             step: self.step,
             positions: self.pos.clone(),
             velocities: self.vel.clone(),
-            bodies: self
-                .bodies
-                .iter()
-                .map(|b| BodyState {
-                    com: b.com,
-                    vcom: b.vcom,
-                    quat: b.quat,
-                    angmom: b.angmom,
-                })
-                .collect(),
+            bodies: self.bodies.iter().map(BodyState::of).collect(),
             chains: self.chains.clone(),
             accumulators: self.acc.clone(),
             driver: serde_json::Value::Null,
@@ -347,10 +338,7 @@ impl Engine for CpuEngine {
         self.pos.clone_from(&s.positions);
         self.vel.clone_from(&s.velocities);
         for (b, bs) in self.bodies.iter_mut().zip(&s.bodies) {
-            b.com = bs.com;
-            b.vcom = bs.vcom;
-            b.quat = bs.quat;
-            b.angmom = bs.angmom;
+            bs.apply_to(b);
         }
         self.chains = s.chains.clone();
         self.acc = s.accumulators.clone();

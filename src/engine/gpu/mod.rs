@@ -187,16 +187,7 @@ impl GpuEngine {
             step: 0,
             positions: sys.positions.clone(),
             velocities: sys.velocities.clone(),
-            bodies: sys
-                .bodies
-                .iter()
-                .map(|b| BodyState {
-                    com: b.com,
-                    vcom: b.vcom,
-                    quat: b.quat,
-                    angmom: b.angmom,
-                })
-                .collect(),
+            bodies: sys.bodies.iter().map(BodyState::of).collect(),
             chains: e.chains.clone(),
             accumulators: Accumulators::default(),
             driver: serde_json::Value::Null,
@@ -520,16 +511,7 @@ impl Engine for GpuEngine {
             step: self.step,
             positions: snap.pos.iter().map(dvec).collect(),
             velocities: snap.vel.iter().map(dvec).collect(),
-            bodies: self
-                .bodies
-                .iter()
-                .map(|b| BodyState {
-                    com: b.com,
-                    vcom: b.vcom,
-                    quat: b.quat,
-                    angmom: b.angmom,
-                })
-                .collect(),
+            bodies: self.bodies.iter().map(BodyState::of).collect(),
             chains: self.chains.clone(),
             accumulators: self.acc.clone(),
             driver: serde_json::Value::Null,
@@ -552,10 +534,7 @@ impl Engine for GpuEngine {
         let box_a = self.box_a;
         let mut pos = st.positions.clone();
         for (b, bs) in self.bodies.iter_mut().zip(&st.bodies) {
-            b.com = bs.com;
-            b.vcom = bs.vcom;
-            b.quat = bs.quat;
-            b.angmom = bs.angmom;
+            bs.apply_to(b);
             for (i, off) in b.atoms.clone().zip(b.space_offsets()) {
                 pos[i] = wrap(b.com + off, box_a);
             }
