@@ -2,6 +2,8 @@
 //! known slopes and correlated noise; recovery of the Langevin theory from simulator-written runs;
 //! friction estimators; the `analyze` command on a run and on a sweep, with figures.
 
+mod common;
+
 use nanodemon::analysis::fit::{ols, student_t_quantile, BlockSlopes};
 use nanodemon::analysis::friction;
 use nanodemon::analysis::report::{analyze_run, Options};
@@ -294,18 +296,12 @@ fn analyze_command_on_a_sweep_writes_figures_and_one_json_object() {
         .unwrap();
     }
     let bin = env!("CARGO_BIN_EXE_nanodemon");
-    let out = std::process::Command::new(bin)
-        .arg("analyze")
-        .arg(&root)
-        .args(["--plots", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = common::json_output(
+        std::process::Command::new(bin)
+            .arg("analyze")
+            .arg(&root)
+            .args(["--plots", "--json"]),
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["kind"], "sweep");
     assert_eq!(v["runs"].as_array().unwrap().len(), 4);
     let figs = v["figures"].as_array().unwrap();
@@ -315,18 +311,12 @@ fn analyze_command_on_a_sweep_writes_figures_and_one_json_object() {
         assert!(text.starts_with("<svg") && text.contains("κ_H/κ_C"), "{f}");
     }
     // One run on its own: Figs. 2 and 5.
-    let out = std::process::Command::new(bin)
-        .arg("analyze")
-        .arg(root.join("run3"))
-        .args(["--plots", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = common::json_output(
+        std::process::Command::new(bin)
+            .arg("analyze")
+            .arg(root.join("run3"))
+            .args(["--plots", "--json"]),
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["kind"], "run");
     assert_eq!(v["figures"].as_array().unwrap().len(), 2);
     // Bad input names the problem.

@@ -2,6 +2,8 @@
 //! printed typos identified), the first and second laws, the refrigerator condition, stability, the
 //! optimum κ_H the paper quotes, and the power statistics.
 
+mod common;
+
 use nanodemon::theory::demon_pair::closed_form::{self, Raw};
 use nanodemon::theory::demon_pair::{paper_model, DemonPair, Regime};
 use nanodemon::units::{KB_EV_PER_K, MVV2E};
@@ -352,8 +354,8 @@ fn eq21_parameters_of_eq9_follow_from_the_covariances() {
 
 #[test]
 fn theory_command_prints_one_json_object() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
-        .args([
+    let v = common::json_output(
+        std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon")).args([
             "theory",
             "scenarios/paper-refrigerator.json",
             "--kappa-ratio",
@@ -361,15 +363,8 @@ fn theory_command_prints_one_json_object() {
             "--kappa-ratio",
             "0.17",
             "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ]),
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let pts = v["points"].as_array().unwrap();
     assert_eq!(pts.len(), 2);
     assert_eq!(pts[0]["regime"], "refrigerator");
@@ -627,32 +622,26 @@ fn theory_command_writes_a_sweep_csv_and_langevin_run_directories() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let csv = dir.join("sweep.csv");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
-        .args([
-            "theory",
-            "scenarios/small-refrigerator.json",
-            "--sweep",
-            "0.1:10:25",
-            "--json",
-        ])
-        .arg("--sweep-csv")
-        .arg(&csv)
-        .args([
-            "--kappa-ratio",
-            "0.17",
-            "--kappa-ratio",
-            "4.8",
-            "--langevin-out",
-        ])
-        .arg(dir.join("model"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = common::json_output(
+        std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
+            .args([
+                "theory",
+                "scenarios/small-refrigerator.json",
+                "--sweep",
+                "0.1:10:25",
+                "--json",
+            ])
+            .arg("--sweep-csv")
+            .arg(&csv)
+            .args([
+                "--kappa-ratio",
+                "0.17",
+                "--kappa-ratio",
+                "4.8",
+                "--langevin-out",
+            ])
+            .arg(dir.join("model")),
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["sweep_rows"], 25);
     assert_eq!(v["langevin_runs"].as_array().unwrap().len(), 2);
     let text = std::fs::read_to_string(&csv).unwrap();

@@ -1,5 +1,7 @@
 //! Seed 002 ensembles: the simulator against the exact theory, and the GPU against the CPU.
 
+mod common;
+
 use nanodemon::ensemble::stats::Estimate;
 use nanodemon::ensemble::{cpu, gpu, EnsembleResult, EnsembleSpec, HistogramSpec, Scheme};
 use nanodemon::gpu::GpuContext;
@@ -187,28 +189,21 @@ fn invalid_specs_are_rejected_with_the_field_named() {
 #[test]
 fn drive_command_prints_one_json_object_and_draws_the_figures() {
     let dir = std::env::temp_dir().join(format!("nanodemon-drive-{}", std::process::id()));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
-        .args([
-            "drive",
-            "--json",
-            "--backend",
-            "cpu",
-            "--trajectories",
-            "4096",
-            "--t-max",
-            "1",
-            "--plots",
-        ])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let report = common::json_output(
+        std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
+            .args([
+                "drive",
+                "--json",
+                "--backend",
+                "cpu",
+                "--trajectories",
+                "4096",
+                "--t-max",
+                "1",
+                "--plots",
+            ])
+            .arg(&dir),
     );
-    let report: serde_json::Value =
-        serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
     assert!(report["trajectory_steps_per_second"].as_f64().unwrap() > 0.0);
     assert_eq!(report["cases"].as_array().unwrap().len(), 6);
     for case in report["cases"].as_array().unwrap() {

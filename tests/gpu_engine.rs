@@ -210,17 +210,11 @@ fn compare_subcommand_reports_agreement_as_json() {
     if GpuContext::for_test("compare_subcommand_reports_agreement_as_json").is_none() {
         return;
     }
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
-        .args(["compare", "--steps", "20", "--every", "10", "--json"])
-        .arg(common::scenario_path("small-equilibrium.json"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = common::json_output(
+        std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
+            .args(["compare", "--steps", "20", "--every", "10", "--json"])
+            .arg(common::scenario_path("small-equilibrium.json")),
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = v["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 2);
     for r in rows {

@@ -1,6 +1,8 @@
 //! Behaviour tests of the seed 001 N-demon (issue 6): demon conditions and conservation, the sign of the
 //! COP formula, the COP bound and limits, Eq. 7, and the narrow-resonance limit of Lorentzian lines.
 
+mod common;
+
 use nanodemon::theory::ndemon::distributions::{
     bose_einstein, effective_temperature, entropy_current, fermi_dirac, Statistics,
 };
@@ -462,20 +464,13 @@ fn unphysical_and_invalid_parameters_are_reported_clearly() {
 #[test]
 fn command_writes_one_json_object_csv_and_figures() {
     let dir = std::env::temp_dir().join(format!("nanodemon-ndemon-{}", std::process::id()));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
-        .args([
-            "ndemon", "--json", "--points", "9", "--eps4", "1.6,1.4", "--plots",
-        ])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = common::json_output(
+        std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
+            .args([
+                "ndemon", "--json", "--points", "9", "--eps4", "1.6,1.4", "--plots",
+            ])
+            .arg(&dir),
     );
-    let v: serde_json::Value =
-        serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
     assert_eq!(v["points"].as_array().unwrap().len(), 18);
     for d in v["digest"].as_array().unwrap() {
         assert!(d["max_cop_over_bound"].as_f64().unwrap() <= 1.0);

@@ -21,12 +21,7 @@ fn tmpdir(name: &str) -> PathBuf {
 }
 
 fn ok(o: Output) -> Value {
-    assert!(
-        o.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).expect("one JSON object on stdout")
+    common::json_of(o)
 }
 
 fn sweep(args: &[&str]) -> Output {

@@ -53,3 +53,19 @@ pub fn observe_every(
         })
         .collect()
 }
+
+/// The `--json` contract: asserts the command succeeded and returns the one JSON object it printed on stdout
+/// (parsing fails on anything else there).
+pub fn json_of(o: std::process::Output) -> serde_json::Value {
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).expect("stdout is one JSON object")
+}
+
+/// Runs `cmd` and applies [`json_of`].
+pub fn json_output(cmd: &mut std::process::Command) -> serde_json::Value {
+    json_of(cmd.output().expect("the nanodemon binary runs"))
+}
