@@ -13,6 +13,7 @@ pub mod predictions;
 pub mod special;
 
 use crate::scenario::Scenario;
+use crate::theory::golden::golden_max;
 use crate::units::{friction_kg_per_s_to_amu_per_ps, KB_EV_PER_K, MVV2E};
 use anyhow::{bail, Result};
 use linalg::Mat4;
@@ -253,29 +254,9 @@ impl DemonPair {
                 .steady_state()?
                 .heat_rate_cold_ev_per_ps)
         };
-        let (mut a, mut b) = (
-            self.pseudo_equilibrium_kappa_hot().ln(),
-            (self.kappa_cold_ev_per_a2 * 1e4).ln(),
-        );
-        let r = (5f64.sqrt() - 1.0) / 2.0;
-        let (mut c, mut d) = (b - r * (b - a), a + r * (b - a));
-        let (mut fc, mut fd) = (extracted(c)?, extracted(d)?);
-        while b - a > 1e-10 {
-            if fc > fd {
-                b = d;
-                d = c;
-                fd = fc;
-                c = b - r * (b - a);
-                fc = extracted(c)?;
-            } else {
-                a = c;
-                c = d;
-                fc = fd;
-                d = a + r * (b - a);
-                fd = extracted(d)?;
-            }
-        }
-        Ok((0.5 * (a + b)).exp())
+        let lo = self.pseudo_equilibrium_kappa_hot().ln();
+        let hi = (self.kappa_cold_ev_per_a2 * 1e4).ln();
+        Ok(golden_max(extracted, lo, hi, 1e-10)?.exp())
     }
 
     /// Covariance of the pair (z(t), z(t+τ)) as an 8×8 matrix: Cov(z(t+τ), z(t)) = e^{Aτ} Σ.

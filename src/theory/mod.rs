@@ -2,6 +2,7 @@
 
 pub mod demon_pair;
 pub mod gauss_kronrod;
+pub mod golden;
 pub mod langevin;
 pub mod ndemon;
 pub mod periodic;

@@ -14,6 +14,7 @@
 //! is exactly −COP, negative wherever the demon works. This module implements Eq. C10 and keeps the
 //! printed Eq. 23 only so the tests can show it fails.
 
+use crate::theory::golden::golden_max;
 use anyhow::{bail, Result};
 use serde::Serialize;
 
@@ -344,30 +345,12 @@ pub fn optimise_free_parameter(p: &NDemonParams) -> Result<FreeParameter> {
             best = (k, v);
         }
     }
-    let (mut lo, mut hi) = (
+    let (lo, hi) = (
         y_max * (best.0 - 1) as f64 / SCAN as f64,
         y_max * (best.0 + 1) as f64 / SCAN as f64,
     );
-    let golden = 0.5 * (5f64.sqrt() - 1.0);
-    let mut a = hi - golden * (hi - lo);
-    let mut b = lo + golden * (hi - lo);
-    let (mut fa, mut fb) = (chi(a)?, chi(b)?);
-    while hi - lo > 1e-12 * y_max {
-        if fa > fb {
-            hi = b;
-            b = a;
-            fb = fa;
-            a = hi - golden * (hi - lo);
-            fa = chi(a)?;
-        } else {
-            lo = a;
-            a = b;
-            fa = fb;
-            b = lo + golden * (hi - lo);
-            fb = chi(b)?;
-        }
-    }
-    let max_cop_times_power = point(0.5 * (lo + hi))?;
+    let y = golden_max(chi, lo, hi, 1e-12 * y_max)?;
+    let max_cop_times_power = point(y)?;
     let (f_a, f_b) = (f4_of(0.0), max_power.f4);
     Ok(FreeParameter {
         f4_range: (f_a.min(f_b), f_a.max(f_b)),
