@@ -197,7 +197,10 @@ fn validation_errors_name_the_field() {
         ),
         (
             "cannot be realised",
-            Box::new(|v| v["cold"]["argon_density_per_a3"] = json!(0.2)),
+            Box::new(|v| {
+                v["cold"]["argon_density_per_a3"] = json!(0.2);
+                v["cold"].as_object_mut().unwrap().remove("argon_atoms");
+            }),
         ),
         (
             "unknown field `colour`",
@@ -247,6 +250,7 @@ fn blow_up_stops_with_a_message_and_keeps_the_output() {
     let d = tmpdir("blowup");
     let sc = write_scenario(&d, |v| {
         v["cold"]["argon_density_per_a3"] = json!(0.056);
+        v["cold"].as_object_mut().unwrap().remove("argon_atoms");
         v["run"] = json!({"timestep_fs": 10.0, "equilibration_ps": 0.0, "production_ps": 20.0,
                           "sample_interval_ps": 0.01, "checkpoint_interval_ps": 1.0});
     });

@@ -55,6 +55,7 @@ fn tiny_bath(damping_ps: f64) -> nanodemon::scenario::Scenario {
         v["controller"] = json!({"trap_kappa_ev_per_a2": 0.0, "kappa_cold_ev_per_a2": 0.0, "kappa_hot_ev_per_a2": 0.0});
         v["geometry"]["container_length_a"] = json!(22.0);
         for b in ["cold", "hot"] {
+            v[b].as_object_mut().unwrap().remove("argon_atoms");
             v[b]["thermostat"]["damping_ps"] = json!(damping_ps);
         }
     })
@@ -93,6 +94,9 @@ fn nose_hoover_holds_each_bath_at_its_target_temperature() {
             v["nanoparticle"]["enabled"] = json!(false);
             v["controller"] = json!({"trap_kappa_ev_per_a2": 0.0, "kappa_cold_ev_per_a2": 0.0, "kappa_hot_ev_per_a2": 0.0});
             v["geometry"]["container_length_a"] = json!(22.0);
+            for b in ["cold", "hot"] {
+                v[b].as_object_mut().unwrap().remove("argon_atoms");
+            }
         });
         let (_, mut e) = cpu(&sc);
         e.advance(5000).unwrap();
@@ -116,8 +120,10 @@ fn free_rigid_body_conserves_momenta_and_shape() {
     let sc = scenario("small-equilibrium.json", |v| {
         no_thermostats(v);
         v["geometry"]["walls"] = json!(false);
-        v["cold"]["argon_density_per_a3"] = json!(0.0);
-        v["hot"]["argon_density_per_a3"] = json!(0.0);
+        for b in ["cold", "hot"] {
+            v[b]["argon_density_per_a3"] = json!(0.0);
+            v[b].as_object_mut().unwrap().remove("argon_atoms");
+        }
         v["controller"]["trap_kappa_ev_per_a2"] = json!(0.0);
     });
     let sys = build_system(&sc).unwrap();
@@ -316,6 +322,9 @@ fn oscillating_bath_follows_its_protocol() {
         v["nanoparticle"]["enabled"] = json!(false);
         v["controller"] = json!({"trap_kappa_ev_per_a2": 0.0, "kappa_cold_ev_per_a2": 0.0, "kappa_hot_ev_per_a2": 0.0});
         v["geometry"]["container_length_a"] = json!(22.0);
+        for b in ["cold", "hot"] {
+            v[b].as_object_mut().unwrap().remove("argon_atoms");
+        }
         v["hot"]["thermostat"]["damping_ps"] = json!(0.2);
     });
     let (_, mut e) = cpu(&sc);

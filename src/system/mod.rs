@@ -5,6 +5,7 @@
 
 pub mod build;
 mod lattice;
+pub mod structure;
 
 pub use build::build_system;
 
