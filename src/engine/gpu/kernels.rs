@@ -16,6 +16,14 @@ const NEIGHBOR: &str = include_str!("../../../shaders/md_neighbor.wgsl");
 const FORCES: &str = include_str!("../../../shaders/md_forces.wgsl");
 const DECIDE: &str = include_str!("../../../shaders/md_decide.wgsl");
 
+/// Storage buffers of the main bind group (md_common.wgsl), checked against the WGSL in `contract`.
+pub(super) const MAIN_BINDINGS: u32 = 17;
+/// Storage buffers of the rebuild decision's bind group (md_decide.wgsl).
+pub(super) const DECIDE_BINDINGS: u32 = 2;
+/// Storage buffers of the force kernels' bind group (md_forces.wgsl), the first `FORCES_READ_ONLY` read-only.
+pub(super) const FORCES_BINDINGS: u32 = 8;
+pub(super) const FORCES_READ_ONLY: u32 = 4;
+
 /// Bindings of the main bind group, in binding order (see md_common.wgsl).
 pub struct Buffers {
     pub pos: wgpu::Buffer,
@@ -291,9 +299,9 @@ impl Kernels {
                 mapped_at_creation: false,
             }),
         };
-        let main_layout = layout(device, 17, 0, "md main");
-        let decide_layout = layout(device, 2, 0, "md decide");
-        let forces_layout = layout(device, 8, 4, "md forces");
+        let main_layout = layout(device, MAIN_BINDINGS, 0, "md main");
+        let decide_layout = layout(device, DECIDE_BINDINGS, 0, "md decide");
+        let forces_layout = layout(device, FORCES_BINDINGS, FORCES_READ_ONLY, "md forces");
         let pl = |l: &wgpu::BindGroupLayout| {
             device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
                 label: None,

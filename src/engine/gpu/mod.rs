@@ -8,6 +8,8 @@
 //! η grow without bound over a run, so the GPU keeps only their increments (Kahan) and the host holds η in f64.
 
 pub mod bench;
+#[cfg(test)]
+mod contract;
 mod kernels;
 mod prelude;
 
