@@ -265,6 +265,7 @@ fn print_json(value: &serde_json::Value) {
 }
 
 fn main() {
+    restore_default_sigpipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Gpu { json } => gpu_info(json),
@@ -351,7 +352,21 @@ fn main() {
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
+        if std::env::args().any(|a| a == "--json") {
+            print_json(&serde_json::json!({"error": format!("{e:#}")}));
+        }
         std::process::exit(1);
+    }
+}
+
+/// Rust ignores SIGPIPE, so every `println!` after the reader went away (`nanodemon ndemon --json | head -1`)
+/// panics on EPIPE. Restoring the default action makes the process end quietly, as Unix filters do, for every
+/// writer at once; outputs to files are unaffected.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -26,6 +26,19 @@ pub struct Scenario {
     pub run: RunSettings,
 }
 
+/// Most atoms a scenario may ask for: about 1e8 atoms is several GiB of host and GPU state.
+const MAX_ATOMS: f64 = 1e8;
+/// Most neighbour cells (cell heads and counts, 8 bytes each).
+const MAX_CELLS: f64 = 1e9;
+/// Densest bath the estimate allows, Å⁻³: fcc argon at the closest neighbour distance validate accepts.
+const MAX_BATH_DENSITY_PER_A3: f64 = 0.1;
+/// Longest Nosé–Hoover chain; each link is a few f64 per bath.
+const MAX_CHAIN_LENGTH: usize = 1000;
+/// Shortest timestep, fs.
+const MIN_TIMESTEP_FS: f64 = 1e-3;
+/// Most steps per run phase: 1e12 steps is decades of wall time at any speed this engine reaches.
+const MAX_STEPS: f64 = 1e12;
+
 /// Two cubic containers of edge `container_length_a`, the box is 2L × L × L, periodic in all three
 /// directions, with one-atom-thick immobile Cu walls at x = 0 and x = L (equivalent to the paper's
 /// walls at both ends and in the middle).
@@ -295,6 +308,7 @@ impl Scenario {
             "geometry.wall_spacing_a",
             "the wall lattice spacing",
         )?;
+        self.check_sizes()?;
 
         for (name, b) in [("cold", &self.cold), ("hot", &self.hot)] {
             positive(
@@ -476,6 +490,77 @@ impl Scenario {
         if r.equilibration_ps > 0.0 {
             self.interval_steps(r.equilibration_ps, "run.equilibration_ps")?;
         }
+        self.check_run_lengths()
+    }
+
+    /// Refuses, before anything is allocated, a system whose atom or cell count cannot fit in memory
+    /// (a fuzzer found huge `container_length_a`, tiny `wall_spacing_a` and huge `chain_length` abort the
+    /// allocator). The estimates are upper-bound-ish: bath atoms from the densest fcc argon allowed,
+    /// wall atoms from one square lattice per wall face, cells of edge cutoff + skin over the 2L × L × L box.
+    fn check_sizes(&self) -> Result<()> {
+        let g = &self.geometry;
+        let l = g.container_length_a;
+        let bath_atoms = 2.0 * MAX_BATH_DENSITY_PER_A3 * l.powi(3);
+        if bath_atoms > MAX_ATOMS {
+            bail!(
+                "geometry.container_length_a = {l} Å: two containers of that edge hold up to {bath_atoms:.3e} atoms, \
+                 more than the {MAX_ATOMS:.0e} this build can allocate; use an edge of a few tens of Å (paper: 40 Å)"
+            );
+        }
+        let wall_atoms = 6.0 * (l / g.wall_spacing_a).powi(2);
+        if wall_atoms > MAX_ATOMS {
+            bail!(
+                "geometry.wall_spacing_a = {} Å gives about {wall_atoms:.3e} wall atoms over containers of edge {l} Å, \
+                 more than {MAX_ATOMS:.0e}; use a lattice spacing of a few Å (copper: 3.6 Å)",
+                g.wall_spacing_a
+            );
+        }
+        let cell = self.potential.cutoff_a + self.potential.skin_a;
+        let cells = 2.0 * (l / cell).powi(3);
+        if cells > MAX_CELLS {
+            bail!(
+                "potential.cutoff_a + potential.skin_a = {cell} Å over containers of edge {l} Å gives {cells:.3e} \
+                 neighbour cells, more than {MAX_CELLS:.0e}; lengthen the cutoff or shrink geometry.container_length_a"
+            );
+        }
+        for (name, b) in [("cold", &self.cold), ("hot", &self.hot)] {
+            if let Some(t) = &b.thermostat {
+                if t.chain_length > MAX_CHAIN_LENGTH {
+                    bail!(
+                        "{name}.thermostat.chain_length = {}: at most {MAX_CHAIN_LENGTH} thermostats per chain \
+                         (3–5 is usual)",
+                        t.chain_length
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a timestep or run length that could never finish: more than `MAX_STEPS` steps in all
+    /// (1e-300 fs was accepted and never ended), or a timestep below `MIN_TIMESTEP_FS`.
+    fn check_run_lengths(&self) -> Result<()> {
+        let r = &self.run;
+        if r.timestep_fs < MIN_TIMESTEP_FS {
+            bail!(
+                "run.timestep_fs = {} fs: below {MIN_TIMESTEP_FS} fs no run of useful length can finish; \
+                 LJ argon runs at 1 fs",
+                r.timestep_fs
+            );
+        }
+        for (v, field) in [
+            (r.equilibration_ps, "run.equilibration_ps"),
+            (r.production_ps, "run.production_ps"),
+        ] {
+            let steps = v * self.steps_per_ps();
+            if steps > MAX_STEPS {
+                bail!(
+                    "{field} = {v} ps is {steps:.3e} steps of {} fs, more than {MAX_STEPS:.0e}: such a run \
+                     cannot complete; split it or shorten it",
+                    r.timestep_fs
+                );
+            }
+        }
         Ok(())
     }
 }
@@ -496,6 +581,39 @@ mod tests {
         let mut v: serde_json::Value = serde_json::from_str(&small_json()).unwrap();
         edit(&mut v);
         Scenario::from_json(&v.to_string())
+    }
+
+    /// The sizes and lengths a fuzzer found to abort or hang are refused before allocation, naming the field.
+    #[test]
+    fn sizes_that_cannot_fit_or_finish_are_refused_by_field() {
+        let cases: [(&str, fn(&mut serde_json::Value)); 7] = [
+            ("geometry.container_length_a", |v| {
+                v["geometry"]["container_length_a"] = 1e12.into()
+            }),
+            ("geometry.wall_spacing_a", |v| {
+                v["geometry"]["wall_spacing_a"] = 1e-300.into()
+            }),
+            ("cold.thermostat.chain_length", |v| {
+                v["cold"]["thermostat"]["chain_length"] = 1_000_000_000u64.into()
+            }),
+            ("hot.thermostat.chain_length", |v| {
+                v["hot"]["thermostat"]["chain_length"] = u64::MAX.into()
+            }),
+            ("run.timestep_fs", |v| {
+                v["run"]["timestep_fs"] = 1e-300.into()
+            }),
+            ("run.equilibration_ps", |v| {
+                v["run"]["equilibration_ps"] = 1.8e16.into()
+            }),
+            ("run.production_ps", |v| {
+                v["run"]["production_ps"] = 1.8e16.into()
+            }),
+        ];
+        for (field, edit) in cases {
+            let err = with(edit).expect_err(field).to_string();
+            assert!(err.contains(field), "{field}: {err}");
+        }
+        with(|_| ()).expect("the shipped scenario stays valid");
     }
 
     #[test]
