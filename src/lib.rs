@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod bench;
+pub mod com_csv;
 pub mod compare;
 pub mod engine;
 pub mod ensemble;

@@ -1,10 +1,11 @@
 //! `nanodemon run`: equilibration, then production with the heat/work ledger, written as it goes.
 //!
-//! Nothing is lost: every heat.csv row is flushed when written; checkpoints are atomic and record how many
+//! Nothing is lost: every heat.csv (and com.csv) row is flushed when written; checkpoints are atomic and record how many
 //! bytes of heat.csv (and of the snapshot file) belong to them, so `--resume` truncates whatever a killed run
 //! wrote after its last checkpoint and regenerates it. Right after saving a checkpoint the engine is restored
 //! from it, so an uninterrupted run and a killed-and-resumed one follow the same arithmetic, bit for bit.
 
+use crate::com_csv::COM_CSV_HEADER;
 use crate::engine::{self, Backend, Engine, Observation, State};
 use crate::ledger::{Ledger, HEAT_CSV_HEADER};
 use crate::scenario::Scenario;
@@ -56,6 +57,9 @@ pub struct RunSummary {
 struct DriverState {
     heat_bytes: u64,
     xyz_bytes: u64,
+    /// Bytes of com.csv that belong to this checkpoint (0 without `run.com_interval_fs`).
+    #[serde(default)]
+    com_bytes: u64,
     rows: u64,
     ledger: Option<Ledger>,
     conserved_start: f64,
@@ -77,6 +81,7 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
     let heat_path = out.join("heat.csv");
     let ckpt_path = out.join(CHECKPOINT);
     let xyz_path = out.join("trajectory.xyz");
+    let com_path = out.join("com.csv");
     let resume_state = if opts.resume {
         let prev = read_run_json(out)?;
         let mut prev_sc = prev.scenario.clone();
@@ -125,6 +130,11 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
         .xyz_interval_ps
         .map(|x| sc.interval_steps(x, "run.xyz_interval_ps"))
         .transpose()?;
+    let com_steps = sc
+        .run
+        .com_interval_fs
+        .map(|x| sc.com_interval_steps(x))
+        .transpose()?;
     let end_step = eq_steps + prod_steps;
     // A moving thermostat target does work on the extended system, so its "conserved" quantity is not, and
     // the drift bound cannot apply; the NaN and lost-atom checks still do.
@@ -140,6 +150,9 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
             if xyz_path.exists() {
                 truncate(&xyz_path, driver.xyz_bytes)?;
             }
+            if com_steps.is_some() {
+                truncate(&com_path, driver.com_bytes)?;
+            }
             eng.restore(&state)?;
             log(
                 opts,
@@ -154,6 +167,7 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
             driver = DriverState {
                 heat_bytes: 0,
                 xyz_bytes: 0,
+                com_bytes: 0,
                 rows: 0,
                 ledger: None,
                 conserved_start: o.conserved,
@@ -161,6 +175,10 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
             };
             std::fs::write(&heat_path, format!("{HEAT_CSV_HEADER}\n"))?;
             driver.heat_bytes = HEAT_CSV_HEADER.len() as u64 + 1;
+            if com_steps.is_some() {
+                std::fs::write(&com_path, format!("{COM_CSV_HEADER}\n"))?;
+                driver.com_bytes = COM_CSV_HEADER.len() as u64 + 1;
+            }
         }
     }
     write_run_json(out, &sc, &sys, &*eng, backend, opts, "running", None)?;
@@ -173,6 +191,10 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
                 .append(true)
                 .open(&xyz_path)?,
         ),
+        None => None,
+    };
+    let mut com = match com_steps {
+        Some(_) => Some(std::fs::OpenOptions::new().append(true).open(&com_path)?),
         None => None,
     };
     let start_step = eng.observe()?.step;
@@ -202,6 +224,9 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
         if let Some(x) = xyz_steps {
             next = next.min(step + x - step % x);
         }
+        if let (Some(c), true) = (com_steps, step >= eq_steps) {
+            next = next.min(step + c - (step - eq_steps) % c);
+        }
         eng.advance(next - step)?;
         step = next;
 
@@ -223,6 +248,14 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
             if step % x == 0 {
                 let pos = eng.positions()?;
                 driver.xyz_bytes += write_xyz_frame(f, &sys, &pos, step, sc.dt_ps())?;
+            }
+        }
+        if let (Some(c), Some(f)) = (com_steps, com.as_mut()) {
+            if step > eq_steps && (step - eq_steps) % c == 0 {
+                let row = crate::com_csv::row(&eng.observe()?, step - eq_steps, sc.dt_ps());
+                f.write_all(row.as_bytes())?;
+                f.flush()?;
+                driver.com_bytes += row.len() as u64;
             }
         }
         if step % ckpt_steps == 0 || step == end_step {

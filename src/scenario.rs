@@ -179,6 +179,10 @@ pub struct RunSettings {
     /// Extended-XYZ snapshot interval, ps; absent means no snapshots.
     #[serde(default)]
     pub xyz_interval_ps: Option<f64>,
+    /// Particle COM sampling interval for com.csv, fs; absent means no com.csv. Fine enough (≈ 10 fs) to
+    /// resolve the sub-ps decay of the velocity autocorrelation that a bath with memory is fitted to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub com_interval_fs: Option<f64>,
 }
 
 fn default_true() -> bool {
@@ -251,6 +255,14 @@ impl Scenario {
             );
         }
         Ok(rounded as u64)
+    }
+
+    /// `run.com_interval_fs` in timesteps, refused with the field named unless a positive whole number.
+    pub fn com_interval_steps(&self, fs: f64) -> Result<u64> {
+        if !(fs.is_finite() && fs > 0.0) {
+            bail!("run.com_interval_fs = {fs}: the COM sampling interval must be a positive finite number of fs (e.g. 10)");
+        }
+        self.interval_steps(fs * 1e-3, "run.com_interval_fs (in ps)")
     }
 
     /// Nanoparticle radius estimate, Å: the sphere holding `atoms` at fcc density 4/a³.
@@ -476,6 +488,9 @@ impl Scenario {
         self.interval_steps(r.checkpoint_interval_ps, "run.checkpoint_interval_ps")?;
         if let Some(x) = r.xyz_interval_ps {
             self.interval_steps(x, "run.xyz_interval_ps")?;
+        }
+        if let Some(x) = r.com_interval_fs {
+            self.com_interval_steps(x)?;
         }
         let ck = self.interval_steps(r.checkpoint_interval_ps, "run.checkpoint_interval_ps")?;
         let sa = self.interval_steps(r.sample_interval_ps, "run.sample_interval_ps")?;
