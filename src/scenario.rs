@@ -598,10 +598,13 @@ mod tests {
         Scenario::from_json(&v.to_string())
     }
 
+    /// A field name and the edit that breaks it.
+    type Mutation = (&'static str, fn(&mut serde_json::Value));
+
     /// The sizes and lengths a fuzzer found to abort or hang are refused before allocation, naming the field.
     #[test]
     fn sizes_that_cannot_fit_or_finish_are_refused_by_field() {
-        let cases: [(&str, fn(&mut serde_json::Value)); 7] = [
+        let cases: [Mutation; 7] = [
             ("geometry.container_length_a", |v| {
                 v["geometry"]["container_length_a"] = 1e12.into()
             }),
