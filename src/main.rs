@@ -152,6 +152,27 @@ enum Command {
     },
     /// Periodic thermal driving of a trapped Brownian particle (seed 002): ensembles, theory, figures.
     Drive(DriveArgs),
+    /// Write a scenario out for another MD code.
+    Export {
+        #[command(subcommand)]
+        target: ExportTarget,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportTarget {
+    /// LAMMPS data file (data.lammps) and input deck (in.lammps, including in.setup.lammps) that reproduce
+    /// the scenario in units metal; run it with `lmp -in in.lammps` inside DIR.
+    Lammps {
+        /// Scenario JSON file.
+        scenario: PathBuf,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Print one JSON object (the files written) on stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Defaults are seed 002's parameters (k = γ = 1, T0 = 20, T = 5, Ω = 2, m = 1 and 10, k_B = 1).
@@ -349,6 +370,30 @@ fn main() {
             every,
             json,
         } => compare(&scenario, steps, every, json),
+        Command::Export {
+            target:
+                ExportTarget::Lammps {
+                    scenario,
+                    out,
+                    json,
+                },
+        } => nanodemon::export::lammps::export(&scenario, &out).map(|e| {
+            if json {
+                print_json(&serde_json::to_value(&e).expect("export summary serialises"));
+            } else {
+                println!(
+                    "wrote {} ({} atoms); run it with: cd {} && lmp -in {}",
+                    e.files
+                        .iter()
+                        .map(|f| f.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    e.atoms,
+                    e.out.display(),
+                    nanodemon::export::lammps::DECK_FILE
+                );
+            }
+        }),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
