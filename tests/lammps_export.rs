@@ -237,7 +237,8 @@ fn export_lammps_cli_writes_data_setup_and_deck() {
 /// controller forces) from the same start as nanodemon's CPU engine, and both land on the same positions
 /// and velocities (measured: 3.6e-6 Å, 3.3e-5 Å/ps apart), up to the difference of the unit constants (k_B
 /// and mvv2e, ~1e-6 relative in the thermostat target) and rounding, grown by chaotic dynamics. A chain of
-/// 1 thermostat instead of 3 puts them 0.6 Å apart.
+/// 1 thermostat instead of 3 puts them 0.6 Å apart. The deck's ledger follows too: thermostat heat (the
+/// `fix nvt` reservoir energy, ≈ 9 eV by then) to 6e-7 relative and the bath energies to 2e-8.
 #[test]
 fn lammps_follows_nanodemons_trajectory_for_1000_steps() {
     let Some(lmp) = external::lammps() else {
@@ -249,7 +250,10 @@ fn lammps_follows_nanodemons_trajectory_for_1000_steps() {
     nanodemon::export::lammps::write(&sc, &sys, &dir).unwrap();
     std::fs::write(
         dir.join("steps.in"),
-        "include in.setup.lammps\nthermo 100\nrun 1000\n\
+        "include in.setup.lammps\n\
+         thermo_style custom step pe c_t_cold c_t_hot v_e_bath_cold v_e_bath_hot f_nvt_cold f_nvt_hot\n\
+         thermo 100\nrun 1000\n\
+         print \"CHECK $(f_nvt_cold:%.17g) $(f_nvt_hot:%.17g) $(v_e_bath_cold:%.17g) $(v_e_bath_hot:%.17g)\"\n\
          write_dump all custom state.dump id x y z vx vy vz modify sort id format float %.17g\n",
     )
     .unwrap();
@@ -258,10 +262,36 @@ fn lammps_follows_nanodemons_trajectory_for_1000_steps() {
         .args(["-in", "steps.in", "-log", "none"])
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{stdout}");
+    let ledger: Vec<f64> = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("CHECK "))
+        .unwrap_or_else(|| panic!("no CHECK line in\n{stdout}"))
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
     let dump = std::fs::read_to_string(dir.join("state.dump")).unwrap();
     let mut eng = CpuEngine::new(&sc, &sys, 2).unwrap();
     eng.advance(1000).unwrap();
+    // The deck's ledger: the fix nvt reservoir energy is the heat its thermostat removed (zero at the start,
+    // as nanodemon's thermostat heat), and E_b is nanodemon's bath energy.
+    let o = eng.observe().unwrap();
+    eprintln!(
+        "after 1000 steps: thermostat heat LAMMPS {:?} nanodemon {:?} eV; E_b LAMMPS {:?} nanodemon {:?} eV",
+        &ledger[..2],
+        o.thermostat_heat,
+        &ledger[2..],
+        o.bath_energy
+    );
+    for b in 0..2 {
+        assert!(o.thermostat_heat[b].abs() > 0.1, "the thermostats worked");
+        assert!(
+            rel(ledger[b], o.thermostat_heat[b]) < 1e-5,
+            "thermostat heat {b}"
+        );
+        assert!(rel(ledger[2 + b], o.bath_energy[b]) < 1e-6, "E_b {b}");
+    }
     let st = eng.state().unwrap();
     let b = sys.box_a;
     let (mut dx, mut dv) = (0.0f64, 0.0f64);
