@@ -125,7 +125,10 @@ fn read_heat(path: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
 fn xyz_frames_carry_velocities_masses_ids_and_groups_on_heat_csv_time() {
     let d = tmpdir("xyz");
     let out = d.join("o");
-    run(&scenario(&d, 1.0, 0.5, "xyz"), &out);
+    let sc_path = scenario(&d, 1.0, 0.5, "xyz");
+    run(&sc_path, &out);
+    let sc = nanodemon::scenario::Scenario::load(&sc_path).unwrap();
+    let ctrl = nanodemon::physics::controller::Controller::new(&sc.controller);
     let frames = read_xyz(&out.join("trajectory.xyz"));
     let times: Vec<f64> = frames.iter().map(|f| f.time).collect();
     assert_eq!(times, [0.0, 0.5, 1.0], "production frames from its start");
@@ -166,6 +169,28 @@ fn xyz_frames_carry_velocities_masses_ids_and_groups_on_heat_csv_time() {
             f.time,
             vcom.x
         );
+        // Each particle's atoms carry its kinetic energy, translational and rotational: heat.csv's particle
+        // energy less the controller's potential (seed 000, Eq. 17).
+        let disp = |side: &str| {
+            DVec3::new(
+                row[col(&format!("x_{side}_a"))],
+                row[col(&format!("y_{side}_a"))],
+                row[col(&format!("z_{side}_a"))],
+            )
+        };
+        let u = ctrl.potential(disp("cold"), disp("hot"));
+        for (k, side) in ["cold", "hot"].iter().enumerate() {
+            let ke: f64 = (0..f.group.len())
+                .filter(|&i| f.group[i] == format!("{side}_particle"))
+                .map(|i| 0.5 * f.mass[i] * f.vel[i].length_squared() * MVV2E)
+                .sum();
+            let expected = row[col(&format!("e_particle_{side}_ev"))] - u[k];
+            assert!(
+                (ke - expected).abs() < 1e-4 * expected,
+                "t = {}: {side} particle atoms carry {ke} eV, heat.csv says {expected} eV",
+                f.time
+            );
+        }
         assert!(f
             .group
             .iter()
