@@ -421,3 +421,33 @@ fn killed_and_resumed_dcd_is_byte_identical() {
         std::fs::read(full.join("heat.csv")).unwrap()
     );
 }
+
+/// A trajectory format without an interval, or an unknown format, is refused with the field named.
+#[test]
+fn trajectory_format_errors_name_the_field() {
+    let d = tmpdir("invalid");
+    for (edit, needle) in [
+        (
+            json!({"xyz_interval_ps": null, "trajectory_format": "dcd"}),
+            "run.xyz_interval_ps",
+        ),
+        (json!({"trajectory_format": "pdb"}), "unknown variant `pdb`"),
+    ] {
+        let p = scenario(&d, 1.0, 0.5, "xyz");
+        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        for (k, x) in edit.as_object().unwrap() {
+            if x.is_null() {
+                v["run"].as_object_mut().unwrap().remove(k);
+            } else {
+                v["run"][k] = x.clone();
+            }
+        }
+        std::fs::write(&p, v.to_string()).unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_nanodemon"))
+            .args(run_args(&p, &d.join("o")))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(needle), "{err}");
+    }
+}
