@@ -3,6 +3,7 @@
 //! installs them, a missing tool fails the test.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -29,7 +30,9 @@ pub fn missing<T>(what: &str) -> Option<T> {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("CI=true but {msg}");
     }
-    eprintln!("\n*** SKIPPED: {msg} ***\n");
+    // Written to the stderr handle, not with eprintln!, which the test harness captures: the skip shows in
+    // a plain `cargo test`.
+    let _ = std::io::stderr().write_all(format!("\n*** SKIPPED: {msg} ***\n\n").as_bytes());
     None
 }
 
