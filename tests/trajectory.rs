@@ -118,6 +118,37 @@ fn read_heat(path: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
     (header, rows)
 }
 
+/// Each particle's atoms carry its kinetic energy, translational and rotational: heat.csv's particle energy
+/// (`row`) less the controller's potential (seed 000, Eq. 17), to `tol` relative.
+fn check_particle_energy(
+    f: &XyzFrame,
+    row: &[f64],
+    col: &dyn Fn(&str) -> usize,
+    ctrl: &nanodemon::physics::controller::Controller,
+    tol: f64,
+) {
+    let disp = |side: &str| {
+        DVec3::new(
+            row[col(&format!("x_{side}_a"))],
+            row[col(&format!("y_{side}_a"))],
+            row[col(&format!("z_{side}_a"))],
+        )
+    };
+    let u = ctrl.potential(disp("cold"), disp("hot"));
+    for (k, side) in ["cold", "hot"].iter().enumerate() {
+        let ke: f64 = (0..f.group.len())
+            .filter(|&i| f.group[i] == format!("{side}_particle"))
+            .map(|i| 0.5 * f.mass[i] * f.vel[i].length_squared() * MVV2E)
+            .sum();
+        let expected = row[col(&format!("e_particle_{side}_ev"))] - u[k];
+        assert!(
+            (ke - expected).abs() < tol * expected,
+            "t = {}: {side} particle atoms carry {ke} eV, heat.csv says {expected} eV",
+            f.time
+        );
+    }
+}
+
 /// Frames carry velocities, masses, ids and group names on heat.csv's clock: the bath temperatures and the
 /// cold particle's centre-of-mass velocity computed from a frame's atoms equal heat.csv's row at the
 /// frame's time (the particle atoms' velocities are rebuilt from the rigid body, so this checks V + ω × r).
@@ -169,28 +200,7 @@ fn xyz_frames_carry_velocities_masses_ids_and_groups_on_heat_csv_time() {
             f.time,
             vcom.x
         );
-        // Each particle's atoms carry its kinetic energy, translational and rotational: heat.csv's particle
-        // energy less the controller's potential (seed 000, Eq. 17).
-        let disp = |side: &str| {
-            DVec3::new(
-                row[col(&format!("x_{side}_a"))],
-                row[col(&format!("y_{side}_a"))],
-                row[col(&format!("z_{side}_a"))],
-            )
-        };
-        let u = ctrl.potential(disp("cold"), disp("hot"));
-        for (k, side) in ["cold", "hot"].iter().enumerate() {
-            let ke: f64 = (0..f.group.len())
-                .filter(|&i| f.group[i] == format!("{side}_particle"))
-                .map(|i| 0.5 * f.mass[i] * f.vel[i].length_squared() * MVV2E)
-                .sum();
-            let expected = row[col(&format!("e_particle_{side}_ev"))] - u[k];
-            assert!(
-                (ke - expected).abs() < 1e-4 * expected,
-                "t = {}: {side} particle atoms carry {ke} eV, heat.csv says {expected} eV",
-                f.time
-            );
-        }
+        check_particle_energy(f, row, &col, &ctrl, 1e-4);
         assert!(f
             .group
             .iter()
@@ -449,5 +459,40 @@ fn trajectory_format_errors_name_the_field() {
             .unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(!o.status.success() && err.contains(needle), "{err}");
+    }
+}
+
+/// The GPU engine's frames (its state read back and folded) carry the same per-atom data: each particle's
+/// atoms hold the kinetic energy the GPU ledger reports (f32 state, so 1e-3 relative).
+#[test]
+fn gpu_frames_carry_the_particles_kinetic_energy() {
+    if nanodemon::gpu::GpuContext::for_test("gpu_frames_carry_the_particles_kinetic_energy")
+        .is_none()
+    {
+        return;
+    }
+    let d = tmpdir("gpu");
+    let p = scenario(&d, 0.2, 0.1, "xyz");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    v["run"]["equilibration_ps"] = json!(0.1);
+    v["run"]["checkpoint_interval_ps"] = json!(0.1);
+    std::fs::write(&p, v.to_string()).unwrap();
+    let out = d.join("o");
+    let mut args = run_args(&p, &out);
+    args[3] = "gpu".into();
+    let o = Command::new(env!("CARGO_BIN_EXE_nanodemon"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let frames = read_xyz(&out.join("trajectory.xyz"));
+    assert_eq!(frames.len(), 3);
+    let (header, rows) = read_heat(&out.join("heat.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let sc = nanodemon::scenario::Scenario::load(&p).unwrap();
+    let ctrl = nanodemon::physics::controller::Controller::new(&sc.controller);
+    for (f, row) in frames.iter().zip(&rows) {
+        assert!((row[0] - f.time).abs() < 1e-9);
+        check_particle_energy(f, row, &col, &ctrl, 1e-3);
     }
 }
