@@ -19,14 +19,14 @@ fn tmpdir(name: &str) -> PathBuf {
     d
 }
 
-/// The small refrigerator, 1 ps equilibration, `prod` ps production, samples every 0.1 ps, checkpoints every
+/// The small refrigerator, 0.2 ps equilibration, `prod` ps production, samples every 0.1 ps, checkpoints every
 /// 0.5 ps, a trajectory frame every `frame_ps` in `format`.
 fn scenario(dir: &Path, prod: f64, frame_ps: f64, format: &str) -> PathBuf {
     let mut v: Value = serde_json::from_str(
         &std::fs::read_to_string(common::scenario_path("small-refrigerator.json")).unwrap(),
     )
     .unwrap();
-    v["run"] = json!({"timestep_fs": 1.0, "equilibration_ps": 1.0, "production_ps": prod,
+    v["run"] = json!({"timestep_fs": 1.0, "equilibration_ps": 0.2, "production_ps": prod,
                       "sample_interval_ps": 0.1, "checkpoint_interval_ps": 0.5,
                       "xyz_interval_ps": frame_ps, "trajectory_format": format});
     let p = dir.join(format!("scenario-{format}.json"));
