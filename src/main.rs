@@ -161,8 +161,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ExportTarget {
-    /// LAMMPS data file (data.lammps) and input deck (in.lammps, including in.setup.lammps) that reproduce
-    /// the scenario in units metal; run it with `lmp -in in.lammps` inside DIR.
+    /// LAMMPS data file (data.lammps) and input deck (in.lammps, including in.setup.lammps and
+    /// in.work.lammps) that reproduce the scenario in units metal; run it with `lmp -in in.lammps` inside DIR.
     Lammps {
         /// Scenario JSON file.
         scenario: PathBuf,

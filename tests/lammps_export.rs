@@ -206,7 +206,8 @@ fn export_lammps_cli_writes_data_setup_and_deck() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["atoms"], 2584);
     let deck = std::fs::read_to_string(dir.join("in.lammps")).unwrap();
-    assert!(deck.contains("include in.setup.lammps"));
+    assert!(deck.contains("include in.setup.lammps") && deck.contains("include in.work.lammps"));
+    assert!(dir.join("in.work.lammps").exists());
     let setup = std::fs::read_to_string(dir.join("in.setup.lammps")).unwrap();
     for needle in [
         "pair_modify shift yes",
@@ -238,7 +239,8 @@ fn export_lammps_cli_writes_data_setup_and_deck() {
 /// and velocities (measured: 3.6e-6 Å, 3.3e-5 Å/ps apart), up to the difference of the unit constants (k_B
 /// and mvv2e, ~1e-6 relative in the thermostat target) and rounding, grown by chaotic dynamics. A chain of
 /// 1 thermostat instead of 3 puts them 0.6 Å apart. The deck's ledger follows too: thermostat heat (the
-/// `fix nvt` reservoir energy, ≈ 9 eV by then) to 6e-7 relative and the bath energies to 2e-8.
+/// `fix nvt` reservoir energy, ≈ 9 eV by then) to 6e-7 relative, the bath energies to 2e-8, and the demon
+/// work (in.work.lammps's trapezoidal sum of the power against nanodemon's Stratonovich sum) to 1.2e-5.
 #[test]
 fn lammps_follows_nanodemons_trajectory_for_1000_steps() {
     let Some(lmp) = external::lammps() else {
@@ -250,10 +252,10 @@ fn lammps_follows_nanodemons_trajectory_for_1000_steps() {
     nanodemon::export::lammps::write(&sc, &sys, &dir).unwrap();
     std::fs::write(
         dir.join("steps.in"),
-        "include in.setup.lammps\n\
-         thermo_style custom step pe c_t_cold c_t_hot v_e_bath_cold v_e_bath_hot f_nvt_cold f_nvt_hot\n\
+        "include in.setup.lammps\ninclude in.work.lammps\n\
+         thermo_style custom step pe c_t_cold c_t_hot v_e_bath_cold v_e_bath_hot f_nvt_cold f_nvt_hot v_w_cold v_w_hot\n\
          thermo 100\nrun 1000\n\
-         print \"CHECK $(f_nvt_cold:%.17g) $(f_nvt_hot:%.17g) $(v_e_bath_cold:%.17g) $(v_e_bath_hot:%.17g)\"\n\
+         print \"CHECK $(f_nvt_cold:%.17g) $(f_nvt_hot:%.17g) $(v_e_bath_cold:%.17g) $(v_e_bath_hot:%.17g) $(v_w_cold:%.17g) $(v_w_hot:%.17g)\"\n\
          write_dump all custom state.dump id x y z vx vy vz modify sort id format float %.17g\n",
     )
     .unwrap();
@@ -281,8 +283,13 @@ fn lammps_follows_nanodemons_trajectory_for_1000_steps() {
         "after 1000 steps: thermostat heat LAMMPS {:?} nanodemon {:?} eV; E_b LAMMPS {:?} nanodemon {:?} eV",
         &ledger[..2],
         o.thermostat_heat,
-        &ledger[2..],
+        &ledger[2..4],
         o.bath_energy
+    );
+    eprintln!(
+        "after 1000 steps: demon work LAMMPS {:?} nanodemon {:?} eV",
+        &ledger[4..],
+        o.work
     );
     for b in 0..2 {
         assert!(o.thermostat_heat[b].abs() > 0.1, "the thermostats worked");
@@ -291,6 +298,8 @@ fn lammps_follows_nanodemons_trajectory_for_1000_steps() {
             "thermostat heat {b}"
         );
         assert!(rel(ledger[2 + b], o.bath_energy[b]) < 1e-6, "E_b {b}");
+        assert!(o.work[b].abs() > 1e-4, "the demon worked");
+        assert!(rel(ledger[4 + b], o.work[b]) < 1e-4, "demon work {b}");
     }
     let st = eng.state().unwrap();
     let b = sys.box_a;
@@ -311,4 +320,5 @@ fn lammps_follows_nanodemons_trajectory_for_1000_steps() {
     }
     eprintln!("after 1000 steps: max |Δx| {dx:.2e} Å, max |Δv| (argon) {dv:.2e} Å/ps");
     assert!(dx < 1e-4 && dv < 1e-3, "LAMMPS left nanodemon's trajectory");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

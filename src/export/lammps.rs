@@ -16,9 +16,9 @@
 //! - thermo output of the ledger quantities LAMMPS can compute: bath temperatures, bath energies E_b
 //!   (kinetic + bath–bath and bath–wall pairs in full + bath–particle pairs half), thermostat heat
 //!   (change of the `fix nvt` reservoir energy), bath heat Q_b = thermostat heat + ΔE_b, the particles'
-//!   displacements from their trap centres and x velocities, with time zeroed at the start of production.
-//!   The demon work (a Stratonovich sum every step, Eq. 19) is not accumulated by LAMMPS; it can be
-//!   estimated from the printed displacements.
+//!   displacements from their trap centres and x velocities, with time zeroed at the start of production,
+//!   and the demon work (`in.work.lammps`: the trapezoidal sum of the demon's power every step, equal to
+//!   nanodemon's Stratonovich sum of Eq. 19 up to O(dt²) a step).
 
 use crate::physics::controller::Controller;
 use crate::scenario::{Bath, Scenario, Species};
@@ -33,6 +33,8 @@ use std::path::{Path, PathBuf};
 pub const DATA_FILE: &str = "data.lammps";
 /// The scenario's system and interactions (everything but the runs), included by the deck.
 pub const SETUP_FILE: &str = "in.setup.lammps";
+/// The demon work accumulated from the moment it is included (the deck includes it at production start).
+pub const WORK_FILE: &str = "in.work.lammps";
 /// The input deck: setup, equilibration, production.
 pub const DECK_FILE: &str = "in.lammps";
 
@@ -73,11 +75,17 @@ pub fn write(sc: &Scenario, sys: &System, out: &Path) -> Result<LammpsExport> {
     let sample_steps = sc.interval_steps(sc.run.sample_interval_ps, "run.sample_interval_ps")?;
     std::fs::create_dir_all(out)
         .with_context(|| format!("creating output directory {}", out.display()))?;
-    let files = [
+    let mut files = vec![
         (DATA_FILE, data_file(sc, sys)),
         (SETUP_FILE, setup_file(sc, sys)?),
-        (DECK_FILE, deck_file(sc, eq_steps, prod_steps, sample_steps)),
+        (
+            DECK_FILE,
+            deck_file(sc, sys, eq_steps, prod_steps, sample_steps),
+        ),
     ];
+    if sys.bodies.len() == 2 {
+        files.push((WORK_FILE, work_file(sc)));
+    }
     let mut written = Vec::new();
     for (name, text) in files {
         let p = out.join(name);
@@ -356,11 +364,57 @@ fn ledger_computes(w: &mut String) {
     }
 }
 
+/// The demon work on each particle from the moment this file is included (seed 000, Eq. 19, plus the drag's
+/// F·dX): W_C = ∫ P_C dt with the power P_C = κ_C X_H·V_C + F_C,drag·V_C on the demon axes, summed by the
+/// trapezoidal rule over every step (`fix ave/time` keeps the running mean of P over the steps since the
+/// include). On MD's smooth trajectories this equals nanodemon's Stratonovich midpoint sum κ_C X̄_H·ΔX_C up
+/// to O(dt²) a step.
+fn work_file(sc: &Scenario) -> String {
+    let c = Controller::new(&sc.controller);
+    let mut s = String::from(
+        "# Demon work since this file was included (seed 000, Eq. 19): W = trapezoidal sum of the power\n\
+         # P_C = kC X_H.V_C + F_drag.V_C, P_H = kH X_C.V_H + F_drag.V_H over every step, eV.\n\
+         variable work_step0 equal $(step)\n",
+    );
+    for (k, (side, me, other, kd)) in [("cold", "c", "h", "kC"), ("hot", "h", "c", "kH")]
+        .into_iter()
+        .enumerate()
+    {
+        let mut terms = Vec::new();
+        for (a, ax) in ["x", "y", "z"].iter().enumerate() {
+            if c.mask[a] != 0.0 {
+                terms.push(format!("v_{kd}*v_{ax}{other}*v_v{ax}{me}"));
+            }
+            if c.drag[k][a] != 0.0 {
+                terms.push(format!("{}*v_v{ax}{me}", c.drag[k][a]));
+            }
+        }
+        if terms.is_empty() {
+            terms.push("0".into());
+        }
+        let _ = writeln!(
+            s,
+            "variable p_{side} equal {}\n\
+             variable p0_{side} equal ${{p_{side}}}\n\
+             fix work_{side} all ave/time 1 1 1 v_p_{side} ave running\n\
+             variable w_{side} equal dt*(f_work_{side}*(step-v_work_step0+1)-0.5*(v_p0_{side}+v_p_{side}))",
+            terms.join(" + ")
+        );
+    }
+    s
+}
+
 /// The deck: setup, equilibration, then production with the ledger zeroed and time starting at 0.
-fn deck_file(sc: &Scenario, eq_steps: u64, prod_steps: u64, sample_steps: u64) -> String {
+fn deck_file(
+    sc: &Scenario,
+    sys: &System,
+    eq_steps: u64,
+    prod_steps: u64,
+    sample_steps: u64,
+) -> String {
     let mut s = String::new();
     let w = &mut s;
-    let has_bodies = sc.nanoparticle.enabled && sc.nanoparticle.atoms > 0;
+    let has_bodies = sys.bodies.len() == 2;
     let _ = writeln!(
         w,
         "# nanodemon scenario \"{}\": equilibration {} ps, production {} ps, a thermo line every {} ps.\n\
@@ -378,10 +432,13 @@ fn deck_file(sc: &Scenario, eq_steps: u64, prod_steps: u64, sample_steps: u64) -
         thermostat_heat("cold", &sc.cold),
         thermostat_heat("hot", &sc.hot),
     );
-    let particles = if has_bodies {
-        " v_xc v_yc v_zc v_xh v_yh v_zh v_vxc v_vxh"
+    let (particles, include_work) = if has_bodies {
+        (
+            " v_w_cold v_w_hot v_xc v_yc v_zc v_xh v_yh v_zh v_vxc v_vxh",
+            format!("include {WORK_FILE}\n"),
+        )
     } else {
-        ""
+        ("", String::new())
     };
     let _ = writeln!(
         w,
@@ -401,6 +458,7 @@ fn deck_file(sc: &Scenario, eq_steps: u64, prod_steps: u64, sample_steps: u64) -
          variable thermostat_hot equal v_th_hot-v_th0_hot\n\
          variable q_cold equal v_thermostat_cold+v_e_bath_cold-v_eb0_cold\n\
          variable q_hot equal v_thermostat_hot+v_e_bath_hot-v_eb0_hot\n\
+         {include_work}\
          thermo_style custom time v_q_cold v_q_hot v_thermostat_cold v_thermostat_hot v_e_bath_cold \
          v_e_bath_hot{particles} c_t_cold c_t_hot pe ke\n\
          thermo_modify format float %.10g\n\
