@@ -235,6 +235,7 @@ fn xyz_frames_carry_velocities_masses_ids_and_groups_on_heat_csv_time() {
         }
         assert_eq!(a[4], "hot_particle");
     }
+    std::fs::remove_dir_all(&d).unwrap();
 }
 
 /// A DCD file parsed record by record (Fortran unformatted: each record framed by its length).
@@ -377,6 +378,7 @@ fn dcd_positions_match_the_xyz_frames_and_mdanalysis_reads_them() {
             x.time
         );
     }
+    std::fs::remove_dir_all(&d).unwrap();
 }
 
 /// A run killed after a checkpoint and resumed leaves trajectory.dcd (and heat.csv) byte-identical to an
@@ -430,6 +432,7 @@ fn killed_and_resumed_dcd_is_byte_identical() {
         std::fs::read(killed.join("heat.csv")).unwrap(),
         std::fs::read(full.join("heat.csv")).unwrap()
     );
+    std::fs::remove_dir_all(&d).unwrap();
 }
 
 /// A trajectory format without an interval, or an unknown format, is refused with the field named.
@@ -460,6 +463,7 @@ fn trajectory_format_errors_name_the_field() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(!o.status.success() && err.contains(needle), "{err}");
     }
+    std::fs::remove_dir_all(&d).unwrap();
 }
 
 /// The GPU engine's frames (its state read back and folded) carry the same per-atom data: each particle's
@@ -495,4 +499,5 @@ fn gpu_frames_carry_the_particles_kinetic_energy() {
         assert!((row[0] - f.time).abs() < 1e-9);
         check_particle_energy(f, row, &col, &ctrl, 1e-3);
     }
+    std::fs::remove_dir_all(&d).unwrap();
 }
