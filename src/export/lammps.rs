@@ -466,3 +466,87 @@ fn deck_file(
     );
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> (Scenario, System) {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/small-heater.json");
+        let sc = Scenario::load(Path::new(path)).unwrap();
+        let sys = build_system(&sc).unwrap();
+        (sc, sys)
+    }
+
+    /// Every type pair has coefficients, and exactly the pairs `Group::interacts` rules out are excluded.
+    #[test]
+    fn setup_excludes_exactly_the_pairs_nanodemon_never_evaluates() {
+        let (sc, sys) = small();
+        let setup = setup_file(&sc, &sys).unwrap();
+        let count = |prefix: &str| setup.lines().filter(|l| l.starts_with(prefix)).count();
+        assert_eq!(count("pair_coeff "), 15);
+        let excluded: Vec<(usize, usize)> = setup
+            .lines()
+            .filter_map(|l| l.strip_prefix("neigh_modify exclude type "))
+            .map(|l| {
+                let t: Vec<usize> = l
+                    .split_whitespace()
+                    .take(2)
+                    .map(|x| x.parse().unwrap())
+                    .collect();
+                (t[0], t[1])
+            })
+            .collect();
+        let mut expected = Vec::new();
+        for a in Group::ALL {
+            for b in Group::ALL {
+                if (a as usize) <= (b as usize) && !Group::interacts(a, b) {
+                    expected.push((atom_type(a), atom_type(b)));
+                }
+            }
+        }
+        assert_eq!(excluded, expected);
+        assert!(setup.contains("pair_modify shift yes"));
+    }
+
+    /// The data file lists every atom once with its type and molecule, and velocities whose particle
+    /// parts carry each body's momentum.
+    #[test]
+    fn data_file_has_every_atom_with_type_molecule_and_velocity() {
+        let (sc, sys) = small();
+        let data = data_file(&sc, &sys);
+        let section = |name: &str| -> Vec<Vec<f64>> {
+            let start = data.find(name).unwrap();
+            data[start..]
+                .lines()
+                .skip(2)
+                .take_while(|l| !l.is_empty())
+                .map(|l| l.split_whitespace().map(|x| x.parse().unwrap()).collect())
+                .collect()
+        };
+        let atoms = section("Atoms # full");
+        assert_eq!(atoms.len(), sys.len());
+        for (i, a) in atoms.iter().enumerate() {
+            assert_eq!(a[0] as usize, i + 1);
+            assert_eq!(a[2] as usize, atom_type(sys.groups[i]));
+            let mol = match sys.groups[i] {
+                Group::ColdParticle => 1.0,
+                Group::HotParticle => 2.0,
+                _ => 0.0,
+            };
+            assert_eq!(a[1], mol);
+            assert_eq!(DVec3::new(a[4], a[5], a[6]), sys.positions[i]);
+        }
+        let vel = section("Velocities");
+        assert_eq!(vel.len(), sys.len());
+        for b in &sys.bodies {
+            let p: DVec3 = b
+                .atoms
+                .clone()
+                .map(|i| DVec3::new(vel[i][1], vel[i][2], vel[i][3]))
+                .sum::<DVec3>()
+                * (b.mass / b.atoms.len() as f64);
+            assert!((p - b.mass * b.vcom).length() < 1e-9);
+        }
+    }
+}
