@@ -2,7 +2,8 @@
 // velocity-Verlet halves with NO_SQUISH rotation, the demon controller, and the ledger increments.
 // Mirrors CpuEngine::step_once, NoseHooverChain::half_step, RigidBody::{initial,final}_integrate and
 // Controller::{forces,work} in f32. Ledger sums are Kahan-compensated f32 and folded into the host's f64
-// accumulators (and reset) at every readback, so at most one sampling interval is summed in f32.
+// accumulators (and reset) at points fixed by the step count (every FOLD_STEPS steps, checkpoints, the start
+// of production; src/engine/gpu/mod.rs), so about one sampling interval at most is summed in f32.
 
 var<workgroup> red: array<vec2<f32>, 256>;
 // Workgroup copy of the scalar buffer: the step's serial part is a long chain of dependent loads and stores,

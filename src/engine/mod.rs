@@ -80,7 +80,9 @@ pub trait Engine {
     }
     /// Advances `steps` timesteps. GPU engines record many steps per submit and do not wait.
     fn advance(&mut self, steps: u64) -> Result<()>;
-    /// A sampling point: waits for the work in flight and reads everything back.
+    /// A sampling point: waits for the work in flight and reads everything back. A pure query: it changes
+    /// no state and no ledger total, so how often it is called (the progress line calls it on a wall-clock
+    /// timer) changes no trajectory and no heat.csv byte.
     fn observe(&mut self) -> Result<Observation>;
     /// Zeroes thermostat heat, work and particle heat (start of production).
     fn zero_ledger(&mut self) -> Result<()>;

@@ -1,7 +1,12 @@
 //! The GPU engine: the whole MD step of [`crate::engine::cpu::CpuEngine`] in WGSL (shaders/md_*.wgsl),
 //! state resident on the GPU in f32, many steps recorded per submit; the host reads back only at sampling
-//! points and checkpoints, where it folds the GPU's Kahan-compensated f32 ledger increments into its f64
-//! accumulators.
+//! points and checkpoints.
+//!
+//! Ledger: the GPU sums each step's heat, work, impulse and Δη into Kahan-compensated f32 increments, which
+//! the host folds into its f64 accumulators (and zeroes on the GPU) only at points fixed by the step count:
+//! every [`FOLD_STEPS`] steps, at `zero_ledger` and at `state` (checkpoints). `observe` adds the increments
+//! to a copy of the totals and stores nothing, so the trajectory and every heat.csv byte are independent of
+//! how often it is called (the progress line calls it on a wall-clock timer).
 //!
 //! Precision: positions are absolute f32 (ulp 4e-6 Å at 36 Å, 1.5e-5 Å at 220 Å); body centres are stored as
 //! displacements from the trap centre, so the controller sees X with f32 relative precision. Chain positions
@@ -28,6 +33,11 @@ use prelude::*;
 use std::ops::Range;
 
 pub use kernels::Stage;
+
+/// The host folds the GPU's f32 ledger increments into its f64 totals when an advance crosses a multiple of
+/// this many steps (counted from step 0, so a resumed run folds where an uninterrupted one does): an f32
+/// Kahan increment then never sums more than about this many steps (1 ps at 1 fs).
+const FOLD_STEPS: u64 = 1000;
 
 /// Steps recorded into one command buffer: long enough that submit overhead vanishes, short enough that the
 /// GPU starts while the host records the rest.
@@ -66,13 +76,20 @@ pub struct GpuEngine {
     list_capacity: u32,
 }
 
-/// What one readback returns.
+/// What one readback returns (`pos` and `vel` empty when only the scalars were read).
 struct Snapshot {
     pos: Vec<[f32; 4]>,
     vel: Vec<[f32; 4]>,
     scalars: Vec<f32>,
     flags: [u32; 4],
     energy: Option<Vec<f32>>,
+}
+
+/// The host's ledger totals, chains and bodies at a readback (see [`GpuEngine::current`]).
+struct Current {
+    acc: Accumulators,
+    chains: [Option<NoseHooverChain>; 2],
+    bodies: Vec<RigidBody>,
 }
 
 fn to4(v: DVec3, w: f32) -> [f32; 4] {
@@ -196,7 +213,7 @@ impl GpuEngine {
         };
         e.restore(&start)?;
         // Size the list from the densest start neighbourhood, then build it again at that size.
-        let most = e.read(false)?.flags[1];
+        let most = e.read(false, false)?.flags[1];
         let capacity =
             ((most as f64 * LIST_HEADROOM).ceil() as u32 + LIST_MARGIN).next_multiple_of(TPA);
         if capacity != e.list_capacity {
@@ -218,7 +235,7 @@ impl GpuEngine {
 
     /// Neighbour-list builds since the engine was created or restored.
     pub fn list_builds(&mut self) -> Result<u64> {
-        Ok(self.read(false)?.flags[2] as u64)
+        Ok(self.read(false, false)?.flags[2] as u64)
     }
 
     /// Bytes of GPU memory held by this engine's buffers.
@@ -231,8 +248,9 @@ impl GpuEngine {
         self.ctx.queue.submit([self.encode(record)]);
     }
 
-    /// Waits for all submitted work and copies buffers back (pair energies first when `energies`).
-    fn read(&mut self, energies: bool) -> Result<Snapshot> {
+    /// Waits for all submitted work and copies buffers back: the scalars and flags always, positions and
+    /// velocities when `atoms`, pair energies (computed first) when `energies`.
+    fn read(&self, atoms: bool, energies: bool) -> Result<Snapshot> {
         let dev = &self.ctx.device;
         let b = &self.k.buf;
         let mut enc = dev.create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
@@ -241,12 +259,10 @@ impl GpuEngine {
             self.k.record_energies(&mut pass);
         }
         let n = self.n as u64;
-        let mut sources = vec![
-            (&b.pos, 16 * n),
-            (&b.vel, 16 * n),
-            (&b.scalars, 4 * self.lay.len as u64),
-            (&b.flags, 16),
-        ];
+        let mut sources = vec![(&b.scalars, 4 * self.lay.len as u64), (&b.flags, 16)];
+        if atoms {
+            sources.extend([(&b.pos, 16 * n), (&b.vel, 16 * n)]);
+        }
         if energies {
             sources.push((&b.energy, 20 * n));
         }
@@ -282,29 +298,40 @@ impl GpuEngine {
                 Ok(v)
             })
             .collect::<Result<Vec<Vec<u8>>>>()?;
-        let flags: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes[3]);
+        let flags: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes[1]);
+        let (pos, vel) = if atoms {
+            (
+                bytemuck::pod_collect_to_vec(&bytes[2]),
+                bytemuck::pod_collect_to_vec(&bytes[3]),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Ok(Snapshot {
-            pos: bytemuck::pod_collect_to_vec(&bytes[0]),
-            vel: bytemuck::pod_collect_to_vec(&bytes[1]),
-            scalars: bytemuck::pod_collect_to_vec(&bytes[2]),
+            pos,
+            vel,
+            scalars: bytemuck::pod_collect_to_vec(&bytes[0]),
             flags: [flags[0], flags[1], flags[2], flags[3]],
-            energy: energies.then(|| bytemuck::pod_collect_to_vec(&bytes[4])),
+            energy: energies.then(|| bytemuck::pod_collect_to_vec(&bytes[bytes.len() - 1])),
         })
     }
 
-    /// Folds the GPU's ledger into the host's f64 accumulators and chain η, takes the bodies' and chains'
-    /// state from the snapshot, and zeroes the GPU ledger.
-    fn fold(&mut self, snap: &Snapshot) {
+    /// The host's view at a readback, computed without storing anything: its f64 totals plus the GPU's
+    /// unfolded Kahan increments (sum − compensation), chain η likewise, and the bodies' and chains'
+    /// momenta as read back.
+    fn current(&self, snap: &Snapshot) -> Current {
         let s = &snap.scalars;
         let l = self.lay;
         let kahan = |o: usize| s[o] as f64 - s[o + 1] as f64;
+        let mut acc = self.acc.clone();
+        let mut chains = self.chains.clone();
         for b in 0..2 {
-            self.acc.thermostat_heat[b] += kahan(l.l_heat + 2 * b);
+            acc.thermostat_heat[b] += kahan(l.l_heat + 2 * b);
             let w = kahan(l.l_work + 2 * b);
-            self.acc.work[b] += w;
-            self.acc.work_since_start += w;
-            self.acc.particle_heat[b] += kahan(l.l_pheat + 2 * b);
-            if let Some(c) = self.chains[b].as_mut() {
+            acc.work[b] += w;
+            acc.work_since_start += w;
+            acc.particle_heat[b] += kahan(l.l_pheat + 2 * b);
+            if let Some(c) = chains[b].as_mut() {
                 for j in 0..c.eta.len() {
                     c.eta[j] += kahan(l.l_deta + 2 * (b * l.mch + j));
                     c.eta_dot[j] = s[l.ch + b * l.cs + j] as f64;
@@ -312,9 +339,10 @@ impl GpuEngine {
                 }
             }
         }
-        self.acc.controller_impulse +=
+        acc.controller_impulse +=
             DVec3::new(kahan(l.l_imp), kahan(l.l_imp + 2), kahan(l.l_imp + 4));
-        for (k, body) in self.bodies.iter_mut().enumerate() {
+        let mut bodies = self.bodies.clone();
+        for (k, body) in bodies.iter_mut().enumerate() {
             let o = k * BODY_STRIDE;
             let v =
                 |i: usize| DVec3::new(s[o + i] as f64, s[o + i + 1] as f64, s[o + i + 2] as f64);
@@ -324,6 +352,25 @@ impl GpuEngine {
             body.quat = DQuat::from_xyzw(q[1] as f64, q[2] as f64, q[3] as f64, q[0] as f64);
             body.angmom = v(B_L);
         }
+        Current {
+            acc,
+            chains,
+            bodies,
+        }
+    }
+
+    /// Folds the GPU's ledger into the host's f64 accumulators and chain η, takes the bodies' and chains'
+    /// state from the snapshot, and zeroes the GPU ledger. Called only at points fixed by the step count.
+    fn fold(&mut self, snap: &Snapshot) {
+        let Current {
+            acc,
+            chains,
+            bodies,
+        } = self.current(snap);
+        self.acc = acc;
+        self.chains = chains;
+        self.bodies = bodies;
+        let l = self.lay;
         let zeros = vec![0f32; l.len - l.l_heat];
         self.ctx.queue.write_buffer(
             &self.k.buf.scalars,
@@ -343,7 +390,7 @@ impl GpuEngine {
 
     /// Errors out when the run has blown up (the CPU engine's checks and messages), or when the neighbour
     /// list overflowed.
-    fn check_sane(&self, snap: &Snapshot) -> Result<()> {
+    fn check_sane(&self, snap: &Snapshot, bodies: &[RigidBody]) -> Result<()> {
         if snap.flags[1] > self.list_capacity {
             bail!(
                 "an atom had {} neighbours within r_c + skin, more than the {} the GPU list holds (sized from the \
@@ -359,7 +406,7 @@ impl GpuEngine {
             self.container,
             |i| dvec(&snap.pos[i]),
             |i| dvec(&snap.vel[i]),
-            &self.bodies,
+            bodies,
         )
     }
 
@@ -438,14 +485,19 @@ impl Engine for GpuEngine {
 
     fn advance(&mut self, steps: u64) -> Result<()> {
         self.record_advance(steps);
+        let before = self.step;
         self.step += steps;
+        if before / FOLD_STEPS != self.step / FOLD_STEPS {
+            let snap = self.read(false, false)?;
+            self.fold(&snap);
+        }
         Ok(())
     }
 
     fn observe(&mut self) -> Result<Observation> {
-        let snap = self.read(true)?;
-        self.fold(&snap);
-        self.check_sane(&snap)?;
+        let snap = self.read(true, true)?;
+        let now = self.current(&snap);
+        self.check_sane(&snap, &now.bodies)?;
         let e = snap.energy.as_ref().expect("energies were requested");
         // pair[a][b]: LJ energy of all pairs between groups a and b. The full list holds each pair from both
         // sides, except that walls (immobile) keep no list, so wall pairs count twice from the other side.
@@ -487,17 +539,17 @@ impl Engine for GpuEngine {
                         .sum::<DVec3>()
             }),
             ndof: self.ndof,
-            bodies: &self.bodies,
+            bodies: &now.bodies,
             controller: &self.ctrl,
             chain_energy: (0..2)
-                .filter_map(|b| self.chains[b].as_ref().map(|c| c.energy(self.target_t[b])))
+                .filter_map(|b| now.chains[b].as_ref().map(|c| c.energy(self.target_t[b])))
                 .sum(),
-            acc: &self.acc,
+            acc: &now.acc,
         })
     }
 
     fn zero_ledger(&mut self) -> Result<()> {
-        let snap = self.read(false)?;
+        let snap = self.read(false, false)?;
         self.fold(&snap);
         self.acc.thermostat_heat = [0.0; 2];
         self.acc.work = [0.0; 2];
@@ -506,9 +558,9 @@ impl Engine for GpuEngine {
     }
 
     fn state(&mut self) -> Result<State> {
-        let snap = self.read(false)?;
+        let snap = self.read(true, false)?;
         self.fold(&snap);
-        self.check_sane(&snap)?;
+        self.check_sane(&snap, &self.bodies)?;
         Ok(State {
             step: self.step,
             positions: snap.pos.iter().map(dvec).collect(),
@@ -594,6 +646,6 @@ impl Engine for GpuEngine {
     }
 
     fn positions(&mut self) -> Result<Vec<DVec3>> {
-        Ok(self.read(false)?.pos.iter().map(dvec).collect())
+        Ok(self.read(true, false)?.pos.iter().map(dvec).collect())
     }
 }
