@@ -15,7 +15,7 @@ pub use state::{Accumulators, BodyState, State};
 use crate::gpu::{GpuContext, GpuRequirement};
 use crate::scenario::Scenario;
 use crate::system::System;
-use anyhow::{bail, Result};
+use anyhow::Result;
 use glam::DVec3;
 use serde::{Deserialize, Serialize};
 
@@ -106,12 +106,6 @@ pub fn create(
     threads: usize,
 ) -> Result<(Box<dyn Engine>, Backend)> {
     let gpu = |ctx: GpuContext| -> Result<(Box<dyn Engine>, Backend)> {
-        if sc.cold.oscillation.is_some() || sc.hot.oscillation.is_some() {
-            bail!(
-                "the GPU engine does not drive an oscillating bath temperature (cold/hot.oscillation) yet; \
-                 run this scenario with --backend cpu"
-            );
-        }
         Ok((Box::new(gpu::GpuEngine::new(sc, sys, ctx)?), Backend::Gpu))
     };
     match backend {
@@ -122,28 +116,23 @@ pub fn create(
         Backend::Gpu => {
             gpu(GpuContext::new(GpuRequirement::Required)?.expect("Required never returns None"))
         }
-        Backend::Auto => match GpuContext::new(GpuRequirement::Hardware)? {
-            Some(ctx) if sc.cold.oscillation.is_none() && sc.hot.oscillation.is_none() => {
-                eprintln!(
-                    "backend auto: using GPU adapter {} ({})",
-                    ctx.adapter_name, ctx.backend
-                );
-                gpu(ctx)
+        Backend::Auto => {
+            match GpuContext::new(GpuRequirement::Hardware)? {
+                Some(ctx) => {
+                    eprintln!(
+                        "backend auto: using GPU adapter {} ({})",
+                        ctx.adapter_name, ctx.backend
+                    );
+                    gpu(ctx)
+                }
+                None => {
+                    eprintln!("backend auto: no hardware GPU adapter, running on the CPU ({threads} threads)");
+                    Ok((
+                        Box::new(cpu::CpuEngine::new(sc, sys, threads)?),
+                        Backend::Cpu,
+                    ))
+                }
             }
-            found => {
-                eprintln!(
-                    "backend auto: {}, running on the CPU ({threads} threads)",
-                    if found.is_some() {
-                        "oscillating baths need the CPU engine"
-                    } else {
-                        "no hardware GPU adapter"
-                    }
-                );
-                Ok((
-                    Box::new(cpu::CpuEngine::new(sc, sys, threads)?),
-                    Backend::Cpu,
-                ))
-            }
-        },
+        }
     }
 }

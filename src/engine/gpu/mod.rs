@@ -22,7 +22,7 @@ use super::{Accumulators, BodyState, Engine, Measurement, Observation, State};
 use crate::gpu::GpuContext;
 use crate::physics::controller::Controller;
 use crate::physics::lj::PairTable;
-use crate::physics::thermostat::NoseHooverChain;
+use crate::physics::thermostat::{NoseHooverChain, TemperatureProtocol};
 use crate::scenario::Scenario;
 use crate::system::{build::wrap, Group, RigidBody, System};
 use crate::units::MVV2E;
@@ -62,7 +62,9 @@ pub struct GpuEngine {
     baths: [Range<usize>; 2],
     box_a: DVec3,
     group_mass: [f64; Group::COUNT],
-    target_t: [f64; 2],
+    /// The baths' target temperatures T(t), and the timestep (ps) that turns steps into t.
+    target_t: [TemperatureProtocol; 2],
+    dt: f64,
     ndof: [f64; 2],
     walls: bool,
     container: f64,
@@ -191,7 +193,11 @@ impl GpuEngine {
             baths,
             box_a: sys.box_a,
             group_mass: sys.group_mass,
-            target_t: [sc.cold.temperature_k, sc.hot.temperature_k],
+            target_t: [
+                TemperatureProtocol::new(&sc.cold),
+                TemperatureProtocol::new(&sc.hot),
+            ],
+            dt: sc.dt_ps(),
             ndof,
             walls: sc.geometry.walls,
             container: sc.geometry.container_length_a,
@@ -542,7 +548,10 @@ impl Engine for GpuEngine {
             bodies: &now.bodies,
             controller: &self.ctrl,
             chain_energy: (0..2)
-                .filter_map(|b| now.chains[b].as_ref().map(|c| c.energy(self.target_t[b])))
+                .filter_map(|b| {
+                    let t = self.target_t[b].at(self.step as f64 * self.dt);
+                    now.chains[b].as_ref().map(|c| c.energy(t))
+                })
                 .sum(),
             acc: &now.acc,
         })
@@ -639,7 +648,14 @@ impl Engine for GpuEngine {
         q.write_buffer(
             &self.k.buf.flags,
             0,
-            bytemuck::cast_slice(&[1u32, 0, 0, self.list_capacity]),
+            bytemuck::cast_slice(&[
+                1u32,
+                0,
+                0,
+                self.list_capacity,
+                st.step as u32,
+                (st.step >> 32) as u32,
+            ]),
         );
         self.submit(|pass| self.k.record_refresh(pass));
         Ok(())
