@@ -18,11 +18,12 @@ mod contract;
 mod kernels;
 mod prelude;
 
-use super::{Accumulators, BodyState, Engine, Measurement, Observation, State};
+use super::baths::Baths;
+use super::{Accumulators, Engine, Measurement, Observation, State};
 use crate::gpu::GpuContext;
 use crate::physics::controller::Controller;
 use crate::physics::lj::PairTable;
-use crate::physics::thermostat::{NoseHooverChain, TemperatureProtocol};
+use crate::physics::thermostat::NoseHooverChain;
 use crate::scenario::Scenario;
 use crate::system::{build::wrap, Group, RigidBody, System};
 use crate::units::MVV2E;
@@ -30,7 +31,6 @@ use anyhow::{anyhow, bail, Result};
 use glam::{DQuat, DVec3};
 use kernels::{Grid, Init, Kernels, Opening};
 use prelude::*;
-use std::ops::Range;
 
 pub use kernels::Stage;
 
@@ -59,13 +59,11 @@ pub struct GpuEngine {
     lay: Layout,
     n: usize,
     groups: Vec<Group>,
-    baths: [Range<usize>; 2],
+    baths: Baths,
     box_a: DVec3,
     group_mass: [f64; Group::COUNT],
-    /// The baths' target temperatures T(t), and the timestep (ps) that turns steps into t.
-    target_t: [TemperatureProtocol; 2],
+    /// The timestep, ps, that turns steps into the time of the baths' targets T(t).
     dt: f64,
-    ndof: [f64; 2],
     walls: bool,
     container: f64,
     ctrl: Controller,
@@ -106,18 +104,8 @@ impl GpuEngine {
     /// Uploads the system's start state, builds the neighbour list and computes the first forces.
     pub fn new(sc: &Scenario, sys: &System, ctx: GpuContext) -> Result<GpuEngine> {
         let lay = Layout::new(sc);
-        let baths = [
-            sys.ranges[Group::ColdBath as usize].clone(),
-            sys.ranges[Group::HotBath as usize].clone(),
-        ];
-        let ndof = baths
-            .clone()
-            .map(|r| (3 * r.len()).saturating_sub(3) as f64);
-        let chains = [0, 1].map(|b| {
-            let bath = [&sc.cold, &sc.hot][b];
-            bath.thermostat
-                .map(|t| NoseHooverChain::new(t.chain_length, t.damping_ps, ndof[b]))
-        });
+        let baths = Baths::new(sc, sys);
+        let chains = baths.chains(sc);
         let table = PairTable::new(&sc.potential);
         let mut coef = vec![[0f32; 4]; 50];
         for a in 0..Group::COUNT {
@@ -133,7 +121,7 @@ impl GpuEngine {
             .flat_map(|b| b.body_coords.iter().map(|c| to4(*c, 0.0)))
             .collect();
         let cells = cell_grid(sc, sys.box_a).iter().product::<u32>();
-        let nbath = baths[1].end;
+        let nbath = baths.ranges[1].end;
         let grid = Grid {
             atoms: sys.len() as u32,
             bath_wg: nbath.div_ceil(256) as u32,
@@ -193,12 +181,7 @@ impl GpuEngine {
             baths,
             box_a: sys.box_a,
             group_mass: sys.group_mass,
-            target_t: [
-                TemperatureProtocol::new(&sc.cold),
-                TemperatureProtocol::new(&sc.hot),
-            ],
             dt: sc.dt_ps(),
-            ndof,
             walls: sc.geometry.walls,
             container: sc.geometry.container_length_a,
             ctrl: Controller::new(&sc.controller),
@@ -208,15 +191,14 @@ impl GpuEngine {
             step: 0,
             list_capacity: INITIAL_CAPACITY,
         };
-        let start = State {
-            step: 0,
-            positions: sys.positions.clone(),
-            velocities: sys.velocities.clone(),
-            bodies: sys.bodies.iter().map(BodyState::of).collect(),
-            chains: e.chains.clone(),
-            accumulators: Accumulators::default(),
-            driver: serde_json::Value::Null,
-        };
+        let start = State::new(
+            0,
+            sys.positions.clone(),
+            sys.velocities.clone(),
+            &sys.bodies,
+            e.chains.clone(),
+            Accumulators::default(),
+        );
         e.restore(&start)?;
         // Size the list from the densest start neighbourhood, then build it again at that size.
         let most = e.read(false, false)?.flags[1];
@@ -388,7 +370,7 @@ impl GpuEngine {
     fn bath_ke(&self, vel: &[[f32; 4]], b: usize) -> f64 {
         0.5 * self.group_mass[b]
             * MVV2E
-            * vel[self.baths[b].clone()]
+            * vel[self.baths.ranges[b].clone()]
                 .iter()
                 .map(|v| dvec(v).length_squared())
                 .sum::<f64>()
@@ -407,7 +389,7 @@ impl GpuEngine {
         }
         super::observe::check_sane(
             self.step,
-            &self.baths,
+            &self.baths.ranges,
             self.walls,
             self.container,
             |i| dvec(&snap.pos[i]),
@@ -539,20 +521,17 @@ impl Engine for GpuEngine {
             bath_kinetic: [self.bath_ke(&snap.vel, 0), self.bath_ke(&snap.vel, 1)],
             bath_momentum: [0, 1].map(|b| {
                 self.group_mass[b]
-                    * snap.vel[self.baths[b].clone()]
+                    * snap.vel[self.baths.ranges[b].clone()]
                         .iter()
                         .map(dvec)
                         .sum::<DVec3>()
             }),
-            ndof: self.ndof,
+            ndof: self.baths.ndof,
             bodies: &now.bodies,
             controller: &self.ctrl,
-            chain_energy: (0..2)
-                .filter_map(|b| {
-                    let t = self.target_t[b].at(self.step as f64 * self.dt);
-                    now.chains[b].as_ref().map(|c| c.energy(t))
-                })
-                .sum(),
+            chain_energy: self
+                .baths
+                .chain_energy(&now.chains, self.step as f64 * self.dt),
             acc: &now.acc,
         })
     }
@@ -560,9 +539,7 @@ impl Engine for GpuEngine {
     fn zero_ledger(&mut self) -> Result<()> {
         let snap = self.read(false, false)?;
         self.fold(&snap);
-        self.acc.thermostat_heat = [0.0; 2];
-        self.acc.work = [0.0; 2];
-        self.acc.particle_heat = [0.0; 2];
+        self.acc.zero_ledger();
         Ok(())
     }
 
@@ -570,27 +547,18 @@ impl Engine for GpuEngine {
         let snap = self.read(true, false)?;
         self.fold(&snap);
         self.check_sane(&snap, &self.bodies)?;
-        Ok(State {
-            step: self.step,
-            positions: snap.pos.iter().map(dvec).collect(),
-            velocities: snap.vel.iter().map(dvec).collect(),
-            bodies: self.bodies.iter().map(BodyState::of).collect(),
-            chains: self.chains.clone(),
-            accumulators: self.acc.clone(),
-            driver: serde_json::Value::Null,
-        })
+        Ok(State::new(
+            self.step,
+            snap.pos.iter().map(dvec).collect(),
+            snap.vel.iter().map(dvec).collect(),
+            &self.bodies,
+            self.chains.clone(),
+            self.acc.clone(),
+        ))
     }
 
     fn restore(&mut self, st: &State) -> Result<()> {
-        if st.positions.len() != self.n || st.bodies.len() != self.bodies.len() {
-            bail!(
-                "checkpoint holds {} atoms and {} bodies but the scenario builds {} and {}: it belongs to another scenario",
-                st.positions.len(),
-                st.bodies.len(),
-                self.n,
-                self.bodies.len()
-            );
-        }
+        st.check_fits(self.n, self.bodies.len())?;
         self.step = st.step;
         self.acc = st.accumulators.clone();
         self.chains = st.chains.clone();

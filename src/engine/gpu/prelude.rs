@@ -4,8 +4,8 @@
 //! engine, the shader compiler folds them, and host and WGSL cannot disagree on a struct layout because the
 //! offsets below are the only definition of it.
 
+use crate::engine::baths::Baths;
 use crate::physics::controller::Controller;
-use crate::physics::thermostat::TemperatureProtocol;
 use crate::scenario::Scenario;
 use crate::system::{Group, System};
 use crate::units::{KB_EV_PER_K, MVV2E};
@@ -181,8 +181,9 @@ pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout) -> String {
     c("MASK", "vec3<f32>", v3(ctrl.mask));
     c("DRAG_0", "vec3<f32>", v3(ctrl.drag[0]));
     c("DRAG_1", "vec3<f32>", v3(ctrl.drag[1]));
+    let baths = Baths::new(sc, sys);
     for (b, bath) in [&sc.cold, &sc.hot].into_iter().enumerate() {
-        let ndof = (3 * r[b].len()).saturating_sub(3) as f64;
+        let ndof = baths.ndof[b];
         let kt = KB_EV_PER_K * bath.temperature_k;
         let (len, tau) = bath
             .thermostat
@@ -195,7 +196,7 @@ pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout) -> String {
         c(&format!("KE_TARGET_{b}"), "f32", f(ndof * kt));
         // An oscillating target T(t) = T₀ + A sin(2πt/P) (seed 002 in MD; TemperatureProtocol): the WGSL
         // scales the masses and the kinetic-energy target with k_B T(t) at every half step.
-        let protocol = TemperatureProtocol::new(bath);
+        let protocol = baths.target_t[b];
         let phase = phase_per_step(dt, protocol.period_ps);
         c(
             &format!("OSC_{b}"),
