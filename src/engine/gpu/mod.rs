@@ -34,9 +34,11 @@ use prelude::*;
 
 pub use kernels::Stage;
 
-/// The host folds the GPU's f32 ledger increments into its f64 totals when an advance crosses a multiple of
-/// this many steps (counted from step 0, so a resumed run folds where an uninterrupted one does): an f32
-/// Kahan increment then never sums more than about this many steps (1 ps at 1 fs).
+/// The host folds the GPU's f32 ledger increments into its f64 totals at the end of every advance that
+/// crosses a multiple of this many steps (counted from step 0, so a resumed run folds where an uninterrupted
+/// one does): an f32 Kahan increment then never sums more than about this many steps (1 ps at 1 fs). The
+/// fold's readback waits for the GPU, so it is done when the next advance starts (or by `state`), leaving
+/// the advance itself free of waits.
 const FOLD_STEPS: u64 = 1000;
 
 /// Steps recorded into one command buffer: long enough that submit overhead vanishes, short enough that the
@@ -74,6 +76,8 @@ pub struct GpuEngine {
     acc: Accumulators,
     step: u64,
     list_capacity: u32,
+    /// The last advance crossed a fold point and the ledger has not been folded since.
+    fold_due: bool,
 }
 
 /// What one readback returns (`pos` and `vel` empty when only the scalars were read).
@@ -190,6 +194,7 @@ impl GpuEngine {
             acc: Accumulators::default(),
             step: 0,
             list_capacity: INITIAL_CAPACITY,
+            fold_due: false,
         };
         let start = State::new(
             0,
@@ -358,6 +363,7 @@ impl GpuEngine {
         self.acc = acc;
         self.chains = chains;
         self.bodies = bodies;
+        self.fold_due = false;
         let l = self.lay;
         let zeros = vec![0f32; l.len - l.l_heat];
         self.ctx.queue.write_buffer(
@@ -472,13 +478,14 @@ impl Engine for GpuEngine {
     }
 
     fn advance(&mut self, steps: u64) -> Result<()> {
-        self.record_advance(steps);
-        let before = self.step;
-        self.step += steps;
-        if before / FOLD_STEPS != self.step / FOLD_STEPS {
+        if self.fold_due {
             let snap = self.read(false, false)?;
             self.fold(&snap);
         }
+        self.record_advance(steps);
+        let before = self.step;
+        self.step += steps;
+        self.fold_due = before / FOLD_STEPS != self.step / FOLD_STEPS;
         Ok(())
     }
 
@@ -560,6 +567,7 @@ impl Engine for GpuEngine {
     fn restore(&mut self, st: &State) -> Result<()> {
         st.check_fits(self.n, self.bodies.len())?;
         self.step = st.step;
+        self.fold_due = false;
         self.acc = st.accumulators.clone();
         self.chains = st.chains.clone();
         let box_a = self.box_a;
