@@ -3,7 +3,7 @@
 
 use super::fit::{BlockSlopes, Estimate};
 use super::friction::{self, FrictionEstimate};
-use super::heat_checks::{self, FirstLaw, StationaryIdentity};
+use super::heat_checks::{self, FirstLaw, IntegratorDrift, StationaryIdentity};
 use super::heat_rate::{self, BathHeatRates};
 use super::run_dir::RunDir;
 use super::stats::{self, ChiSquare};
@@ -96,6 +96,8 @@ pub struct HeatChecks {
     /// W_b = q_particle_b + ΔE_particle_b (needs the q_particle and e_particle columns).
     pub first_law_cold: Option<FirstLaw>,
     pub first_law_hot: Option<FirstLaw>,
+    /// Σ_b (ledger − q_particle) against the conserved quantity's drift (needs q_particle and conserved_ev).
+    pub integrator_drift: Option<IntegratorDrift>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -403,10 +405,25 @@ fn heat_checks(run: &RunDir, dt: f64) -> Result<HeatChecks> {
             _ => Ok(None),
         }
     };
+    let integrator_drift = match (
+        h.column("q_particle_cold_ev"),
+        h.column("q_particle_hot_ev"),
+        h.column("conserved_ev"),
+    ) {
+        (Ok(pc), Ok(ph), Ok(hc)) => {
+            let (lc, lh) = (h.column("q_cold_ev")?, h.column("q_hot_ev")?);
+            let excess: Vec<f64> = (0..h.len())
+                .map(|i| lc[i] - pc[i] + lh[i] - ph[i])
+                .collect();
+            Some(heat_checks::integrator_drift(&excess, hc, dt)?)
+        }
+        _ => None,
+    };
     Ok(HeatChecks {
         stationary_identity: identity,
         first_law_cold: law("cold")?,
         first_law_hot: law("hot")?,
+        integrator_drift,
     })
 }
 
