@@ -442,9 +442,13 @@ pub fn bath_heat_rates(
             "ledger and q_particle agree in rate ({d_sigma:.1} σ apart), and their combination (weight {g:.2} on the ledger) has a {:.0}% smaller error than q_particle alone",
             100.0 * gain
         ))
+    } else if d_sigma.abs() > DISAGREEMENT_SIGMA {
+        ("particle", format!(
+            "ledger − q_particle drifts at {d_sigma:.1} σ: the ledger also collects the energy the integrator adds to the bath (see checks.integrator_drift), while q_particle closes the first law with the demon work"
+        ))
     } else {
         ("particle", format!(
-            "q_particle closes the first law with the demon work and leaves out the energy the integrator adds to the bath, which the ledger collects (ledger − q_particle drifts at {d_sigma:.1} σ); the combination would gain only {:.1}% in error",
+            "q_particle closes the first law with the demon work and carries neither the parked-energy term nor the integrator's energy drift of the ledger (ledger − q_particle: {d_sigma:.1} σ); the combination would gain only {:.1}% in error",
             100.0 * gain.max(0.0)
         ))
     };
