@@ -724,8 +724,13 @@ fn print_heat_rates(h: &nanodemon::analysis::report::HeatRates) {
 fn print_heat_checks(c: &nanodemon::analysis::report::HeatChecks) {
     for i in &c.stationary_identity {
         println!(
-            "  Q̇_H/Q̇_C = −κ_H/κ_C ({}): {:.4} ± {:.4} vs {:.4}, deviation {:.2} σ",
-            i.heat, i.ratio_measured, i.ratio_error, i.ratio_expected, i.deviation_sigma
+            "  Q̇_H/Q̇_C = −κ_H/κ_C ({}): {:.4} ± {:.4} vs {:.4}, deviation {:.2} σ ({:.2} σ of a bounded series)",
+            i.heat,
+            i.ratio_measured,
+            i.ratio_error,
+            i.ratio_expected,
+            i.deviation_sigma,
+            i.deviation_sigma_bounded
         );
     }
     if let Some(d) = &c.integrator_drift {
@@ -740,10 +745,11 @@ fn print_heat_checks(c: &nanodemon::analysis::report::HeatChecks) {
     for (name, law) in [("cold", &c.first_law_cold), ("hot", &c.first_law_hot)] {
         if let Some(l) = law {
             println!(
-                "  first law, {name} particle: Ẇ − Q̇_particle = {:.2e} ± {:.1e} eV/ps ({:.2} σ); W − q − ΔE drifts {:.2} σ, max |W − q − ΔE| {:.3} eV (rms ΔE {:.3} eV)",
+                "  first law, {name} particle: Ẇ − Q̇_particle = {:.2e} ± {:.1e} eV/ps ({:.2} σ; {:.2} σ of a bounded series); W − q − ΔE drifts {:.2} σ, max |W − q − ΔE| {:.3} eV (rms ΔE {:.3} eV)",
                 l.work_minus_heat_rate_ev_per_ps,
                 l.work_minus_heat_error_ev_per_ps,
                 l.deviation_sigma,
+                l.deviation_sigma_bounded,
                 l.closure_drift_sigma,
                 l.closure_max_abs_ev,
                 l.particle_energy_change_rms_ev

@@ -240,10 +240,12 @@ fn stationary_identity_holds_in_the_model_and_fails_when_broken() {
     let (kc, kh) = (m.kappa_cold_ev_per_a2, m.kappa_hot_ev_per_a2);
     let ok = stationary_identity("particle", &qc, &qh, None, kc, kh, 1.0).unwrap();
     assert!(ok.deviation_sigma.abs() < 3.0, "{ok:?}");
+    assert!(ok.deviation_sigma_bounded.abs() < 3.0, "{ok:?}");
     assert!((ok.ratio_measured - ok.ratio_expected).abs() < 3.0 * ok.ratio_error);
     let scaled: Vec<f64> = qh.iter().map(|q| 1.5 * q).collect();
     let broken = stationary_identity("particle", &qc, &scaled, None, kc, kh, 1.0).unwrap();
     assert!(broken.deviation_sigma.abs() > 5.0, "{broken:?}");
+    assert!(broken.deviation_sigma_bounded.abs() > 5.0, "{broken:?}");
 }
 
 #[test]
@@ -256,6 +258,10 @@ fn first_law_per_particle_holds_in_the_model_and_fails_when_broken() {
         let e: Vec<f64> = run.iter().map(|s| particle_energy(&m, s, p)).collect();
         let ok = first_law(&w, &q, &e, 1.0).unwrap();
         assert!(ok.deviation_sigma.abs() < 3.0, "particle {p}: {ok:?}");
+        assert!(
+            ok.deviation_sigma_bounded.abs() < 3.0,
+            "particle {p}: {ok:?}"
+        );
         assert!(ok.closure_drift_sigma.abs() < 3.0, "particle {p}: {ok:?}");
         assert!(
             ok.closure_max_abs_ev < 0.05 * ok.particle_energy_change_rms_ev,
