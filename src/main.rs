@@ -693,6 +693,12 @@ fn analyze(
         if let Some(c) = &r.cop {
             show("COP", c);
         }
+        if let Some(h) = &a.heat_rates {
+            print_heat_rates(h);
+        }
+        if let Some(c) = &a.checks {
+            print_heat_checks(c);
+        }
         if let Some(p) = &a.power {
             show("Var/⟨Ẇ_C⟩²", &p.relative_uncertainty_cold);
             show("Var/⟨Ẇ_H⟩²", &p.relative_uncertainty_hot);
@@ -722,6 +728,79 @@ fn analyze(
         );
     }
     Ok(())
+}
+
+/// `analyze` text: every heat-rate estimator of each bath with its error, resolution and z against theory.
+fn print_heat_rates(h: &nanodemon::analysis::report::HeatRates) {
+    use nanodemon::analysis::heat_rate::RateEstimate;
+    println!("  heat rates (eV/ps; σ = resolution |Q̇|/error; z against theory):");
+    for (bath, b) in [("Q̇_C", &h.cold), ("Q̇_H", &h.hot)] {
+        let line = |name: &str, e: &RateEstimate| {
+            let z = e.z_score.map(|z| format!("z {z:>7.2}")).unwrap_or_default();
+            println!(
+                "    {bath} {name:<34} {:>12.4e} ± {:<10.2e} {:>6.1} σ  {z}",
+                e.rate_ev_per_ps, e.error_ev_per_ps, e.resolution_sigma
+            );
+        };
+        line("ledger, 20-block error", &b.ledger_block);
+        line("ledger, diffusive + bounded error", &b.ledger);
+        if let Some(p) = &b.particle {
+            line("q_particle", p);
+        }
+        if let Some(c) = &b.combined {
+            line("combined", c);
+        }
+        if let (Some(s), Some(a)) = (
+            b.ledger_minus_particle_sigma,
+            b.ledger_minus_particle_saturation_ev2,
+        ) {
+            println!(
+                "    {bath} ledger − q_particle: rate at {s:.1} σ, structure function saturates at {a:.3} eV²"
+            );
+        }
+        println!(
+            "    {bath} preferred: {} ({})",
+            b.preferred, b.preferred_because
+        );
+    }
+}
+
+/// `analyze` text: the stationary identity and the first law per particle, deviations in σ.
+fn print_heat_checks(c: &nanodemon::analysis::report::HeatChecks) {
+    for i in &c.stationary_identity {
+        println!(
+            "  Q̇_H/Q̇_C = −κ_H/κ_C ({}): {:.4} ± {:.4} vs {:.4}, deviation {:.2} σ ({:.2} σ of a bounded series)",
+            i.heat,
+            i.ratio_measured,
+            i.ratio_error,
+            i.ratio_expected,
+            i.deviation_sigma,
+            i.deviation_sigma_bounded
+        );
+    }
+    if let Some(d) = &c.integrator_drift {
+        println!(
+            "  Σ(ledger − q_particle) drifts {:.2e} ± {:.1e} eV/ps, conserved quantity {:.2e} eV/ps: {:.2} σ apart",
+            d.ledger_minus_particle_drift_ev_per_ps,
+            d.ledger_minus_particle_error_ev_per_ps,
+            d.conserved_drift_ev_per_ps,
+            d.difference_sigma
+        );
+    }
+    for (name, law) in [("cold", &c.first_law_cold), ("hot", &c.first_law_hot)] {
+        if let Some(l) = law {
+            println!(
+                "  first law, {name} particle: Ẇ − Q̇_particle = {:.2e} ± {:.1e} eV/ps ({:.2} σ; {:.2} σ of a bounded series); W − q − ΔE drifts {:.2} σ, max |W − q − ΔE| {:.3} eV (rms ΔE {:.3} eV)",
+                l.work_minus_heat_rate_ev_per_ps,
+                l.work_minus_heat_error_ev_per_ps,
+                l.deviation_sigma,
+                l.deviation_sigma_bounded,
+                l.closure_drift_sigma,
+                l.closure_max_abs_ev,
+                l.particle_energy_change_rms_ev
+            );
+        }
+    }
 }
 
 fn drive(a: DriveArgs) -> anyhow::Result<()> {
