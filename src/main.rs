@@ -159,9 +159,12 @@ enum Command {
 struct DriveArgs {
     #[arg(long)]
     json: bool,
-    /// Directory for the SVG figures (none drawn without it).
+    /// Directory for the SVG figures, each with its CSV, and drive_statistics.csv (none drawn without it).
     #[arg(long)]
     plots: Option<std::path::PathBuf>,
+    /// Write the statistics of every ensemble over time (value, standard error, theory) to this CSV file.
+    #[arg(long)]
+    csv: Option<std::path::PathBuf>,
     /// cpu, gpu or auto.
     #[arg(long, default_value = "auto")]
     backend: String,
@@ -252,6 +255,9 @@ enum SweepAction {
         /// Number of contiguous blocks for the error bars (as `nanodemon analyze --blocks`).
         #[arg(long, default_value_t = 20)]
         blocks: usize,
+        /// Friction for the theory, kg/s (as `nanodemon analyze --friction-kg-per-s`).
+        #[arg(long)]
+        friction_kg_per_s: Option<f64>,
         #[arg(long)]
         json: bool,
     },
@@ -708,6 +714,10 @@ fn drive(a: DriveArgs) -> anyhow::Result<()> {
         bench: a.bench,
     };
     let report = drive::drive(&opts, &mut |line| eprintln!("{line}"))?;
+    if let Some(path) = &a.csv {
+        std::fs::write(path, drive::series_csv(&report))
+            .map_err(|e| anyhow::anyhow!("--csv {}: {e}", path.display()))?;
+    }
     if a.json {
         print_json(&serde_json::to_value(&report)?);
         return Ok(());
@@ -860,9 +870,10 @@ fn sweep(action: SweepAction) -> anyhow::Result<()> {
             dir,
             plots,
             blocks,
+            friction_kg_per_s,
             json,
         } => {
-            let s = sweep::collect(&dir, plots, blocks)?;
+            let s = sweep::collect(&dir, plots, blocks, friction_kg_per_s)?;
             emit(json, serde_json::to_value(&s)?, &|| {
                 println!("{} points in {}", s.table.rows.len(), s.table_csv.display());
                 for (i, st) in &s.missing {

@@ -4,6 +4,7 @@
 pub mod figures;
 pub mod fit;
 pub mod friction;
+pub mod kappa_figures;
 pub mod report;
 pub mod run_dir;
 pub mod stats;
