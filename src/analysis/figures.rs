@@ -346,7 +346,7 @@ fn fig_friction(run: &RunDir, a: &RunAnalysis, gamma_fit: f64) -> Result<Figure>
         ));
         series.push(Series::new(
             &format!(
-                "{}, Eq. 15 at seed 000's γ = {paper_kg:.1e} kg/s",
+                "{}: Eq. 15 at γ = {paper_kg:.1e} kg/s",
                 name.split(' ').next().unwrap_or(name)
             ),
             "theory",

@@ -433,7 +433,7 @@ fn y_label_area(axis: &Axis) -> u32 {
     (widest + 1.6 * px(LABEL_PT) + 30.0) as u32
 }
 
-const COLOUR_BAR_WIDTH: u32 = 190;
+const COLOUR_BAR_WIDTH: u32 = 220;
 
 /// A coordinate in drawing units (the value, or its log10) whose ticks are the axis's own: bold
 /// where labelled, light at the minor ticks.
@@ -734,6 +734,7 @@ fn draw_colour_bar(
         .margin_top(60)
         .margin_bottom((2.9 * px(TICK_PT)) as u32 + 20)
         .margin_left(10)
+        .margin_right((1.3 * px(LABEL_PT)) as u32)
         .set_label_area_size(LabelAreaPosition::Right, 120)
         .build_cartesian_2d(
             Ticked {
@@ -775,16 +776,22 @@ fn legend_entries(fig: &Figure) -> Vec<Entry> {
     // sample draws both marks.
     let mut entries: Vec<Entry> = Vec::new();
     for s in fig.panels.iter().flat_map(|p| &p.series) {
+        if s.points.is_empty() {
+            continue;
+        }
         if let Some(label) = &s.label {
+            let bars = s.points.iter().any(|p| p.err.is_some());
             match entries.iter_mut().find(|e| &e.label == label) {
                 Some(e) => {
                     if !e.marks.iter().any(|m| same_kind(m, &s.mark)) {
                         e.marks.push(s.mark);
                     }
+                    e.error_bars |= bars;
                 }
                 None => entries.push(Entry {
                     label: label.clone(),
                     marks: vec![s.mark],
+                    error_bars: bars,
                 }),
             }
         }

@@ -15,6 +15,8 @@ const GAP: f64 = 28.0;
 pub struct Entry {
     pub label: String,
     pub marks: Vec<Mark>,
+    /// Whether the points of the entry carry error bars (then so does its sample).
+    pub error_bars: bool,
 }
 
 /// Entry positions (left x and row) laid out left to right in rows no wider than `width`.
@@ -53,7 +55,7 @@ pub fn draw<DB: DrawingBackend>(
         let x0 = origin.0 + x as i32;
         let y = origin.1 + ((row as f64 + 0.5) * row_height()) as i32;
         for m in &e.marks {
-            sample(area, m, x0, y)?;
+            sample(area, m, e.error_bars, x0, y)?;
         }
         area.draw_text(&e.label, &font, (x0 + SAMPLE + 10, y))?;
     }
@@ -63,6 +65,7 @@ pub fn draw<DB: DrawingBackend>(
 fn sample<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     mark: &Mark,
+    error_bars: bool,
     x0: i32,
     y: i32,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
@@ -91,10 +94,12 @@ fn sample<DB: DrawingBackend>(
             } else {
                 colour.stroke_width(2)
             };
-            area.draw(&PathElement::new(
-                vec![(c.0, y - 12), (c.0, y + 12)],
-                colour.stroke_width(2),
-            ))?;
+            if error_bars {
+                area.draw(&PathElement::new(
+                    vec![(c.0, y - 12), (c.0, y + 12)],
+                    colour.stroke_width(2),
+                ))?;
+            }
             area.draw(&Circle::new(c, super::figure::POINT_RADIUS, style))?;
         }
         Mark::Bars { colour, .. } => {
