@@ -242,7 +242,7 @@ fn fig3_distribution(
             osc.mass, protocol.omega
         ),
         statement: format!(
-            "{note} Empty histogram bins are not drawn (listed in the CSV of the statistics)."
+            "{note} Empty histogram bins are not drawn (`drive --json` lists every bin)."
         ),
         double_column: false,
         columns: 1,
