@@ -93,7 +93,7 @@ pub fn kappa_figures(
     out: &Path,
 ) -> Result<Vec<String>> {
     let ratios: Vec<f64> = analyses.iter().filter_map(|a| a.kappa_ratio).collect();
-    if ratios.is_empty() || ratios.iter().any(|r| !(*r > 0.0)) {
+    if ratios.is_empty() || ratios.iter().any(|r| r.is_nan() || *r <= 0.0) {
         bail!("κ-axis figures need runs with κ_H/κ_C > 0");
     }
     let x = kappa_axis(&ratios);

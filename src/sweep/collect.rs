@@ -93,12 +93,15 @@ pub fn point_row(
     Ok(point_analysis(run_dir, blocks, friction_kg_per_s)?.0)
 }
 
+/// A point's results as (column, value) pairs.
+type Row = Vec<(String, f64)>;
+
 /// The row of [`point_row`] with the run and its analysis (for the κ-axis figures).
 fn point_analysis(
     run_dir: &Path,
     blocks: usize,
     friction_kg_per_s: Option<f64>,
-) -> Result<(Vec<(String, f64)>, RunDir, RunAnalysis)> {
+) -> Result<(Row, RunDir, RunAnalysis)> {
     let rj = read_run_json(run_dir)?;
     if rj.status != "completed" {
         bail!(
