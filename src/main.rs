@@ -131,9 +131,9 @@ enum Command {
         /// Number of contiguous blocks for the error bars.
         #[arg(long, default_value_t = 20)]
         blocks: usize,
-        /// Write SVG figures into DIR/figures.
-        #[arg(long)]
-        plots: bool,
+        /// Write the figures (SVG, each with the CSV of what it draws) into PLOTS_DIR, by default DIR/figures.
+        #[arg(long, value_name = "PLOTS_DIR", num_args = 0..=1)]
+        plots: Option<Option<std::path::PathBuf>>,
         #[arg(long)]
         json: bool,
     },
@@ -347,7 +347,10 @@ fn main() {
             blocks,
             plots,
             json,
-        } => analyze(&dir, friction_kg_per_s, blocks, plots, json),
+        } => {
+            let plots = plots.map(|d| d.unwrap_or_else(|| dir.join("figures")));
+            analyze(&dir, friction_kg_per_s, blocks, plots.as_deref(), json)
+        }
         Command::Drive(args) => drive(args),
         Command::Compare {
             scenario,
@@ -580,7 +583,7 @@ fn analyze(
     dir: &std::path::Path,
     friction_kg_per_s: Option<f64>,
     blocks: usize,
-    plots: bool,
+    plots: Option<&std::path::Path>,
     json: bool,
 ) -> anyhow::Result<()> {
     use nanodemon::analysis::{report, sweep};
@@ -592,8 +595,8 @@ fn analyze(
     let (value, runs) = if sweep::is_run_dir(dir) {
         let run = nanodemon::analysis::run_dir::RunDir::load(dir)?;
         let a = report::analyze_run(&run, &opts)?;
-        let figures = if plots {
-            nanodemon::analysis::figures::run_figures(&run, &a, &dir.join("figures"))?
+        let figures = if let Some(out) = plots {
+            nanodemon::analysis::figures::run_figures(&run, &a, out)?
         } else {
             vec![]
         };
@@ -603,8 +606,8 @@ fn analyze(
         )
     } else {
         let (runs, analyses) = sweep::analyze_sweep(dir, &opts)?;
-        let figures = if plots {
-            nanodemon::analysis::figures::sweep_figures(&runs, &analyses, &dir.join("figures"))?
+        let figures = if let Some(out) = plots {
+            nanodemon::analysis::figures::sweep_figures(&runs, &analyses, out)?
         } else {
             vec![]
         };

@@ -288,20 +288,24 @@ fn run_figures_of_the_committed_paper_runs() {
     for (run, expected) in [("paper-refrigerator", 2), ("paper-equilibrium", 2)] {
         let d = dir.join(run);
         copy_run(&Path::new("docs/runs").join(run), &d);
-        let v = common::json_output(bin().arg("analyze").arg(&d).args([
-            "--friction-kg-per-s",
-            "3.434e-12",
-            "--plots",
-            "--json",
-        ]));
+        // `--plots DIR` puts the figures there (bare `--plots`: RUN/figures, as for the sweep above).
+        let plots = dir.join(format!("{run}-plots"));
+        let v = common::json_output(
+            bin()
+                .arg("analyze")
+                .arg(&d)
+                .args(["--friction-kg-per-s", "3.434e-12", "--json", "--plots"])
+                .arg(&plots),
+        );
         let figs = figures_of(&v);
         assert_eq!(figs.len(), expected, "{run}: {figs:?}");
+        assert!(figs.iter().all(|f| f.starts_with(&plots)), "{figs:?}");
         for f in &figs {
             check_figure(f);
         }
     }
     // Fig. 2's CSV holds every sample of the cumulative series: 2 ns at 1 ps.
-    let (_, rows) = check_figure(&dir.join("paper-refrigerator/figures/fig2_heat_work.svg"));
+    let (_, rows) = check_figure(&dir.join("paper-refrigerator-plots/fig2_heat_work.svg"));
     assert_eq!(
         rows.iter()
             .filter(|r| r["series"] == "Q_C (cold bath)")
