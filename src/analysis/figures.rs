@@ -8,7 +8,7 @@ use super::fit::ols;
 use super::report::{sampled_power, stochastic_cop_samples, RunAnalysis};
 use super::run_dir::RunDir;
 use super::stats;
-use crate::plot::axis::AxisSpec;
+use crate::plot::axis::{scientific, AxisSpec};
 use crate::plot::figure::{Dash, Figure, Mark, Panel, Pt, Series};
 use crate::plot::{BLACK, BLUE, GREEN, GREY, SIMULATION_AND_THEORY, VERMILLION};
 use crate::theory::demon_pair::DemonPair;
@@ -55,7 +55,8 @@ fn title_of(a: &RunAnalysis) -> String {
     )
 }
 
-/// A cumulative series and its least-squares line (dashed, same colour, slope in the legend).
+/// A cumulative series and its least-squares line (black, drawn over the noisy data, dashed for the cold
+/// bath and dotted for the hot one; slope in the legend).
 fn cumulative(label: &str, t: &[f64], y: &[f64], colour: plotters::style::RGBColor) -> [Series; 2] {
     let (slope, intercept) = ols(t, y);
     let (t0, t1) = (t[0], t[t.len() - 1]);
@@ -68,14 +69,19 @@ fn cumulative(label: &str, t: &[f64], y: &[f64], colour: plotters::style::RGBCol
         ),
         Series::new(
             &format!(
-                "{} fit: slope {slope:.3e} eV/ps",
-                label.split(' ').next().unwrap_or(label)
+                "{} fit: slope {} eV/ps",
+                label.split(' ').next().unwrap_or(label),
+                scientific(slope, 3)
             ),
             "fit",
             Mark::Line {
-                colour,
-                dash: Dash::Dashed,
-                width: 2,
+                colour: BLACK,
+                dash: if colour == BLUE {
+                    Dash::Dashed
+                } else {
+                    Dash::Dotted
+                },
+                width: 3,
             },
             vec![
                 Pt::new(t0, intercept + slope * t0),
@@ -128,7 +134,7 @@ fn fig2(run: &RunDir, a: &RunAnalysis) -> Result<Figure> {
     Ok(Figure {
         stem: "fig2_heat_work".into(),
         title: format!("{}: cumulative heat into the baths and demon work", title_of(a)),
-        statement: "Simulation: solid lines (every sample). Dashed: least-squares lines, whose slopes are the rates. Q > 0: heat from the particle into the bath; W: Stratonovich work of the demon forces.".into(),
+        statement: "Simulation: solid lines (every sample). Black dashed and dotted: least-squares lines, whose slopes are the rates. Q > 0: heat from the particle into the bath; W: Stratonovich work of the demon forces.".into(),
         double_column: false,
         columns: 1,
         panel_height: 470,
@@ -346,8 +352,9 @@ fn fig_friction(run: &RunDir, a: &RunAnalysis, gamma_fit: f64) -> Result<Figure>
         ));
         series.push(Series::new(
             &format!(
-                "{}: Eq. 15 at γ = {paper_kg:.1e} kg/s",
-                name.split(' ').next().unwrap_or(name)
+                "{}: Eq. 15 at γ = {} kg/s",
+                name.split(' ').next().unwrap_or(name),
+                scientific(paper_kg, 1)
             ),
             "theory",
             Mark::dashed(colour),
@@ -359,7 +366,7 @@ fn fig_friction(run: &RunDir, a: &RunAnalysis, gamma_fit: f64) -> Result<Figure>
     Ok(Figure {
         stem: "friction_autocorrelation".into(),
         title: format!("{}: equilibrium autocorrelations and the friction fit", a.scenario),
-        statement: format!("Simulation: points (mean over particles and axes). Theory: solid lines, seed 000 Eq. 15 (ω corrected) at the fitted γ = {fit_kg:.3e} kg/s; dashed at seed 000's value."),
+        statement: format!("Simulation: points (mean over particles and axes). Theory: solid lines, seed 000 Eq. 15 (ω corrected) at the fitted γ = {} kg/s; dashed at seed 000's value.", scientific(fit_kg, 3)),
         double_column: false,
         columns: 1,
         panel_height: 560,

@@ -121,6 +121,27 @@ pub fn power_of_ten(n: i32) -> String {
     s
 }
 
+/// A number for text on a figure: plain between 0.01 and 10⁴, else "m × 10ⁿ" with `digits` decimals
+/// in the mantissa; a true minus sign.
+pub fn scientific(v: f64, digits: usize) -> String {
+    let s = if v == 0.0 || !v.is_finite() {
+        format!("{v}")
+    } else if (1e-2..1e4).contains(&v.abs()) {
+        format!("{}", (v * 1e4).round() / 1e4)
+    } else {
+        let n = v.abs().log10().floor() as i32;
+        let m = v / 10f64.powi(n);
+        // Rounding can carry the mantissa to 10.
+        let (m, n) = if format!("{:.*}", digits, m.abs()).starts_with("10") {
+            (m / 10.0, n + 1)
+        } else {
+            (m, n)
+        };
+        format!("{:.*} × {}", digits, m, power_of_ten(n))
+    };
+    s.replace('-', "−")
+}
+
 /// A 1, 2 or 5 × 10ᵏ step giving about `target` intervals over `span`.
 fn nice_step(span: f64, target: f64) -> f64 {
     let raw = span / target;
@@ -288,6 +309,14 @@ mod tests {
         assert_eq!(a.title, "Q (10⁻³ eV)");
         assert!(a.labels.contains(&"0".to_string()), "{:?}", a.labels);
         assert!(a.labels.iter().all(|l| l.len() <= 4), "{:?}", a.labels);
+    }
+
+    #[test]
+    fn scientific_text() {
+        assert_eq!(scientific(-9.3746e-4, 3), "−9.375 × 10⁻⁴");
+        assert_eq!(scientific(9.9996e-5, 2), "1.00 × 10⁻⁴");
+        assert_eq!(scientific(0.25, 2), "0.25");
+        assert_eq!(scientific(0.0, 2), "0");
     }
 
     #[test]

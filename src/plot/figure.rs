@@ -285,14 +285,7 @@ fn range_values(panel: &Panel) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
 }
 
 fn format_value(v: f64) -> String {
-    let s = if v == 0.0 {
-        "0".into()
-    } else if (1e-2..1e4).contains(&v.abs()) {
-        format!("{}", (v * 1e3).round() / 1e3)
-    } else {
-        format!("{v:.2e}")
-    };
-    s.replace('-', "−")
+    super::axis::scientific(v, 2)
 }
 
 fn plan(panel: &Panel, letter: &str) -> Plan {
@@ -892,11 +885,13 @@ impl Figure {
                     }
                 }
                 // Bands under everything, points over lines.
+                // Simulation drawn as lines goes under fits and theory.
                 let order = |s: &&Series| match s.mark {
                     Mark::Band { .. } => 0,
                     Mark::Bars { .. } => 1,
-                    Mark::Line { .. } => 2,
-                    Mark::Points { .. } => 3,
+                    Mark::Line { .. } if s.kind == "simulation" => 2,
+                    Mark::Line { .. } => 3,
+                    Mark::Points { .. } => 4,
                 };
                 let mut series: Vec<&Series> = panel.series.iter().collect();
                 series.sort_by_key(order);
