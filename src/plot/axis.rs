@@ -66,8 +66,17 @@ pub struct Axis {
 }
 
 impl Axis {
-    /// Lays out `spec` over [lo, hi] (positive for a log axis).
+    /// Lays out `spec` over [lo, hi]. Ends a log axis cannot have (≤ 0) or that are not finite are
+    /// replaced (three decades below a valid top, else 0.1–1; 0–1 on a linear axis), so that a figure of
+    /// degenerate data is drawn, not a panic.
     pub fn new(spec: &AxisSpec, lo: f64, hi: f64) -> Axis {
+        let valid = |v: f64| v.is_finite() && (spec.scale == Scale::Linear || v > 0.0);
+        let (lo, hi) = match (valid(lo), valid(hi)) {
+            (true, true) => (lo.min(hi), lo.max(hi)),
+            (false, true) if spec.scale == Scale::Log => (hi / 1e3, hi),
+            _ if spec.scale == Scale::Log => (0.1, 1.0),
+            _ => (0.0, 1.0),
+        };
         match spec.scale {
             Scale::Linear => linear_axis(spec, lo, hi),
             Scale::Log => log_axis(spec, lo, hi),
@@ -163,7 +172,7 @@ fn linear_axis(spec: &AxisSpec, lo: f64, hi: f64) -> Axis {
     let (lo, hi) = if hi > lo {
         (lo, hi)
     } else {
-        let half = 0.5 * lo.abs().max(1e-300);
+        let half = if lo != 0.0 { 0.5 * lo.abs() } else { 0.5 };
         (lo - half, hi + half)
     };
     let step = nice_step(hi - lo, 5.0);
@@ -309,6 +318,16 @@ mod tests {
         assert_eq!(a.title, "Q (10⁻³ eV)");
         assert!(a.labels.contains(&"0".to_string()), "{:?}", a.labels);
         assert!(a.labels.iter().all(|l| l.len() <= 4), "{:?}", a.labels);
+    }
+
+    #[test]
+    fn degenerate_ranges_give_an_axis() {
+        for (lo, hi) in [(0.0, 0.0), (-1.0, 5.0), (f64::NAN, 1.0), (2.0, 2.0)] {
+            let a = Axis::new(&AxisSpec::log("P", None), lo, hi);
+            assert!(a.lo > 0.0 && a.hi > a.lo && a.ticks.len() >= 2, "{lo}, {hi}: {a:?}");
+            let b = Axis::new(&AxisSpec::linear("Q", None), lo, hi);
+            assert!(b.hi - b.lo >= 1.0 && !b.ticks.is_empty(), "{lo}, {hi}: {b:?}");
+        }
     }
 
     #[test]

@@ -234,7 +234,15 @@ fn auto_range(spec: &AxisSpec, sim: &[f64], other: &[f64]) -> (f64, f64) {
     match spec.scale {
         Scale::Linear => {
             let (lo, hi) = bounds(sim.iter().chain(other).copied()).unwrap_or((0.0, 1.0));
-            let pad = 0.06 * (hi - lo).max(1e-300);
+            let size = hi.abs().max(lo.abs());
+            // A single value gets a range around it.
+            let pad = if hi - lo > 1e-9 * size {
+                0.06 * (hi - lo)
+            } else if size > 0.0 {
+                0.5 * size
+            } else {
+                0.5
+            };
             (lo - pad, hi + pad)
         }
         Scale::Log => {
