@@ -279,6 +279,73 @@ fn kappa_figures_of_the_committed_small_sweep() {
         .iter()
         .filter(|r| r["kind"] == "simulation")
         .all(|r| !r["y_stderr"].is_empty()));
+
+    // `sweep collect` on the same runs, as points of a planned sweep, draws the same figures by the same
+    // code at the friction it is given: identical CSVs to `analyze` on the runs it takes (collect takes
+    // completed runs only; three committed runs stopped at their time limit with status "running").
+    let base: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("scenarios/small-refrigerator.json").unwrap(),
+    )
+    .unwrap();
+    let ratios = ["0.17", "1.2", "2.0", "3.79", "4.8", "7.0"];
+    let spec = serde_json::json!({"name": "small", "base": base,
+        "vary": {"kappa_ratio": ratios.iter().map(|r| r.parse::<f64>().unwrap()).collect::<Vec<_>>()},
+        "slurm": {"expected_ns_per_day": 1.0, "gpus_per_task": 0}});
+    let file = dir.join("sweep.json");
+    std::fs::write(&file, spec.to_string()).unwrap();
+    let planned = dir.join("planned");
+    common::json_output(
+        bin()
+            .args(["sweep", "plan"])
+            .arg(&file)
+            .arg("--out")
+            .arg(&planned)
+            .arg("--json"),
+    );
+    let completed = dir.join("completed");
+    for (i, r) in ratios.iter().enumerate() {
+        let run = src.join(format!("ratio-{r}"));
+        copy_run(&run, &planned.join(format!("points/{i:04}/run")));
+        let status: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
+        if status["status"] == "completed" {
+            copy_run(&run, &completed.join(format!("ratio-{r}")));
+        }
+    }
+    common::json_output(bin().arg("analyze").arg(&completed).args([
+        "--friction-kg-per-s",
+        "3.434e-12",
+        "--plots",
+        "--json",
+    ]));
+    let c = common::json_output(bin().args(["sweep", "collect"]).arg(&planned).args([
+        "--plots",
+        "--friction-kg-per-s",
+        "3.434e-12",
+        "--json",
+    ]));
+    assert_eq!(c["figures"].as_array().unwrap().len(), 3, "{c}");
+    for f in [
+        "fig3_rates_entropy_power",
+        "fig4_cop",
+        "fig6_uncertainty_tur",
+    ] {
+        let read = |d: &Path| std::fs::read_to_string(d.join(format!("{f}.csv"))).unwrap();
+        assert!(
+            read(&planned.join("figures")) == read(&completed.join("figures")),
+            "{f}: sweep collect and analyze draw different data"
+        );
+    }
+    let bad = bin()
+        .args(["sweep", "collect"])
+        .arg(&planned)
+        .args(["--friction-kg-per-s", "0"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--friction-kg-per-s must be a positive"),
+        "{bad:?}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

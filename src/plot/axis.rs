@@ -324,9 +324,15 @@ mod tests {
     fn degenerate_ranges_give_an_axis() {
         for (lo, hi) in [(0.0, 0.0), (-1.0, 5.0), (f64::NAN, 1.0), (2.0, 2.0)] {
             let a = Axis::new(&AxisSpec::log("P", None), lo, hi);
-            assert!(a.lo > 0.0 && a.hi > a.lo && a.ticks.len() >= 2, "{lo}, {hi}: {a:?}");
+            assert!(
+                a.lo > 0.0 && a.hi > a.lo && a.ticks.len() >= 2,
+                "{lo}, {hi}: {a:?}"
+            );
             let b = Axis::new(&AxisSpec::linear("Q", None), lo, hi);
-            assert!(b.hi - b.lo >= 1.0 && !b.ticks.is_empty(), "{lo}, {hi}: {b:?}");
+            assert!(
+                b.hi - b.lo >= 1.0 && !b.ticks.is_empty(),
+                "{lo}, {hi}: {b:?}"
+            );
         }
     }
 
