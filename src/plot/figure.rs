@@ -841,9 +841,7 @@ impl Figure {
             .flat_map(|n| wrap(n, TICK_PT, text_px))
             .collect();
         let entries = legend_entries(self);
-        let legend_rows = legend::layout(&entries, text_px)
-            .last()
-            .map_or(0, |(_, r)| r + 1);
+        let legend_rows = legend::rows(&entries, text_px);
         let line = |pt: f64| 1.35 * px(pt);
         let head =
             14.0 + title.len() as f64 * line(TITLE_PT) + statement.len() as f64 * line(TICK_PT);

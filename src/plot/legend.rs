@@ -2,7 +2,7 @@
 //! sample drawn by the same code as the marks it names.
 
 use super::figure::{Dash, Mark};
-use super::{plotters_size, px, text_width, LABEL_PT};
+use super::{plotters_size, px, text_width, wrap, LABEL_PT};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -19,20 +19,49 @@ pub struct Entry {
     pub error_bars: bool,
 }
 
-/// Entry positions (left x and row) laid out left to right in rows no wider than `width`.
-pub fn layout(entries: &[Entry], width: f64) -> Vec<(f64, usize)> {
-    let mut out = Vec::new();
+/// A laid-out entry: left x, first row, and its label in lines (more than one only when the label is
+/// wider than the strip).
+pub struct Placed {
+    pub x: f64,
+    pub row: usize,
+    pub lines: Vec<String>,
+}
+
+/// Entries laid out left to right in rows no wider than `width`; a label too long for one row is
+/// wrapped and its entry takes rows of its own.
+pub fn layout(entries: &[Entry], width: f64) -> Vec<Placed> {
+    let text_room = width - SAMPLE as f64 - 10.0;
+    let mut out: Vec<Placed> = Vec::new();
     let (mut x, mut row) = (0.0, 0);
     for e in entries {
-        let w = SAMPLE as f64 + 10.0 + text_width(&e.label, LABEL_PT);
-        if x > 0.0 && x + w > width {
+        let lines = wrap(&e.label, LABEL_PT, text_room);
+        let widest = lines
+            .iter()
+            .map(|l| text_width(l, LABEL_PT))
+            .fold(0.0, f64::max);
+        let w = SAMPLE as f64 + 10.0 + widest;
+        if x > 0.0 && (x + w > width || lines.len() > 1) {
             x = 0.0;
             row += 1;
         }
-        out.push((x, row));
-        x += w + GAP;
+        let rows = lines.len();
+        out.push(Placed { x, row, lines });
+        if rows > 1 {
+            // The next entry starts under this one.
+            x = width;
+            row += rows - 1;
+        } else {
+            x += w + GAP;
+        }
     }
     out
+}
+
+/// Rows the laid-out legend takes.
+pub fn rows(entries: &[Entry], width: f64) -> usize {
+    layout(entries, width)
+        .last()
+        .map_or(0, |p| p.row + p.lines.len())
 }
 
 /// Height of one legend row, px.
@@ -51,13 +80,15 @@ pub fn draw<DB: DrawingBackend>(
         .into_font()
         .color(&BLACK)
         .pos(Pos::new(HPos::Left, VPos::Center));
-    for (e, (x, row)) in entries.iter().zip(layout(entries, width)) {
-        let x0 = origin.0 + x as i32;
-        let y = origin.1 + ((row as f64 + 0.5) * row_height()) as i32;
+    for (e, p) in entries.iter().zip(layout(entries, width)) {
+        let x0 = origin.0 + p.x as i32;
+        let y_of = |k: usize| origin.1 + (((p.row + k) as f64 + 0.5) * row_height()) as i32;
         for m in &e.marks {
-            sample(area, m, e.error_bars, x0, y)?;
+            sample(area, m, e.error_bars, x0, y_of(0))?;
         }
-        area.draw_text(&e.label, &font, (x0 + SAMPLE + 10, y))?;
+        for (k, line) in p.lines.iter().enumerate() {
+            area.draw_text(line, &font, (x0 + SAMPLE + 10, y_of(k)))?;
+        }
     }
     Ok(())
 }
@@ -116,4 +147,32 @@ fn sample<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(label: &str) -> Entry {
+        Entry {
+            label: label.into(),
+            marks: Vec::new(),
+            error_bars: false,
+        }
+    }
+
+    #[test]
+    fn long_labels_wrap_and_take_their_own_rows() {
+        let entries = [entry("a"), entry(&"long ".repeat(40)), entry("b")];
+        let placed = layout(&entries, 600.0);
+        assert_eq!(placed[0].row, 0);
+        assert_eq!(placed[1].row, 1);
+        assert!(placed[1].lines.len() > 1);
+        assert!(placed[1]
+            .lines
+            .iter()
+            .all(|l| SAMPLE as f64 + 10.0 + text_width(l, LABEL_PT) <= 600.0));
+        assert_eq!(placed[2].row, 1 + placed[1].lines.len());
+        assert_eq!(rows(&entries, 600.0), placed[2].row + 1);
+    }
 }
