@@ -410,8 +410,10 @@ fn drive_figures_and_time_series() {
     assert!(row["simulated"]["pearson"]["std_error"].as_f64().unwrap() > 0.0);
     assert!(row["theory"]["pearson"].as_f64().is_some());
     let text = std::fs::read_to_string(&csv).unwrap();
-    assert_eq!(text.lines().count(), 1 + records);
-    assert!(text.lines().next().unwrap().contains("pearson_stderr"));
+    assert!(text.starts_with("# seed 002, reduced units"));
+    let data: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(data.len(), 1 + records);
+    assert!(data[0].contains("pearson_stderr"));
     assert_eq!(
         std::fs::read_to_string(dir.join("plots/drive_statistics.csv")).unwrap(),
         text

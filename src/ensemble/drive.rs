@@ -133,10 +133,14 @@ pub struct SeriesRow {
     pub theory: TheoryPoint,
 }
 
-/// The drive statistics over time as CSV: one row per (case, record), each statistic with its
-/// standard error and its theory value, in seed 002's reduced units.
+/// The drive statistics over time as CSV: a comment line on units, a header, then one row per (case,
+/// record), each statistic with its standard error and its theory value, in seed 002's reduced units.
 pub fn series_csv(report: &DriveReport) -> String {
-    let mut out = String::from("mass,omega,time");
+    let mut out = String::from(
+        "# seed 002, reduced units (k_B = 1, energies and Q in k_B × temperature units); NAME_stderr: one \
+         standard error (spread of independent batches); NAME_theory: the exact theory at that time\n\
+         mass,omega,time",
+    );
     for name in STATISTICS {
         out.push_str(&format!(",{name},{name}_stderr,{name}_theory"));
     }
