@@ -130,13 +130,20 @@ pub fn power_of_ten(n: i32) -> String {
     s
 }
 
-/// A number for text on a figure: plain between 0.01 and 10⁴, else "m × 10ⁿ" with `digits` decimals
-/// in the mantissa; a true minus sign.
+/// A number for text on a figure: `digits` + 1 significant figures, plain between 0.01 and 10⁴, else
+/// "m × 10ⁿ"; a true minus sign.
 pub fn scientific(v: f64, digits: usize) -> String {
     let s = if v == 0.0 || !v.is_finite() {
         format!("{v}")
     } else if (1e-2..1e4).contains(&v.abs()) {
-        format!("{}", (v * 1e4).round() / 1e4)
+        // digits + 1 significant figures, trailing zeros dropped.
+        let decimals = (digits as i32 - v.abs().log10().floor() as i32).max(0) as usize;
+        let t = format!("{v:.decimals$}");
+        if t.contains('.') {
+            t.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            t
+        }
     } else {
         let n = v.abs().log10().floor() as i32;
         let m = v / 10f64.powi(n);
@@ -341,6 +348,9 @@ mod tests {
         assert_eq!(scientific(-9.3746e-4, 3), "−9.375 × 10⁻⁴");
         assert_eq!(scientific(9.9996e-5, 2), "1.00 × 10⁻⁴");
         assert_eq!(scientific(0.25, 2), "0.25");
+        assert_eq!(scientific(-27.5581, 2), "−27.6");
+        assert_eq!(scientific(155.6654, 2), "156");
+        assert_eq!(scientific(7.0, 2), "7");
         assert_eq!(scientific(0.0, 2), "0");
     }
 
