@@ -9,8 +9,10 @@
 
 pub mod axis;
 pub mod data;
+mod draw;
 pub mod figure;
 mod legend;
+mod plan;
 
 use plotters::style::RGBColor;
 
