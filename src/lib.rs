@@ -13,6 +13,7 @@ pub mod export;
 pub mod gpu;
 pub mod ledger;
 pub mod physics;
+pub mod plot;
 pub mod run;
 pub mod scenario;
 pub mod sweep;

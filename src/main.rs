@@ -131,9 +131,9 @@ enum Command {
         /// Number of contiguous blocks for the error bars.
         #[arg(long, default_value_t = 20)]
         blocks: usize,
-        /// Write SVG figures into DIR/figures.
-        #[arg(long)]
-        plots: bool,
+        /// Write the figures (SVG, each with the CSV of what it draws) into PLOTS_DIR, by default DIR/figures.
+        #[arg(long, value_name = "PLOTS_DIR", num_args = 0..=1)]
+        plots: Option<Option<std::path::PathBuf>>,
         #[arg(long)]
         json: bool,
     },
@@ -180,9 +180,12 @@ enum ExportTarget {
 struct DriveArgs {
     #[arg(long)]
     json: bool,
-    /// Directory for the SVG figures (none drawn without it).
+    /// Directory for the SVG figures, each with its CSV, and drive_statistics.csv (none drawn without it).
     #[arg(long)]
     plots: Option<std::path::PathBuf>,
+    /// Write the statistics of every ensemble over time (value, standard error, theory) to this CSV file.
+    #[arg(long)]
+    csv: Option<std::path::PathBuf>,
     /// cpu, gpu or auto.
     #[arg(long, default_value = "auto")]
     backend: String,
@@ -273,6 +276,9 @@ enum SweepAction {
         /// Number of contiguous blocks for the error bars (as `nanodemon analyze --blocks`).
         #[arg(long, default_value_t = 20)]
         blocks: usize,
+        /// Friction for the theory, kg/s (as `nanodemon analyze --friction-kg-per-s`).
+        #[arg(long)]
+        friction_kg_per_s: Option<f64>,
         #[arg(long)]
         json: bool,
     },
@@ -362,7 +368,10 @@ fn main() {
             blocks,
             plots,
             json,
-        } => analyze(&dir, friction_kg_per_s, blocks, plots, json),
+        } => {
+            let plots = plots.map(|d| d.unwrap_or_else(|| dir.join("figures")));
+            analyze(&dir, friction_kg_per_s, blocks, plots.as_deref(), json)
+        }
         Command::Drive(args) => drive(args),
         Command::Compare {
             scenario,
@@ -619,7 +628,7 @@ fn analyze(
     dir: &std::path::Path,
     friction_kg_per_s: Option<f64>,
     blocks: usize,
-    plots: bool,
+    plots: Option<&std::path::Path>,
     json: bool,
 ) -> anyhow::Result<()> {
     use nanodemon::analysis::{report, sweep};
@@ -631,8 +640,8 @@ fn analyze(
     let (value, runs) = if sweep::is_run_dir(dir) {
         let run = nanodemon::analysis::run_dir::RunDir::load(dir)?;
         let a = report::analyze_run(&run, &opts)?;
-        let figures = if plots {
-            nanodemon::analysis::figures::run_figures(&run, &a, &dir.join("figures"))?
+        let figures = if let Some(out) = plots {
+            nanodemon::analysis::figures::run_figures(&run, &a, out)?
         } else {
             vec![]
         };
@@ -642,8 +651,8 @@ fn analyze(
         )
     } else {
         let (runs, analyses) = sweep::analyze_sweep(dir, &opts)?;
-        let figures = if plots {
-            nanodemon::analysis::figures::sweep_figures(&runs, &analyses, &dir.join("figures"))?
+        let figures = if let Some(out) = plots {
+            nanodemon::analysis::figures::sweep_figures(&runs, &analyses, out)?
         } else {
             vec![]
         };
@@ -832,6 +841,10 @@ fn drive(a: DriveArgs) -> anyhow::Result<()> {
         bench: a.bench,
     };
     let report = drive::drive(&opts, &mut |line| eprintln!("{line}"))?;
+    if let Some(path) = &a.csv {
+        std::fs::write(path, drive::series_csv(&report))
+            .map_err(|e| anyhow::anyhow!("--csv {}: {e}", path.display()))?;
+    }
     if a.json {
         print_json(&serde_json::to_value(&report)?);
         return Ok(());
@@ -984,9 +997,10 @@ fn sweep(action: SweepAction) -> anyhow::Result<()> {
             dir,
             plots,
             blocks,
+            friction_kg_per_s,
             json,
         } => {
-            let s = sweep::collect(&dir, plots, blocks)?;
+            let s = sweep::collect(&dir, plots, blocks, friction_kg_per_s)?;
             emit(json, serde_json::to_value(&s)?, &|| {
                 println!("{} points in {}", s.table.rows.len(), s.table_csv.display());
                 for (i, st) in &s.missing {
