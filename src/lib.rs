@@ -12,6 +12,7 @@ pub mod ensemble;
 pub mod gpu;
 pub mod ledger;
 pub mod physics;
+pub mod provenance;
 pub mod run;
 pub mod scenario;
 pub mod sweep;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 #[derive(Parser)]
 #[command(
     name = "nanodemon",
-    version,
+    version = nanodemon::provenance::VERSION,
     about = "MD of nanoscale heat machines driven by nonreciprocal demon forces"
 )]
 struct Cli {
@@ -31,8 +31,12 @@ enum Command {
         #[arg(long)]
         time_ps: Option<f64>,
         /// Continue a killed run from its last checkpoint, without gaps or duplicate rows.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "restart")]
         resume: bool,
+        /// Start over in an --out that already holds a run, discarding its outputs (run.log is kept): the way
+        /// out for a run killed before its first checkpoint.
+        #[arg(long)]
+        restart: bool,
         /// CPU worker threads (default: all cores, or NANODEMON_THREADS).
         #[arg(long)]
         threads: Option<usize>,
@@ -275,6 +279,7 @@ fn main() {
             out,
             time_ps,
             resume,
+            restart,
             threads,
             quiet,
             json,
@@ -284,6 +289,7 @@ fn main() {
                 out,
                 time_ps,
                 resume,
+                restart,
                 threads: threads.unwrap_or_else(nanodemon::engine::cpu::default_threads),
                 progress: !quiet,
             };

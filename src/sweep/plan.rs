@@ -86,7 +86,7 @@ pub fn plan(sweep_file: &Path, out: &Path) -> Result<PlanSummary> {
     } else {
         Manifest {
             name: sweep.file.name.clone(),
-            version: env!("CARGO_PKG_VERSION").into(),
+            version: crate::provenance::VERSION.into(),
             slurm: sweep.file.slurm.clone(),
             points: Vec::new(),
         }

@@ -4,6 +4,7 @@
 //! (heat.csv, run.json, checkpoint.ckpt); `lock` names the host and process running the point; `failed.json`
 //! holds the error of the last attempt.
 
+use crate::provenance::host_name;
 use crate::run::read_run_json;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
@@ -87,7 +88,7 @@ impl PointDir {
     fn lock_holder(&self) -> Option<String> {
         let text = std::fs::read_to_string(self.lock()).ok()?;
         let (host, pid) = text.trim().split_once(' ')?;
-        if host == hostname() && !pid_alive(pid) {
+        if host == host_name() && !pid_alive(pid) {
             return None;
         }
         Some(text.trim().to_string())
@@ -96,9 +97,9 @@ impl PointDir {
     /// Takes the point's lock for this process. Under Slurm (SLURM_JOB_ID set) the scheduler runs one task per
     /// index, so a lock from another host is a leftover of a preempted or timed-out task and is taken over.
     pub fn acquire(&self) -> Result<PointLock> {
-        let me = format!("{} {}", hostname(), std::process::id());
+        let me = format!("{} {}", host_name(), std::process::id());
         if let Some(holder) = self.lock_holder() {
-            let other_host = !holder.starts_with(&format!("{} ", hostname()));
+            let other_host = !holder.starts_with(&format!("{} ", host_name()));
             let slurm_takeover = other_host && std::env::var_os("SLURM_JOB_ID").is_some();
             if holder != me && !slurm_takeover {
                 bail!(
@@ -137,13 +138,6 @@ impl Drop for PointLock {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
     }
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .or_else(|_| std::env::var("HOSTNAME"))
-        .unwrap_or_else(|_| "localhost".into())
 }
 
 fn pid_alive(pid: &str) -> bool {

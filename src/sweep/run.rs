@@ -175,6 +175,7 @@ fn attempt(pd: &PointDir, opts: &SweepRunOptions, threads: usize) -> Result<Stri
         out: run_dir,
         time_ps: None,
         resume,
+        restart: false,
         threads,
         progress: false,
     };

@@ -436,6 +436,10 @@ impl Engine for GpuEngine {
         Some(self.ctx.adapter_name.clone())
     }
 
+    fn driver(&self) -> Option<String> {
+        Some(self.ctx.driver.clone())
+    }
+
     fn advance(&mut self, steps: u64) -> Result<()> {
         self.record_advance(steps);
         self.step += steps;
