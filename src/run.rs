@@ -13,7 +13,7 @@ use crate::com_csv::COM_CSV_HEADER;
 use crate::engine::{self, Backend, Engine, Observation, State};
 use crate::ledger::{Ledger, HEAT_CSV_COLUMNS, HEAT_CSV_HEADER};
 use crate::provenance::{utc_now, Conventions, Provenance};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, GIB};
 use crate::system::{build_system, Group, System};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -204,6 +204,23 @@ fn run_in(
     let ckpt_path = out.join(CHECKPOINT);
     let xyz_path = out.join("trajectory.xyz");
     let com_path = out.join("com.csv");
+    let est = sc.size_estimate();
+    runlog.line(&format!(
+        "estimated size: {:.0} atoms, {:.0} neighbour cells, {:.2} GiB of engine memory",
+        est.atoms,
+        est.cells,
+        est.bytes / GIB
+    ))?;
+    if let Some(total) = host_memory_bytes() {
+        if est.bytes > total {
+            bail!(
+                "geometry.container_length_a / potential.cutoff_a: this system needs about {:.1} GiB, more than this \
+                 machine's {:.1} GiB of memory; shrink it or run it on a larger machine",
+                est.bytes / GIB,
+                total / GIB
+            );
+        }
+    }
     let sys = build_system(sc)?;
     let (mut eng, backend) = engine::create(opts.backend, sc, &sys, opts.threads)?;
     prov.adapter = eng.adapter();
@@ -405,6 +422,14 @@ fn run_in(
         summary.rows, summary.wall_s, summary.steps_per_s
     ))?;
     Ok(summary)
+}
+
+/// This machine's physical memory (MemTotal of /proc/meminfo), bytes; `None` where that cannot be read.
+fn host_memory_bytes() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024.0)
 }
 
 /// run.log: each line time-stamped (UTC), appended and flushed as written, and echoed to stderr unless quiet.
