@@ -15,6 +15,7 @@ pub mod physics;
 pub mod provenance;
 pub mod run;
 pub mod scenario;
+pub mod stop;
 pub mod sweep;
 pub mod system;
 pub mod theory;

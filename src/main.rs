@@ -271,6 +271,15 @@ fn print_json(value: &serde_json::Value) {
 fn main() {
     restore_default_sigpipe();
     let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Run { .. }
+            | Command::Sweep {
+                action: SweepAction::Run { .. }
+            }
+    ) {
+        nanodemon::stop::install();
+    }
     let result = match cli.command {
         Command::Gpu { json } => gpu_info(json),
         Command::Run {
@@ -361,7 +370,13 @@ fn main() {
         if std::env::args().any(|a| a == "--json") {
             print_json(&serde_json::json!({"error": format!("{e:#}")}));
         }
-        std::process::exit(1);
+        // A run stopped by a signal checkpointed first: a distinct code tells a batch script to requeue it.
+        let stopped = e.downcast_ref::<nanodemon::stop::Stopped>().is_some();
+        std::process::exit(if stopped {
+            nanodemon::stop::EXIT_STOPPED
+        } else {
+            1
+        });
     }
 }
 
@@ -847,8 +862,20 @@ fn sweep(action: SweepAction) -> anyhow::Result<()> {
                 );
                 for p in &s.points {
                     let state = serde_json::to_value(p.state).expect("state serialises");
+                    let rate = p
+                        .rate
+                        .as_ref()
+                        .map(|r| {
+                            format!(
+                                "  {:.3} ns/day, ETA {:.1} h (as of {})",
+                                r.ns_per_day,
+                                r.eta_s / 3600.0,
+                                r.at_utc
+                            )
+                        })
+                        .unwrap_or_default();
                     println!(
-                        "  {:4} {:12} {:7.1} / {} ps  {}{}",
+                        "  {:4} {:12} {:7.1} / {} ps  {}{rate}{}",
                         p.index,
                         state.as_str().unwrap_or("?"),
                         p.production_done_ps,

@@ -120,7 +120,11 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
         prov.command_line.join(" ")
     ))?;
     let result = run_in(&sc, opts, resume_state, &mut prov, earlier, &mut runlog);
-    if let Err(e) = &result {
+    if let Some(e) = result
+        .as_ref()
+        .err()
+        .filter(|e| !e.is::<crate::stop::Stopped>())
+    {
         runlog.line(&format!("stopped with an error: {e:#}"))?;
     }
     result
@@ -372,13 +376,14 @@ fn run_in(
                 driver.com_bytes += row.len() as u64;
             }
         }
-        if step % ckpt_steps == 0 || step == end_step {
+        let stop = crate::stop::requested();
+        if step % ckpt_steps == 0 || step == end_step || stop.is_some() {
             let mut state = eng.state()?;
             state.driver = serde_json::to_value(&driver)?;
             state.save(&ckpt_path)?;
             eng.restore(&state)?;
         }
-        if last_progress.elapsed().as_secs_f64() > 2.0 || step == end_step {
+        if last_progress.elapsed().as_secs_f64() > 2.0 || step == end_step || stop.is_some() {
             last_progress = Instant::now();
             let line = progress_line(
                 sc,
@@ -390,6 +395,15 @@ fn run_in(
                 &mut *eng,
             )?;
             runlog.line(&line)?;
+        }
+        if let Some(signal) = stop {
+            // The checkpoint above is off the schedule: the resumed run is the same physics, but not bit for
+            // bit the uninterrupted one (its neighbour lists are rebuilt here).
+            let stopped = crate::stop::Stopped { signal, step };
+            meta.prov.finished_utc = Some(utc_now());
+            write_run_json(&meta, &*eng, "stopped", None)?;
+            runlog.line(&stopped.to_string())?;
+            return Err(stopped.into());
         }
     }
 

@@ -149,7 +149,11 @@ pub fn plan(sweep_file: &Path, out: &Path) -> Result<PlanSummary> {
 
     let run_ps = sweep.base.run.equilibration_ps + sweep.base.run.production_ps;
     let minutes = time_limit_minutes(run_ps, &manifest.slurm);
-    let script = batch_script(&root, &manifest, minutes)?;
+    let mem_gb = manifest
+        .slurm
+        .mem_gb
+        .unwrap_or_else(|| default_mem_gb(&sweep.base));
+    let script = batch_script(&root, &manifest, minutes, mem_gb)?;
     let script_path = root.join(BATCH_SCRIPT);
     write_atomic(&script_path, &script)?;
     Ok(PlanSummary {
@@ -169,6 +173,12 @@ fn time_limit_minutes(run_ps: f64, s: &SlurmSettings) -> u64 {
     (s.time_margin * days * 24.0 * 60.0 + STARTUP_MIN).ceil() as u64
 }
 
+/// Host memory a task asks for when the sweep file does not say, GB: twice the size estimate of the base
+/// scenario (an upper bound already) plus 2 GB for the GPU driver, runtime and binary, rounded up.
+fn default_mem_gb(base: &Scenario) -> f64 {
+    (2.0 * base.size_estimate().bytes / 1e9 + 2.0).ceil()
+}
+
 /// Slurm's D-HH:MM:SS.
 fn slurm_time(minutes: u64) -> String {
     format!(
@@ -180,7 +190,10 @@ fn slurm_time(minutes: u64) -> String {
 }
 
 /// The array job: task i runs point i and resumes it from its checkpoint when requeued after preemption.
-fn batch_script(root: &Path, m: &Manifest, minutes: u64) -> Result<String> {
+/// `slurm.signal_lead_s` before the time limit Slurm sends the script USR1; the script forwards it to the run,
+/// which checkpoints and exits with `stop::EXIT_STOPPED`, and the script requeues the task (preemption's TERM
+/// takes the same path).
+fn batch_script(root: &Path, m: &Manifest, minutes: u64, mem_gb: f64) -> Result<String> {
     let s = &m.slurm;
     let last = m
         .points
@@ -212,6 +225,8 @@ fn batch_script(root: &Path, m: &Manifest, minutes: u64) -> Result<String> {
         format!("--output={}/slurm/%A_%a.out", root.display()),
         "--open-mode=append".into(),
         "--requeue".into(),
+        format!("--signal=B:USR1@{}", s.signal_lead_s),
+        format!("--mem={mem_gb}G"),
     ];
     if s.gpus_per_task > 0 {
         d.push(format!("--gres=gpu:{}", s.gpus_per_task));
@@ -227,10 +242,6 @@ fn batch_script(root: &Path, m: &Manifest, minutes: u64) -> Result<String> {
     }
     d.extend(s.extra_directives.iter().cloned());
     let backend = format!("{:?}", s.backend).to_lowercase();
-    let threads = match s.cpus_per_task {
-        Some(_) => " --threads \"${SLURM_CPUS_PER_TASK}\"",
-        None => "",
-    };
     let mut out = String::from("#!/bin/bash\n");
     for line in d {
         out.push_str(&format!("#SBATCH {line}\n"));
@@ -238,15 +249,40 @@ fn batch_script(root: &Path, m: &Manifest, minutes: u64) -> Result<String> {
     out.push_str(&format!(
         "# nanodemon sweep \"{}\": {} points, time limit from {} ns/day x {} margin.\n\
          # Task i runs point i; a killed or requeued task resumes from the point's checkpoint, a finished point\n\
-         # returns at once. NANODEMON overrides the binary.\n\
-         set -euo pipefail\n\
-         exec \"${{NANODEMON:-{}}}\" sweep run {} --index \"$SLURM_ARRAY_TASK_ID\" --backend {backend}{threads}\n",
+         # returns at once. NANODEMON overrides the binary. Progress lines go to this log and to the point's\n\
+         # run/run.log.\n\
+         set -euo pipefail\n",
         m.name,
         m.points.len(),
         s.expected_ns_per_day,
         s.time_margin,
-        exe.display(),
-        q(root),
+    ));
+    for line in &s.setup {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "set +e\n\
+         \"${{NANODEMON:-{exe}}}\" sweep run {root} --index \"$SLURM_ARRAY_TASK_ID\" --backend {backend} \\\n\
+         \x20   --threads \"${{SLURM_CPUS_PER_TASK:-${{NANODEMON_THREADS:-1}}}}\" &\n\
+         child=$!\n\
+         # Slurm's warning before the time limit (USR1) or preemption (TERM): the run checkpoints and exits {code}.\n\
+         trap 'kill -USR1 \"$child\" 2>/dev/null' USR1 TERM\n\
+         wait \"$child\"\n\
+         rc=$?\n\
+         while kill -0 \"$child\" 2>/dev/null; do\n\
+         \x20   wait \"$child\"\n\
+         \x20   rc=$?\n\
+         done\n\
+         if [ \"$rc\" -eq {code} ]; then\n\
+         \x20   echo \"nanodemon: point checkpointed before the time limit; requeueing task $SLURM_ARRAY_TASK_ID\" >&2\n\
+         \x20   scontrol requeue \"${{SLURM_ARRAY_JOB_ID}}_${{SLURM_ARRAY_TASK_ID}}\"\n\
+         \x20   exit 0\n\
+         fi\n\
+         exit \"$rc\"\n",
+        exe = exe.display(),
+        root = q(root),
+        code = crate::stop::EXIT_STOPPED,
     ));
     Ok(out)
 }

@@ -74,6 +74,22 @@ pub struct SlurmSettings {
     /// More `#SBATCH` lines, verbatim without the prefix (e.g. `"--qos=long"`).
     #[serde(default)]
     pub extra_directives: Vec<String>,
+    /// Host memory per task, GB (`--mem`); absent: twice the base scenario's size estimate plus 2 GB for the
+    /// GPU driver and runtime.
+    #[serde(default)]
+    pub mem_gb: Option<f64>,
+    /// Seconds before the time limit at which Slurm warns the task (`--signal=B:USR1@N`); the script then has
+    /// the run checkpoint and requeues the task.
+    #[serde(default = "default_signal_lead")]
+    pub signal_lead_s: u32,
+    /// Shell lines run before nanodemon in every task, e.g. `"module load cuda"` or
+    /// `"export VK_ICD_FILENAMES=/usr/share/vulkan/icd.d/nvidia_icd.json"`; a failing line fails the task.
+    #[serde(default)]
+    pub setup: Vec<String>,
+}
+
+fn default_signal_lead() -> u32 {
+    300
 }
 
 fn default_margin() -> f64 {
@@ -195,6 +211,23 @@ fn validate_slurm(s: &SlurmSettings) -> Result<()> {
                 "slurm.extra_directives: {d:?} spans several lines; give one directive per entry"
             );
         }
+    }
+    for (i, line) in s.setup.iter().enumerate() {
+        if line.contains('\n') {
+            bail!("slurm.setup[{i}]: {line:?} spans several lines; give one command per entry");
+        }
+    }
+    if let Some(m) = s.mem_gb {
+        if !(m.is_finite() && m > 0.0) {
+            bail!("slurm.mem_gb = {m}: give the host memory per task in GB (e.g. 8), or leave it out for an estimate");
+        }
+    }
+    if s.signal_lead_s < 30 {
+        bail!(
+            "slurm.signal_lead_s = {}: leave the run at least 30 s (300 by default) to reach a checkpoint before \
+             the time limit",
+            s.signal_lead_s
+        );
     }
     Ok(())
 }
