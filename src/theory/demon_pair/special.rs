@@ -1,9 +1,10 @@
 //! Special functions the power statistics need: the modified Bessel function K₀ (density of a product
 //! of Gaussians), the complementary error function and the normal CDF (its cumulative distribution).
 //!
-//! erfc comes from the libm crate (musl's erfc; within 1e-15 relative of mpmath, where our former Numerical
-//! Recipes fit was 1.1e-7 off and statrs' erfc, with coefficients cut to ten digits, 1e-10); neither has K₀,
-//! so ours gained an asymptotic branch for large x.
+//! erfc comes from the libm crate (musl's erfc: on a 0.01 grid against mpmath, within 2e-14 relative for
+//! x < 10 and 1.2e-13 out to x = 26, where erfc ≈ 1e-294; our former Numerical Recipes fit was 1.1e-7 off, and
+//! statrs' erfc, its coefficients cut to ten digits, 1e-10); neither has K₀, so ours gained an asymptotic
+//! branch for large x.
 
 const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
 
@@ -71,7 +72,7 @@ pub fn bessel_k0(x: f64) -> f64 {
     bessel_k0_scaled(x) * (-x).exp()
 }
 
-/// erfc(x), from the libm crate (musl's rational approximations, good to about one ulp).
+/// erfc(x), from the libm crate (musl's rational approximations).
 pub fn erfc(x: f64) -> f64 {
     libm::erfc(x)
 }
