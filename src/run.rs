@@ -392,8 +392,8 @@ fn run_in(
                 eq_steps,
                 end_step,
                 t0.elapsed().as_secs_f64(),
-                &mut *eng,
-            )?;
+                temps.last().copied(),
+            );
             runlog.line(&line)?;
         }
         if let Some(signal) = stop {
@@ -572,7 +572,9 @@ fn write_xyz_frame(
     Ok(s.len() as u64)
 }
 
-/// One progress line: simulated time, speed, ETA and bath temperatures.
+/// One progress line: simulated time, speed, ETA and the bath temperatures of the last heat.csv sample.
+/// It observes nothing itself: a GPU observation folds the f32 ledger into the host's f64 sums, so one taken
+/// at a wall-clock-dependent step would change the last bits of heat.csv from run to run.
 fn progress_line(
     sc: &Scenario,
     step: u64,
@@ -580,28 +582,28 @@ fn progress_line(
     eq: u64,
     end: u64,
     wall: f64,
-    eng: &mut dyn Engine,
-) -> Result<String> {
+    temperature: Option<[f64; 2]>,
+) -> String {
     let dt = sc.dt_ps();
     let rate = (step - start) as f64 / wall.max(1e-9);
     let eta = (end - step) as f64 / rate.max(1e-9);
-    let o = eng.observe()?;
+    let temps = temperature
+        .map(|t| format!(", T_C {:.1} K, T_H {:.1} K", t[0], t[1]))
+        .unwrap_or_default();
     let phase = if step <= eq {
         "equilibration"
     } else {
         "production"
     };
-    Ok(format!(
-        "[{phase}] {:.3} / {:.3} ns simulated ({:.0}%), {:.0} steps/s, {:.3} ns/day, ETA {}, T_C {:.1} K, T_H {:.1} K",
+    format!(
+        "[{phase}] {:.3} / {:.3} ns simulated ({:.0}%), {:.0} steps/s, {:.3} ns/day, ETA {}{temps}",
         step as f64 * dt * 1e-3,
         end as f64 * dt * 1e-3,
         100.0 * step as f64 / end as f64,
         rate,
         rate * dt * 1e-3 * crate::units::SECONDS_PER_DAY,
         format_duration(eta),
-        o.temperature[0],
-        o.temperature[1]
-    ))
+    )
 }
 
 fn format_duration(s: f64) -> String {
