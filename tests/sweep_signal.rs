@@ -1,5 +1,5 @@
-//! The generated Slurm batch script's habits, run by bash without Slurm: `--signal`, `--mem`, `--threads` from
-//! the task's CPUs, the setup hook, and the trap that has the run checkpoint and the task requeue itself when
+//! The generated Slurm batch script's habits, run by bash without Slurm: the time limit from a speed measured
+//! on the machine, `--signal`, `--mem`, `--threads` from the task's CPUs, the setup hook, and the trap that has the run checkpoint and the task requeue itself when
 //! Slurm warns of the time limit (`scontrol` is a stand-in that records its arguments).
 
 mod common;
@@ -27,8 +27,11 @@ fn plan(dir: &Path) -> PathBuf {
     base["run"] = json!({"timestep_fs": 1.0, "equilibration_ps": 0.2, "production_ps": 100.0,
                          "sample_interval_ps": 0.1, "checkpoint_interval_ps": 50.0});
     let setup = format!("touch {}", dir.join("setup-ran").display());
+    // The speed as `nanodemon bench --json` recorded it on "the cluster": 2 ns/day at the scenario's 2584 atoms.
+    let bench = json!({"engine": "gpu", "adapter": "Test GPU", "atoms": 2584, "ns_per_day": 2.0});
+    std::fs::write(dir.join("bench-test-gpu.json"), bench.to_string()).unwrap();
     let s = json!({"name": "sig", "base": base,
-                   "slurm": {"expected_ns_per_day": 1.0, "gpus_per_task": 0, "signal_lead_s": 120,
+                   "slurm": {"measured_bench": "bench-test-gpu.json", "gpus_per_task": 0, "signal_lead_s": 120,
                              "setup": [setup, "export VK_ICD_FILENAMES=/nonexistent/icd.json"]}});
     let file = dir.join("sweep.json");
     std::fs::write(&file, serde_json::to_string_pretty(&s).unwrap()).unwrap();
@@ -48,6 +51,9 @@ fn batch_script_checkpoints_and_requeues_on_slurms_warning() {
     let out = plan(&d);
     let script = std::fs::read_to_string(out.join("sweep.sbatch")).unwrap();
     for want in [
+        // 100.2 ps at 2 ns/day is 72.1 min; × 1.5 margin + 10 min start-up = 118.2 min.
+        "#SBATCH --time=0-01:59:00",
+        "2 ns/day measured with 2584 atoms on Test GPU",
         "#SBATCH --signal=B:USR1@120",
         "#SBATCH --mem=3G",
         "#SBATCH --requeue",

@@ -51,8 +51,14 @@ pub struct Vary {
 #[serde(deny_unknown_fields)]
 pub struct SlurmSettings {
     /// Simulated ns per wall-clock day of one point on one job's resources (measure it with `nanodemon
-    /// bench`); sets the time limit.
-    pub expected_ns_per_day: f64,
+    /// bench`); sets the time limit. Give this or `measured_bench`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_ns_per_day: Option<f64>,
+    /// A `nanodemon bench --json` output recorded on the cluster's machine (path relative to the sweep file):
+    /// its ns/day, scaled by its atom count over the base scenario's (the cost per step grows linearly with
+    /// the atoms), sets the time limit instead of `expected_ns_per_day`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_bench: Option<String>,
     /// The time limit is this factor times the expected run time (plus 10 minutes of start-up), ≥ 1.
     #[serde(default = "default_margin")]
     pub time_margin: f64,
@@ -186,12 +192,19 @@ impl Sweep {
 }
 
 fn validate_slurm(s: &SlurmSettings) -> Result<()> {
-    if !(s.expected_ns_per_day.is_finite() && s.expected_ns_per_day > 0.0) {
-        bail!(
-            "slurm.expected_ns_per_day = {}: must be a positive number of simulated ns per day; measure it with \
-             `nanodemon bench --atoms N` on the cluster's GPU",
-            s.expected_ns_per_day
-        );
+    match (s.expected_ns_per_day, &s.measured_bench) {
+        (Some(v), None) if !(v.is_finite() && v > 0.0) => bail!(
+            "slurm.expected_ns_per_day = {v}: must be a positive number of simulated ns per day; measure it with \
+             `nanodemon bench --atoms N` on the cluster's GPU"
+        ),
+        (None, None) => bail!(
+            "slurm.expected_ns_per_day: give the expected speed (simulated ns per day), or slurm.measured_bench: a \
+             `nanodemon bench --json` output recorded on the cluster's machine"
+        ),
+        (Some(_), Some(_)) => bail!(
+            "slurm.expected_ns_per_day and slurm.measured_bench both set the time limit; give one of them"
+        ),
+        _ => {}
     }
     if !(s.time_margin.is_finite() && s.time_margin >= 1.0) {
         bail!(
