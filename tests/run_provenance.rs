@@ -302,3 +302,22 @@ fn sigterm_checkpoints_exits_75_and_resumes_without_gaps() {
     }
     assert_eq!(run_json(&out)["status"], "completed");
 }
+
+/// On the GPU, run.json names the adapter and its driver as wgpu reports them (lavapipe in CI).
+#[test]
+fn gpu_run_json_names_adapter_and_driver() {
+    let Some(ctx) = nanodemon::gpu::GpuContext::for_test("gpu_run_json_names_adapter_and_driver")
+    else {
+        return;
+    };
+    let d = tmpdir("gpu");
+    let sc = write_scenario(&d, 0.1, 0.1);
+    let out = d.join("o");
+    let mut args = run_args(&sc, &out, &[]);
+    args[3] = "gpu".into();
+    ok(bin().args(&args).output().unwrap());
+    let p = &run_json(&out)["provenance"];
+    assert_eq!(p["adapter"], ctx.adapter_name.as_str(), "{p}");
+    assert_eq!(p["driver"], ctx.driver.as_str(), "{p}");
+    assert!(!ctx.driver.is_empty());
+}
