@@ -51,7 +51,9 @@ fn main() {
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=shaders");
     println!("cargo:rerun-if-env-changed=RUSTC");
-    for name in ["HEAD", "index", "packed-refs"] {
+    // logs/HEAD (the reflog) changes on every commit and checkout, even when the branch ref lives in
+    // packed-refs and its loose file does not exist yet.
+    for name in ["HEAD", "logs/HEAD", "index", "packed-refs"] {
         if let Some(p) = output("git", &["rev-parse", "--git-path", name]) {
             watch(&p);
         }
