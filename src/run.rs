@@ -321,6 +321,7 @@ fn run_in(
     let start_step = eng.observe()?.step;
     let t0 = Instant::now();
     let mut last_progress = Instant::now();
+    let mut stop_noticed = false;
     let mut temps = Vec::new();
     let mut step = start_step;
 
@@ -376,14 +377,29 @@ fn run_in(
                 driver.com_bytes += row.len() as u64;
             }
         }
-        let stop = crate::stop::requested();
-        if step % ckpt_steps == 0 || step == end_step || stop.is_some() {
+        let checkpoint = step % ckpt_steps == 0 || step == end_step;
+        if checkpoint {
             let mut state = eng.state()?;
             state.driver = serde_json::to_value(&driver)?;
             state.save(&ckpt_path)?;
             eng.restore(&state)?;
         }
-        if last_progress.elapsed().as_secs_f64() > 2.0 || step == end_step || stop.is_some() {
+        // A stop signal ends the run at the next scheduled checkpoint, not where it arrives: a checkpoint off
+        // the schedule would restore the engine at a step the uninterrupted run does not, and the resumed
+        // heat.csv would no longer be byte-identical to it.
+        let stop = crate::stop::requested().filter(|_| step < end_step);
+        if let (Some(signal), false) = (stop, stop_noticed) {
+            stop_noticed = true;
+            let next = (step / ckpt_steps + 1) * ckpt_steps;
+            runlog.line(&format!(
+                "{}: stopping at the next checkpoint, step {} ({} ps on)",
+                crate::stop::signal_name(signal),
+                next.min(end_step),
+                (next.min(end_step) - step) as f64 * sc.dt_ps()
+            ))?;
+        }
+        let stopping = checkpoint && stop.is_some();
+        if last_progress.elapsed().as_secs_f64() > 2.0 || step == end_step || stopping {
             last_progress = Instant::now();
             let line = progress_line(
                 sc,
@@ -396,9 +412,7 @@ fn run_in(
             );
             runlog.line(&line)?;
         }
-        if let Some(signal) = stop {
-            // The checkpoint above is off the schedule: the resumed run is the same physics, but not bit for
-            // bit the uninterrupted one (its neighbour lists are rebuilt here).
+        if let (Some(signal), true) = (stop, stopping) {
             let stopped = crate::stop::Stopped { signal, step };
             meta.prov.finished_utc = Some(utc_now());
             write_run_json(&meta, &*eng, "stopped", None)?;

@@ -1,7 +1,8 @@
 //! Stopping a run cleanly on a signal: SIGTERM (Slurm's time limit, preemption, `kill`) or SIGUSR1 (Slurm's
-//! `--signal` warning) sets a flag the run loop checks at each stop; the run then writes a checkpoint and
-//! returns [`Stopped`], which the binary turns into exit code [`EXIT_STOPPED`], so a batch script can tell
-//! "checkpointed, requeue me" from success and from failure. Repeated signals change nothing (Slurm may send
+//! `--signal` warning) sets a flag the run loop checks at each stop; the run goes on to its next scheduled
+//! checkpoint (so `--resume` stays byte-identical to an uninterrupted run), then returns [`Stopped`], which
+//! the binary turns into exit code [`EXIT_STOPPED`], so a batch script can tell "checkpointed, requeue me" from
+//! success and from failure. Repeated signals change nothing (Slurm may send
 //! TERM to the run while the batch script forwards its own warning); SIGINT and SIGKILL still end it at once.
 
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -44,16 +45,21 @@ pub struct Stopped {
     pub step: u64,
 }
 
+/// "SIGTERM", "SIGUSR1", or "signal N".
+pub fn signal_name(signal: i32) -> String {
+    match signal {
+        libc::SIGTERM => "SIGTERM".to_string(),
+        libc::SIGUSR1 => "SIGUSR1".to_string(),
+        s => format!("signal {s}"),
+    }
+}
+
 impl std::fmt::Display for Stopped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let name = match self.signal {
-            libc::SIGTERM => "SIGTERM".to_string(),
-            libc::SIGUSR1 => "SIGUSR1".to_string(),
-            s => format!("signal {s}"),
-        };
         write!(
             f,
-            "stopped by {name} at step {}: a checkpoint was written; continue with --resume (exit code {EXIT_STOPPED})",
+            "stopped by {} at the checkpoint of step {}; continue with --resume (exit code {EXIT_STOPPED})",
+            signal_name(self.signal),
             self.step
         )
     }

@@ -17,15 +17,15 @@ fn tmpdir(name: &str) -> PathBuf {
     d
 }
 
-/// One point of the small refrigerator, long enough (100 ps) to be stopped, with a setup hook that leaves a
-/// file behind and exports a variable.
+/// One point of the small refrigerator, long enough (100 ps) to be stopped, checkpointing every 0.5 ps (a few
+/// seconds here, which the stop waits for), with a setup hook that leaves a file behind and exports a variable.
 fn plan(dir: &Path) -> PathBuf {
     let mut base: Value = serde_json::from_str(
         &std::fs::read_to_string(scenario_path("small-refrigerator.json")).unwrap(),
     )
     .unwrap();
     base["run"] = json!({"timestep_fs": 1.0, "equilibration_ps": 0.2, "production_ps": 100.0,
-                         "sample_interval_ps": 0.1, "checkpoint_interval_ps": 50.0});
+                         "sample_interval_ps": 0.1, "checkpoint_interval_ps": 0.5});
     let setup = format!("touch {}", dir.join("setup-ran").display());
     // The speed as `nanodemon bench --json` recorded it on "the cluster": 2 ns/day at the scenario's 2584 atoms.
     let bench = json!({"engine": "gpu", "adapter": "Test GPU", "atoms": 2584, "ns_per_day": 2.0});

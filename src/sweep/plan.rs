@@ -150,6 +150,11 @@ pub fn plan(sweep_file: &Path, out: &Path) -> Result<PlanSummary> {
     let run_ps = sweep.base.run.equilibration_ps + sweep.base.run.production_ps;
     let speed = Speed::of(&manifest.slurm, sweep_file, &sweep.base)?;
     let minutes = time_limit_minutes(run_ps, speed.ns_per_day, manifest.slurm.time_margin);
+    checkpoint_within_warning(
+        sweep.base.run.checkpoint_interval_ps,
+        &speed,
+        manifest.slurm.signal_lead_s,
+    )?;
     let mem_gb = manifest
         .slurm
         .mem_gb
@@ -221,6 +226,21 @@ impl Speed {
             ),
         })
     }
+}
+
+/// A run warned `lead_s` before its time limit stops at its next checkpoint, so one checkpoint interval must
+/// take at most half the warning at the planned speed, or the task is killed before it gets there.
+fn checkpoint_within_warning(checkpoint_ps: f64, speed: &Speed, lead_s: u32) -> Result<()> {
+    let wall_s = checkpoint_ps * 1e-3 / speed.ns_per_day * crate::units::SECONDS_PER_DAY;
+    if wall_s > 0.5 * lead_s as f64 {
+        bail!(
+            "run.checkpoint_interval_ps = {checkpoint_ps} ps takes about {wall_s:.0} s at {}, more than half of \
+             slurm.signal_lead_s = {lead_s} s: a task warned before its time limit could not reach its next \
+             checkpoint; shorten the base scenario's checkpoint interval or raise slurm.signal_lead_s",
+            speed.source
+        );
+    }
+    Ok(())
 }
 
 /// Wall-clock minutes one point may take: margin × simulated ps / (ns/day) plus the start-up allowance.
@@ -369,6 +389,22 @@ mod tests {
         // 30 ns at 2 ns/day = 15 days; × 1.5 = 22.5 days = 32,400 min; + 10 min.
         assert_eq!(time_limit_minutes(30_000.0, 2.0, 1.5), 32_410);
         assert_eq!(slurm_time(32_410), "22-12:10:00");
+    }
+
+    #[test]
+    fn a_checkpoint_interval_longer_than_half_the_warning_is_refused() {
+        let speed = Speed {
+            ns_per_day: 1.0,
+            source: "1 ns/day".into(),
+        };
+        // 1 ps at 1 ns/day is 86.4 s of wall time.
+        assert!(checkpoint_within_warning(1.0, &speed, 173).is_ok());
+        let err = checkpoint_within_warning(1.0, &speed, 172).unwrap_err();
+        assert!(
+            err.to_string().contains("run.checkpoint_interval_ps")
+                && err.to_string().contains("slurm.signal_lead_s"),
+            "{err}"
+        );
     }
 
     #[test]
