@@ -267,8 +267,8 @@ fn slurm_time(minutes: u64) -> String {
 
 /// The array job: task i runs point i and resumes it from its checkpoint when requeued after preemption.
 /// `slurm.signal_lead_s` before the time limit Slurm sends the script USR1; the script forwards it to the run,
-/// which checkpoints and exits with `stop::EXIT_STOPPED`, and the script requeues the task (preemption's TERM
-/// takes the same path).
+/// which goes on to its next checkpoint and exits with `stop::EXIT_STOPPED` there, and the script requeues the
+/// task (preemption's TERM takes the same path).
 fn batch_script(
     root: &Path,
     m: &Manifest,
@@ -348,7 +348,8 @@ fn batch_script(
          \"${{NANODEMON:-{exe}}}\" sweep run {root} --index \"$SLURM_ARRAY_TASK_ID\" --backend {backend} \\\n\
          \x20   --threads \"${{SLURM_CPUS_PER_TASK:-${{NANODEMON_THREADS:-1}}}}\" &\n\
          child=$!\n\
-         # Slurm's warning before the time limit (USR1) or preemption (TERM): the run checkpoints and exits {code}.\n\
+         # Slurm's warning before the time limit (USR1) or preemption (TERM): the run goes on to its next\n\
+         # checkpoint and exits {code} there, and the task requeues itself.\n\
          trap 'kill -USR1 \"$child\" 2>/dev/null' USR1 TERM\n\
          wait \"$child\"\n\
          rc=$?\n\
