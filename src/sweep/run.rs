@@ -30,9 +30,12 @@ pub struct SweepRunOptions {
 #[derive(Clone, Debug, Serialize)]
 pub struct PointOutcome {
     pub index: usize,
-    /// "completed", "resumed and completed", "already done", or "failed".
+    /// "completed", "resumed and completed", "already done", "stopped" (checkpointed on a signal), or "failed".
     pub outcome: String,
     pub error: Option<String>,
+    /// The signal stop, when the point checkpointed on one (not a failure: the next attempt resumes it).
+    #[serde(skip)]
+    pub stopped: Option<crate::stop::Stopped>,
     pub wall_s: f64,
 }
 
@@ -50,7 +53,11 @@ pub fn run_index(root: &Path, index: usize, opts: &SweepRunOptions) -> Result<Sw
     let threads = opts
         .threads
         .unwrap_or_else(crate::engine::cpu::default_threads);
-    let o = run_point(&PointDir::new(root, index), opts, threads);
+    // One point per process (a Slurm array task): its progress lines go to the task's log.
+    let o = run_point(&PointDir::new(root, index), opts, threads, opts.progress);
+    if let Some(stopped) = &o.stopped {
+        return Err(stopped.clone().into());
+    }
     if let Some(e) = &o.error {
         bail!("point {index} failed: {e}");
     }
@@ -77,10 +84,15 @@ pub fn run_all(root: &Path, opts: &SweepRunOptions) -> Result<SweepRunSummary> {
     std::thread::scope(|s| {
         for _ in 0..opts.jobs.min(m.points.len()) {
             s.spawn(|| loop {
+                // After a stop signal, points in progress checkpoint and no new one starts.
+                if crate::stop::requested().is_some() {
+                    break;
+                }
                 let Some(index) = queue.lock().expect("queue lock").next() else {
                     break;
                 };
-                let o = run_point(&PointDir::new(root, index), opts, threads);
+                let echo = opts.progress && opts.jobs == 1;
+                let o = run_point(&PointDir::new(root, index), opts, threads, echo);
                 outcomes.lock().expect("outcome lock").push(o);
             });
         }
@@ -88,6 +100,9 @@ pub fn run_all(root: &Path, opts: &SweepRunOptions) -> Result<SweepRunSummary> {
     let mut outcomes = outcomes.into_inner().expect("outcome lock");
     outcomes.sort_by_key(|o| o.index);
     let s = summary(outcomes);
+    if let Some(stopped) = s.points.iter().find_map(|o| o.stopped.clone()) {
+        return Err(stopped.into());
+    }
     if s.failed > 0 {
         let failed: Vec<String> = s
             .points
@@ -107,25 +122,40 @@ pub fn run_all(root: &Path, opts: &SweepRunOptions) -> Result<SweepRunSummary> {
 
 fn summary(points: Vec<PointOutcome>) -> SweepRunSummary {
     let failed = points.iter().filter(|o| o.error.is_some()).count();
+    let stopped = points.iter().filter(|o| o.stopped.is_some()).count();
     SweepRunSummary {
-        completed: points.len() - failed,
+        completed: points.len() - failed - stopped,
         failed,
         points,
     }
 }
 
 /// One attempt at a point: skip when done, resume when a checkpoint exists, else start afresh.
-fn run_point(pd: &PointDir, opts: &SweepRunOptions, threads: usize) -> PointOutcome {
+/// `echo`: the run's progress lines on stderr too (they always go to the point's run/run.log).
+fn run_point(pd: &PointDir, opts: &SweepRunOptions, threads: usize, echo: bool) -> PointOutcome {
     let t0 = std::time::Instant::now();
-    let result = attempt(pd, opts, threads);
+    let result = attempt(pd, opts, threads, echo);
     let wall_s = t0.elapsed().as_secs_f64();
     match result {
         Ok(outcome) => PointOutcome {
             index: pd.index,
             outcome,
             error: None,
+            stopped: None,
             wall_s,
         },
+        Err(e) if e.is::<crate::stop::Stopped>() => {
+            if opts.progress {
+                eprintln!("[point {}] {e:#}", pd.index);
+            }
+            PointOutcome {
+                index: pd.index,
+                outcome: "stopped".into(),
+                error: None,
+                stopped: e.downcast_ref::<crate::stop::Stopped>().cloned(),
+                wall_s,
+            }
+        }
         Err(e) => {
             let msg = format!("{e:#}");
             if opts.progress {
@@ -140,13 +170,14 @@ fn run_point(pd: &PointDir, opts: &SweepRunOptions, threads: usize) -> PointOutc
                 index: pd.index,
                 outcome: "failed".into(),
                 error: Some(msg),
+                stopped: None,
                 wall_s,
             }
         }
     }
 }
 
-fn attempt(pd: &PointDir, opts: &SweepRunOptions, threads: usize) -> Result<String> {
+fn attempt(pd: &PointDir, opts: &SweepRunOptions, threads: usize, echo: bool) -> Result<String> {
     if pd.completed() {
         return Ok("already done".into());
     }
@@ -175,8 +206,9 @@ fn attempt(pd: &PointDir, opts: &SweepRunOptions, threads: usize) -> Result<Stri
         out: run_dir,
         time_ps: None,
         resume,
+        restart: false,
         threads,
-        progress: false,
+        progress: echo,
     };
     run(&pd.scenario(), &ro).with_context(|| format!("running {}", pd.scenario().display()))?;
     if opts.progress {
