@@ -1,0 +1,271 @@
+//! Seed 000's demon pair (trap κ, nonreciprocal couplings κ_C, κ_H) with each particle in its own bath
+//! with memory: the stationary predictions of the extended linear system, from its Lyapunov
+//! covariance exactly as the Markov theory (src/theory/demon_pair.rs) builds them from the 4-D one.
+//! With memoryless baths (no modes, no shell) every number equals the Markov theory's.
+
+use super::bath::{MemoryBath, Response};
+use super::dense::Mat;
+use super::system::{LinearSystem, Particle};
+use crate::theory::demon_pair::{DemonPair, Regime};
+use crate::units::{KB_EV_PER_K, MVV2E};
+use anyhow::{bail, Result};
+use serde::Serialize;
+
+/// The demon pair on one axis with baths with memory.
+#[derive(Clone, Debug, Serialize)]
+pub struct MemoryPair {
+    pub mass_amu: f64,
+    pub trap_kappa_ev_per_a2: f64,
+    pub kappa_cold_ev_per_a2: f64,
+    pub kappa_hot_ev_per_a2: f64,
+    pub t_cold_k: f64,
+    pub t_hot_k: f64,
+    pub bath_cold: MemoryBath,
+    pub bath_hot: MemoryBath,
+}
+
+/// Stationary predictions summed over `axes` driven axes (keys as the Markov `theory` object), plus
+/// the per-particle kinetic temperatures and the one-axis covariance of (X_C, X_H, V_C, V_H).
+#[derive(Clone, Debug, Serialize)]
+pub struct MemoryPoint {
+    pub kappa_ratio: f64,
+    pub kappa_hot_ev_per_a2: f64,
+    pub axes: usize,
+    pub regime: Regime,
+    pub heat_rate_cold_ev_per_ps: f64,
+    pub heat_rate_hot_ev_per_ps: f64,
+    pub work_rate_cold_ev_per_ps: f64,
+    pub work_rate_hot_ev_per_ps: f64,
+    pub power_ev_per_ps: f64,
+    pub entropy_production_kb_per_ps: f64,
+    pub cop: Option<f64>,
+    /// m⟨V²⟩/k_B of each particle on one axis, K.
+    pub kinetic_temperature_cold_k: f64,
+    pub kinetic_temperature_hot_k: f64,
+    /// κ⟨X²⟩/k_B of each particle on one axis (trap stiffness only), K.
+    pub trap_temperature_cold_k: f64,
+    pub trap_temperature_hot_k: f64,
+    /// One axis: Σ over (X_C, X_H, V_C, V_H), Å², Å²/ps, Å²/ps².
+    pub covariance: [[f64; 4]; 4],
+    /// Each bath's Re γ(ω) and m_add(ω) at the frequency its particle is held at,
+    /// ω = √((κ + κ_own)/m) (κ_own = κ_C for the cold particle, κ_H for the hot one).
+    pub probe_cold: Response,
+    pub probe_hot: Response,
+}
+
+impl MemoryPair {
+    /// The Markov model with its frictions as memoryless baths.
+    pub fn from_markov(m: &DemonPair) -> MemoryPair {
+        MemoryPair {
+            mass_amu: m.mass_amu,
+            trap_kappa_ev_per_a2: m.trap_kappa_ev_per_a2,
+            kappa_cold_ev_per_a2: m.kappa_cold_ev_per_a2,
+            kappa_hot_ev_per_a2: m.kappa_hot_ev_per_a2,
+            t_cold_k: m.t_cold_k,
+            t_hot_k: m.t_hot_k,
+            bath_cold: MemoryBath::markov(m.gamma_cold_amu_per_ps),
+            bath_hot: MemoryBath::markov(m.gamma_hot_amu_per_ps),
+        }
+    }
+
+    /// The extended linear system of one axis; refuses invalid baths and unstable couplings.
+    pub fn system(&self) -> Result<LinearSystem> {
+        self.bath_cold.validate("cold bath")?;
+        self.bath_hot.validate("hot bath")?;
+        for (name, v) in [
+            ("mass_amu", self.mass_amu),
+            ("t_cold_k", self.t_cold_k),
+            ("t_hot_k", self.t_hot_k),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                bail!("{name} = {v}: must be a positive finite number");
+            }
+        }
+        let (k, kc, kh) = (
+            self.trap_kappa_ev_per_a2 / MVV2E,
+            self.kappa_cold_ev_per_a2 / MVV2E,
+            self.kappa_hot_ev_per_a2 / MVV2E,
+        );
+        let part = |t_k: f64, bath: &MemoryBath| Particle {
+            mass_amu: self.mass_amu,
+            t_k,
+            bath: bath.clone(),
+        };
+        let sys = LinearSystem::new(
+            &[vec![k + kc, -kc], vec![-kh, k + kh]],
+            &[
+                part(self.t_cold_k, &self.bath_cold),
+                part(self.t_hot_k, &self.bath_hot),
+            ],
+        );
+        // Static stability: the stiffness matrix must be positive stable, which for this 2×2 is
+        // (k+κ_C)(k+κ_H) − κ_Cκ_H > 0 and 2k + κ_C + κ_H > 0 (seed 000: κ_H + κ_C > −κ).
+        if !((k + kc) * (k + kh) - kc * kh > 0.0 && 2.0 * k + kc + kh > 0.0) {
+            bail!(
+                "kappa_hot_ev_per_a2 = {}: the linear model is unstable (seed 000 needs κ_H + κ_C > −κ = {}); choose couplings with a bounded stationary state",
+                self.kappa_hot_ev_per_a2,
+                -self.trap_kappa_ev_per_a2
+            );
+        }
+        Ok(sys)
+    }
+
+    /// Stationary covariance of the extended state; fails when the dynamics has no stationary state.
+    pub fn covariance(&self) -> Result<(LinearSystem, Mat)> {
+        let sys = self.system()?;
+        let s = sys.covariance()?;
+        let n = sys.dim();
+        if (0..n).any(|i| !(s[(i, i)].is_finite() && s[(i, i)] > 0.0)) {
+            bail!("kappa_hot_ev_per_a2 = {}: no stationary state with these baths (the Lyapunov solution is not a covariance); choose couplings closer to κ_H = κ_C", self.kappa_hot_ev_per_a2);
+        }
+        Ok((sys, s))
+    }
+
+    /// Every prediction for `axes` independent driven axes.
+    pub fn predict(&self, axes: usize) -> Result<MemoryPoint> {
+        if axes == 0 {
+            bail!("the demon acts on no axis (controller.demon_axes is empty); there is nothing to predict");
+        }
+        let (sys, s) = self.covariance()?;
+        let d = axes as f64;
+        let heat_c = sys.heat_rate(&s, 0) * MVV2E;
+        let heat_h = sys.heat_rate(&s, 1) * MVV2E;
+        let work_c = self.kappa_cold_ev_per_a2 * s[(1, 2)];
+        let work_h = self.kappa_hot_ev_per_a2 * s[(0, 3)];
+        let power = work_c + work_h;
+        let entropy =
+            heat_c / (KB_EV_PER_K * self.t_cold_k) + heat_h / (KB_EV_PER_K * self.t_hot_k);
+        let kt_c = KB_EV_PER_K * self.t_cold_k;
+        let scale = kt_c * (self.trap_kappa_ev_per_a2.abs() / MVV2E / self.mass_amu).sqrt();
+        let regime = if heat_c.abs() <= 1e-9 * scale {
+            Regime::PseudoEquilibrium
+        } else if heat_c < 0.0 {
+            Regime::Refrigerator
+        } else {
+            Regime::Heater
+        };
+        let mut cov = [[0.0; 4]; 4];
+        for (i, row) in cov.iter_mut().enumerate() {
+            for (j, c) in row.iter_mut().enumerate() {
+                *c = s[(i, j)];
+            }
+        }
+        let to_k = |e: f64| e / KB_EV_PER_K;
+        let omega = |own: f64| {
+            ((self.trap_kappa_ev_per_a2 + own) / MVV2E / self.mass_amu)
+                .max(0.0)
+                .sqrt()
+        };
+        Ok(MemoryPoint {
+            kappa_ratio: self.kappa_hot_ev_per_a2 / self.kappa_cold_ev_per_a2,
+            kappa_hot_ev_per_a2: self.kappa_hot_ev_per_a2,
+            axes,
+            regime,
+            heat_rate_cold_ev_per_ps: d * heat_c,
+            heat_rate_hot_ev_per_ps: d * heat_h,
+            work_rate_cold_ev_per_ps: d * work_c,
+            work_rate_hot_ev_per_ps: d * work_h,
+            power_ev_per_ps: d * power,
+            entropy_production_kb_per_ps: d * entropy,
+            cop: (regime == Regime::Refrigerator).then(|| -heat_c / power),
+            kinetic_temperature_cold_k: to_k(self.mass_amu * s[(2, 2)] * MVV2E),
+            kinetic_temperature_hot_k: to_k(self.mass_amu * s[(3, 3)] * MVV2E),
+            trap_temperature_cold_k: to_k(self.trap_kappa_ev_per_a2 * s[(0, 0)]),
+            trap_temperature_hot_k: to_k(self.trap_kappa_ev_per_a2 * s[(1, 1)]),
+            covariance: cov,
+            probe_cold: self.bath_cold.response(omega(self.kappa_cold_ev_per_a2)),
+            probe_hot: self.bath_hot.response(omega(self.kappa_hot_ev_per_a2)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::bath::{ExpMode, Shell};
+    use super::*;
+    use crate::theory::demon_pair::paper_model;
+    use crate::theory::demon_pair::predictions::TheoryPoint;
+
+    #[test]
+    fn memoryless_baths_reproduce_the_markov_theory() {
+        for ratio in [0.17, 1.2, 4.8] {
+            let markov = paper_model(0.1 * ratio);
+            let t = TheoryPoint::compute(&markov, 3, 1.0).unwrap();
+            let m = MemoryPair::from_markov(&markov).predict(3).unwrap();
+            // At the pseudo-equilibrium ratio 1.2 every rate is rounding noise (≲ 1e-17 eV/ps).
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs() + 1e-15;
+            assert!(close(
+                m.heat_rate_cold_ev_per_ps,
+                t.heat_rate_cold_ev_per_ps
+            ));
+            assert!(close(m.heat_rate_hot_ev_per_ps, t.heat_rate_hot_ev_per_ps));
+            assert!(close(m.power_ev_per_ps, t.power_ev_per_ps));
+            assert!(close(
+                m.entropy_production_kb_per_ps,
+                t.entropy_production_kb_per_ps
+            ));
+            assert_eq!(m.regime, t.regime);
+            assert_eq!(m.cop.is_some(), t.cop.is_some());
+            if let (Some(a), Some(b)) = (m.cop, t.cop) {
+                assert!(close(a, b));
+            }
+            let sigma = markov.covariance().unwrap();
+            for (i, (row, want)) in m.covariance.iter().zip(&sigma).enumerate() {
+                for (a, b) in row.iter().zip(want) {
+                    assert!((a - b).abs() <= 1e-9 * sigma[i][i].abs());
+                }
+            }
+        }
+    }
+
+    fn memory_pair(kappa_hot: f64) -> MemoryPair {
+        let mut p = MemoryPair::from_markov(&paper_model(kappa_hot));
+        p.bath_cold.modes.push(ExpMode {
+            strength_amu_per_ps2: 400.0,
+            tau_ps: 3.0,
+        });
+        p.bath_hot.shell = Some(Shell {
+            mass_amu: 4000.0,
+            stiffness_amu_per_ps2: 3000.0,
+            friction_amu_per_ps: 800.0,
+        });
+        p
+    }
+
+    #[test]
+    fn first_law_and_the_stationary_identity_hold_for_any_bath() {
+        for kh in [0.017, 0.48] {
+            let p = memory_pair(kh);
+            let r = p.predict(1).unwrap();
+            let w = r.power_ev_per_ps;
+            let resid = w - r.heat_rate_cold_ev_per_ps - r.heat_rate_hot_ev_per_ps;
+            assert!(resid.abs() < 1e-9 * w.abs(), "first law: {resid:e}");
+            // d⟨X_C X_H⟩/dt = 0 ⇒ ⟨Ẇ_H⟩/⟨Ẇ_C⟩ = −κ_H/κ_C, and per particle Q̇ = Ẇ.
+            let ratio = r.heat_rate_hot_ev_per_ps / r.heat_rate_cold_ev_per_ps;
+            assert!(
+                (ratio + kh / 0.1).abs() < 1e-8 * ratio.abs(),
+                "ratio {ratio}"
+            );
+            assert!(
+                (r.heat_rate_cold_ev_per_ps - r.work_rate_cold_ev_per_ps).abs()
+                    < 1e-9 * r.heat_rate_cold_ev_per_ps.abs()
+            );
+        }
+    }
+
+    #[test]
+    fn uncoupled_particles_are_in_equilibrium_with_their_own_baths() {
+        let mut p = memory_pair(0.0);
+        p.kappa_cold_ev_per_a2 = 0.0;
+        let r = p.predict(1).unwrap();
+        for (t, want) in [
+            (r.kinetic_temperature_cold_k, 100.0),
+            (r.kinetic_temperature_hot_k, 120.0),
+            (r.trap_temperature_cold_k, 100.0),
+            (r.trap_temperature_hot_k, 120.0),
+        ] {
+            assert!((t - want).abs() < 1e-9 * want, "{t} vs {want}");
+        }
+        assert!(r.heat_rate_cold_ev_per_ps.abs() < 1e-15);
+    }
+}
