@@ -117,6 +117,9 @@ enum Command {
         /// Time step of the Langevin simulation, ps.
         #[arg(long, default_value_t = 0.01)]
         langevin_dt_ps: f64,
+        /// Also predict with baths with memory fitted from this equilibrium run directory (issue 11).
+        #[arg(long)]
+        bath_from: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -134,6 +137,10 @@ enum Command {
         /// Write SVG figures into DIR/figures.
         #[arg(long)]
         plots: bool,
+        /// Also compare with baths with memory fitted from this equilibrium run directory (issue 11);
+        /// --json puts the predictions under theory.memory.
+        #[arg(long)]
+        bath_from: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -325,6 +332,7 @@ fn main() {
             sweep,
             langevin_out,
             langevin_dt_ps,
+            bath_from,
             json,
         } => theory(
             &scenario,
@@ -333,6 +341,7 @@ fn main() {
             sweep_csv.as_deref(),
             &sweep,
             langevin_out.as_deref().map(|d| (d, langevin_dt_ps)),
+            bath_from.as_deref(),
             json,
         ),
         Command::Analyze {
@@ -340,8 +349,16 @@ fn main() {
             friction_kg_per_s,
             blocks,
             plots,
+            bath_from,
             json,
-        } => analyze(&dir, friction_kg_per_s, blocks, plots, json),
+        } => analyze(
+            &dir,
+            friction_kg_per_s,
+            blocks,
+            plots,
+            bath_from.as_deref(),
+            json,
+        ),
         Command::Drive(args) => drive(args),
         Command::Compare {
             scenario,
@@ -492,6 +509,8 @@ fn ndemon(
     Ok(())
 }
 
+// One argument per CLI option of `theory`; bundling them would only move the list.
+#[allow(clippy::too_many_arguments)]
 fn theory(
     scenario: &std::path::Path,
     ratios: &[f64],
@@ -499,9 +518,13 @@ fn theory(
     sweep_csv: Option<&std::path::Path>,
     sweep: &str,
     langevin: Option<(&std::path::Path, f64)>,
+    bath_from: Option<&std::path::Path>,
     json: bool,
 ) -> anyhow::Result<()> {
     use nanodemon::theory::demon_pair::predictions;
+    let memory = bath_from
+        .map(|eq| memory_theory(scenario, eq, ratios))
+        .transpose()?;
     let sc = nanodemon::scenario::Scenario::load(scenario)?;
     let report = predictions::theory_report(&sc, friction_kg_per_s, ratios)?;
     let mut sweep_rows = None;
@@ -537,6 +560,9 @@ fn theory(
             .iter()
             .map(|d| d.display().to_string())
             .collect::<Vec<_>>());
+        if let Some((baths, points)) = &memory {
+            v["memory"] = serde_json::json!({"baths": baths, "points": points});
+        }
         print_json(&v);
         return Ok(());
     }
@@ -567,6 +593,9 @@ fn theory(
             p.regime
         );
     }
+    if let Some((baths, points)) = &memory {
+        print_memory_theory(baths, points);
+    }
     Ok(())
 }
 
@@ -575,6 +604,7 @@ fn analyze(
     friction_kg_per_s: Option<f64>,
     blocks: usize,
     plots: bool,
+    bath_from: Option<&std::path::Path>,
     json: bool,
 ) -> anyhow::Result<()> {
     use nanodemon::analysis::{report, sweep};
@@ -583,7 +613,8 @@ fn analyze(
         blocks,
         ..Default::default()
     };
-    let (value, runs) = if sweep::is_run_dir(dir) {
+    let baths = bath_from.map(fit_baths).transpose()?;
+    let (mut value, runs) = if sweep::is_run_dir(dir) {
         let run = nanodemon::analysis::run_dir::RunDir::load(dir)?;
         let a = report::analyze_run(&run, &opts)?;
         let figures = if plots {
@@ -606,6 +637,10 @@ fn analyze(
             serde_json::json!({"kind": "sweep", "runs": analyses, "figures": figures}),
             analyses,
         )
+    };
+    let memory = match &baths {
+        Some(b) => attach_memory_theory(&mut value, dir, b)?,
+        None => vec![],
     };
     if json {
         print_json(&value);
@@ -666,6 +701,9 @@ fn analyze(
                 f.method, f.gamma_kg_per_s.value, f.gamma_kg_per_s.error
             );
         }
+        if let Some(m) = memory.iter().find(|m| m.0 == a.dir).map(|m| &m.1) {
+            print_memory_comparison(a, m);
+        }
     }
     if let Some(figs) = value["figures"].as_array().filter(|f| !f.is_empty()) {
         println!(
@@ -677,6 +715,172 @@ fn analyze(
         );
     }
     Ok(())
+}
+
+/// Fits the baths with memory of an equilibrium run (`--bath-from`), with progress on stderr.
+fn fit_baths(
+    dir: &std::path::Path,
+) -> anyhow::Result<nanodemon::analysis::memory_fit::FittedBaths> {
+    use nanodemon::analysis::memory_fit;
+    eprintln!("fitting baths with memory to {}", dir.display());
+    let run = nanodemon::analysis::run_dir::RunDir::load(dir)?;
+    memory_fit::fit_run(&run, &memory_fit::FitOptions::default())
+}
+
+/// Puts the memory-bath predictions for each analysed run under its `theory.memory` and returns them
+/// by run directory; runs without a Markov theory (drag, equilibrium) are left alone.
+fn attach_memory_theory(
+    value: &mut serde_json::Value,
+    dir: &std::path::Path,
+    baths: &nanodemon::analysis::memory_fit::FittedBaths,
+) -> anyhow::Result<Vec<(String, nanodemon::analysis::memory_fit::MemoryTheory)>> {
+    use nanodemon::analysis::{memory_fit, run_dir::RunDir};
+    let mut out = Vec::new();
+    let entries: Vec<&mut serde_json::Value> = if value["kind"] == "run" {
+        vec![&mut value["analysis"]]
+    } else {
+        value["runs"]
+            .as_array_mut()
+            .map(|a| a.iter_mut().collect())
+            .unwrap_or_default()
+    };
+    for entry in entries {
+        if !entry["theory"].is_object() {
+            continue;
+        }
+        let run_dir = entry["dir"].as_str().unwrap_or_default().to_string();
+        let path = if run_dir.is_empty() {
+            dir.to_path_buf()
+        } else {
+            std::path::PathBuf::from(&run_dir)
+        };
+        let run = RunDir::load(&path)?;
+        let m = memory_fit::memory_theory(&run.scenario, baths, None)?;
+        entry["theory"]["memory"] = serde_json::to_value(&m)?;
+        out.push((run_dir, m));
+    }
+    value["memory_baths"] = serde_json::to_value(baths)?;
+    Ok(out)
+}
+
+fn print_memory_comparison(
+    a: &nanodemon::analysis::report::RunAnalysis,
+    m: &nanodemon::analysis::memory_fit::MemoryTheory,
+) {
+    let (p, e) = (&m.point, &m.errors);
+    println!(
+        "  memory theory (baths from {}: cold {}, hot {}):",
+        m.bath_from, m.bath_model_cold, m.bath_model_hot
+    );
+    for (name, c, theory, terr) in [
+        (
+            "Q̇_C bath (eV/ps)",
+            &a.rates.heat_cold_ev_per_ps,
+            p.heat_rate_cold_ev_per_ps,
+            e.heat_rate_cold_ev_per_ps,
+        ),
+        (
+            "Q̇_H bath (eV/ps)",
+            &a.rates.heat_hot_ev_per_ps,
+            p.heat_rate_hot_ev_per_ps,
+            e.heat_rate_hot_ev_per_ps,
+        ),
+        (
+            "Ẇ (eV/ps)",
+            &a.rates.power_ev_per_ps,
+            p.power_ev_per_ps,
+            e.power_ev_per_ps,
+        ),
+        (
+            "Ṡ_tot (k_B/ps)",
+            &a.rates.entropy_production_kb_per_ps,
+            p.entropy_production_kb_per_ps,
+            e.entropy_production_kb_per_ps,
+        ),
+    ] {
+        let z = (c.measured - theory) / (c.error * c.error + terr * terr).sqrt();
+        println!(
+            "    {name:<24} {:>12.4e} ± {:<10.2e} memory {theory:>12.4e} ± {terr:<9.2e} z {z:>7.2}",
+            c.measured, c.error
+        );
+    }
+    println!(
+        "    kinetic temperature m⟨V²⟩/k_B: cold {:.1} ± {:.1} K, hot {:.1} ± {:.1} K",
+        p.kinetic_temperature_cold_k,
+        e.kinetic_temperature_cold_k,
+        p.kinetic_temperature_hot_k,
+        e.kinetic_temperature_hot_k
+    );
+}
+
+/// `theory --bath-from`: baths fitted from the equilibrium run and the predictions with them.
+fn memory_theory(
+    scenario: &std::path::Path,
+    eq: &std::path::Path,
+    ratios: &[f64],
+) -> anyhow::Result<(
+    nanodemon::analysis::memory_fit::FittedBaths,
+    Vec<nanodemon::analysis::memory_fit::MemoryTheory>,
+)> {
+    use nanodemon::analysis::memory_fit;
+    let sc = nanodemon::scenario::Scenario::load(scenario)?;
+    let baths = fit_baths(eq)?;
+    let kc = sc.controller.kappa_cold_ev_per_a2;
+    let points = if ratios.is_empty() {
+        vec![memory_fit::memory_theory(&sc, &baths, None)?]
+    } else {
+        ratios
+            .iter()
+            .map(|r| memory_fit::memory_theory(&sc, &baths, Some(r * kc)))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    Ok((baths, points))
+}
+
+fn print_memory_theory(
+    baths: &nanodemon::analysis::memory_fit::FittedBaths,
+    points: &[nanodemon::analysis::memory_fit::MemoryTheory],
+) {
+    for (name, f) in [("cold", &baths.cold), ("hot", &baths.hot)] {
+        println!(
+            "{name} bath from {} ({}, {} blocks): {}",
+            baths.run, baths.source, baths.blocks, f.model
+        );
+        for p in &f.parameters {
+            println!("    {:<30} {:>12.4e} ± {:.2e}", p.name, p.value, p.error);
+        }
+        for r in &f.responses {
+            println!(
+                "    ω = {:.4} /ps: Re γ = {:.4e} ± {:.1e} amu/ps ({:.3e} kg/s), m_add = {:.4e} ± {:.1e} amu",
+                r.omega_per_ps,
+                r.gamma_re_amu_per_ps,
+                r.gamma_re_error,
+                r.gamma_re_kg_per_s,
+                r.added_mass_amu,
+                r.added_mass_error
+            );
+        }
+    }
+    println!(
+        "{:>10} {:>22} {:>22} {:>12} {:>12}",
+        "κ_H/κ_C", "Q̇_C eV/ps", "Q̇_H eV/ps", "T_kin,C K", "T_kin,H K"
+    );
+    for m in points {
+        let (p, e) = (&m.point, &m.errors);
+        println!(
+            "{:>10.4} {:>12.4e} ± {:.1e} {:>12.4e} ± {:.1e} {:>7.1} ± {:.1} {:>7.1} ± {:.1}  {:?} (memory)",
+            p.kappa_ratio,
+            p.heat_rate_cold_ev_per_ps,
+            e.heat_rate_cold_ev_per_ps,
+            p.heat_rate_hot_ev_per_ps,
+            e.heat_rate_hot_ev_per_ps,
+            p.kinetic_temperature_cold_k,
+            e.kinetic_temperature_cold_k,
+            p.kinetic_temperature_hot_k,
+            e.kinetic_temperature_hot_k,
+            p.regime
+        );
+    }
 }
 
 fn drive(a: DriveArgs) -> anyhow::Result<()> {

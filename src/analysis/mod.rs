@@ -4,6 +4,8 @@
 pub mod figures;
 pub mod fit;
 pub mod friction;
+pub mod memory_fit;
+pub mod nelder_mead;
 pub mod report;
 pub mod run_dir;
 pub mod stats;

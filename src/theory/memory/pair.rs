@@ -228,6 +228,7 @@ mod tests {
             mass_amu: 4000.0,
             stiffness_amu_per_ps2: 3000.0,
             friction_amu_per_ps: 800.0,
+            coupling_friction_amu_per_ps: 1500.0,
         });
         p
     }

@@ -73,6 +73,7 @@ mod tests {
             mass_amu: 4000.0,
             stiffness_amu_per_ps2: 3000.0,
             friction_amu_per_ps: 800.0,
+            coupling_friction_amu_per_ps: 1500.0,
         });
         let (sys, sigma) = p.covariance().unwrap();
         let n = sys.dim();

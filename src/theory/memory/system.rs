@@ -1,7 +1,7 @@
 //! The extended linear SDE dz = A z dt + noise (intensity 2D) of P harmonically coupled particles,
 //! each with its own bath with memory (see [`super::bath`]). State layout: X_0..X_{P−1},
 //! V_0..V_{P−1}, then each particle's auxiliary variables in turn (its modes u_k, then the shell's
-//! r and W). Units amu, Å, ps; energies in amu·Å²/ps² (× MVV2E for eV).
+//! W and, with a spring, r). Units amu, Å, ps; energies in amu·Å²/ps² (× MVV2E for eV).
 
 use super::bath::MemoryBath;
 use super::dense::Mat;
@@ -64,13 +64,30 @@ impl LinearSystem {
                 j += 1;
             }
             if let Some(s) = &b.shell {
-                let (r, w) = (j, j + 1);
-                a[(v, r)] = s.stiffness_amu_per_ps2 / m;
-                a[(r, w)] = 1.0;
-                a[(r, v)] = -1.0;
-                a[(w, r)] = -s.stiffness_amu_per_ps2 / s.mass_amu;
-                a[(w, w)] = -s.friction_amu_per_ps / s.mass_amu;
-                q[(w, w)] = 2.0 * s.friction_amu_per_ps * kt / (s.mass_amu * s.mass_amu);
+                // Shell velocity W; damper γ_r between particle and shell with its noise acting on
+                // both with opposite signs; friction γ_s on the shell; optional spring on r = S − X.
+                let w = j;
+                let (ms, gr, gs) = (
+                    s.mass_amu,
+                    s.coupling_friction_amu_per_ps,
+                    s.friction_amu_per_ps,
+                );
+                a[(v, v)] -= gr / m;
+                a[(v, w)] = gr / m;
+                a[(w, v)] = gr / ms;
+                a[(w, w)] = -(gr + gs) / ms;
+                q[(v, v)] += 2.0 * gr * kt / (m * m);
+                q[(w, w)] = 2.0 * (gr + gs) * kt / (ms * ms);
+                q[(v, w)] = -2.0 * gr * kt / (m * ms);
+                q[(w, v)] = q[(v, w)];
+                if s.stiffness_amu_per_ps2 > 0.0 {
+                    let r = j + 1;
+                    let ks = s.stiffness_amu_per_ps2;
+                    a[(v, r)] = ks / m;
+                    a[(w, r)] = -ks / ms;
+                    a[(r, w)] = 1.0;
+                    a[(r, v)] = -1.0;
+                }
             }
         }
         LinearSystem {
@@ -98,22 +115,26 @@ impl LinearSystem {
         self.drift.lyapunov(&self.noise)
     }
 
-    /// ⟨Q̇_p⟩, the power the particle dissipates into its bath, −⟨F_bath V⟩, in amu·Å²/ps³:
-    /// γ₀(⟨V²⟩ − k_BT/m) (Stratonovich, as seed 000's Markov heat) − Σ_k ⟨u_k V⟩ − k_s ⟨r V⟩.
-    /// In a stationary state the auxiliary energies are constant, so this is also the heat the bath's
-    /// reservoirs receive.
+    /// ⟨Q̇_p⟩, the power the particle dissipates into its bath, −⟨F_bath ∘ V⟩, in amu·Å²/ps³:
+    /// γ₀(⟨V²⟩ − k_BT/m) (Stratonovich, as seed 000's Markov heat) − Σ_k ⟨u_k V⟩, and for the shell
+    /// γ_r(⟨V²⟩ − ⟨W V⟩ − k_BT/m) − k_s ⟨r V⟩. In a stationary state the auxiliary energies are
+    /// constant, so this is also the heat the bath's reservoirs receive.
     pub fn heat_rate(&self, sigma: &Mat, p: usize) -> f64 {
         let part = &self.particles[p];
         let v = self.velocity_index(p);
         let b = &part.bath;
-        let mut q = b.gamma0_amu_per_ps * (sigma[(v, v)] - part.kt() / part.mass_amu);
+        let thermal = part.kt() / part.mass_amu;
+        let mut q = b.gamma0_amu_per_ps * (sigma[(v, v)] - thermal);
         let mut j = self.aux_start[p];
         for _ in &b.modes {
             q -= sigma[(j, v)];
             j += 1;
         }
         if let Some(s) = &b.shell {
-            q -= s.stiffness_amu_per_ps2 * sigma[(j, v)];
+            q += s.coupling_friction_amu_per_ps * (sigma[(v, v)] - sigma[(j, v)] - thermal);
+            if s.stiffness_amu_per_ps2 > 0.0 {
+                q -= s.stiffness_amu_per_ps2 * sigma[(j + 1, v)];
+            }
         }
         q
     }
