@@ -213,3 +213,64 @@ fn fitted_memory_bath_recovers_an_exponential_mode_from_fine_sampling() {
         }
     }
 }
+
+fn repo(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// `analyze --bath-from` on the committed H100 runs puts the memory predictions beside the Markov ones
+/// under `theory.memory`, with the Markov keys and jackknife errors; a driven run as the bath source
+/// is refused with the fields named.
+#[test]
+fn analyze_and_theory_take_the_bath_from_an_equilibrium_run() {
+    let bin = env!("CARGO_BIN_EXE_nanodemon");
+    let out = std::process::Command::new(bin)
+        .arg("analyze")
+        .arg(repo("docs/runs/paper-heater"))
+        .arg("--bath-from")
+        .arg(repo("docs/runs/paper-equilibrium"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let theory = &v["analysis"]["theory"];
+    let memory = &theory["memory"];
+    for key in [
+        "heat_rate_cold_ev_per_ps",
+        "heat_rate_hot_ev_per_ps",
+        "power_ev_per_ps",
+        "entropy_production_kb_per_ps",
+    ] {
+        assert!(theory[key].is_f64() && memory[key].is_f64(), "{key}");
+        assert!(memory["errors"][key].as_f64().unwrap() > 0.0, "{key} error");
+    }
+    for key in ["kinetic_temperature_cold_k", "kinetic_temperature_hot_k"] {
+        let t = memory[key].as_f64().unwrap();
+        assert!(t > 50.0 && t < 300.0, "{key} = {t}");
+    }
+    // The stationary identity Q̇_H/Q̇_C = −κ_H/κ_C holds for any bath.
+    let ratio = memory["heat_rate_hot_ev_per_ps"].as_f64().unwrap()
+        / memory["heat_rate_cold_ev_per_ps"].as_f64().unwrap();
+    assert!((ratio + 0.17).abs() < 1e-9, "{ratio}");
+    assert_eq!(v["memory_baths"]["source"], "heat.csv");
+
+    let out = std::process::Command::new(bin)
+        .arg("theory")
+        .arg(repo("scenarios/paper-refrigerator.json"))
+        .arg("--bath-from")
+        .arg(repo("docs/runs/paper-heater"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("kappa_cold_ev_per_a2") && err.contains("equilibrium run"),
+        "{err}"
+    );
+}
