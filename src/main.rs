@@ -880,6 +880,28 @@ fn print_memory_theory(
             e.kinetic_temperature_hot_k,
             p.regime
         );
+        if let (Some(c), Some(ce)) = (p.cop, e.cop) {
+            println!("{:>10} COP {c:.3} ± {ce:.3}", "");
+        }
+        for (name, r, ge, me) in [
+            (
+                "cold",
+                &p.probe_cold,
+                e.probe_cold_gamma_re_amu_per_ps,
+                e.probe_cold_added_mass_amu,
+            ),
+            (
+                "hot",
+                &p.probe_hot,
+                e.probe_hot_gamma_re_amu_per_ps,
+                e.probe_hot_added_mass_amu,
+            ),
+        ] {
+            println!(
+                "{:>10} {name} particle held at ω = {:.4}/ps: Re γ = {:.4e} ± {ge:.1e} amu/ps, m_add = {:.4e} ± {me:.1e} amu",
+                "", r.omega_per_ps, r.gamma_re_amu_per_ps, r.added_mass_amu
+            );
+        }
     }
 }
 
