@@ -701,8 +701,8 @@ fn analyze(
                 f.method, f.gamma_kg_per_s.value, f.gamma_kg_per_s.error
             );
         }
-        if let Some(m) = memory.iter().find(|m| m.0 == a.dir).map(|m| &m.1) {
-            print_memory_comparison(a, m);
+        if let Some((_, m, md)) = memory.iter().find(|m| m.0 == a.dir) {
+            print_memory_comparison(a, m, md);
         }
     }
     if let Some(figs) = value["figures"].as_array().filter(|f| !f.is_empty()) {
@@ -733,7 +733,13 @@ fn attach_memory_theory(
     value: &mut serde_json::Value,
     dir: &std::path::Path,
     baths: &nanodemon::analysis::memory_fit::FittedBaths,
-) -> anyhow::Result<Vec<(String, nanodemon::analysis::memory_fit::MemoryTheory)>> {
+) -> anyhow::Result<
+    Vec<(
+        String,
+        nanodemon::analysis::memory_fit::MemoryTheory,
+        [nanodemon::analysis::fit::Estimate; 2],
+    )>,
+> {
     use nanodemon::analysis::{memory_fit, run_dir::RunDir};
     let mut out = Vec::new();
     let entries: Vec<&mut serde_json::Value> = if value["kind"] == "run" {
@@ -757,7 +763,13 @@ fn attach_memory_theory(
         let run = RunDir::load(&path)?;
         let m = memory_fit::memory_theory(&run.scenario, baths, None)?;
         entry["theory"]["memory"] = serde_json::to_value(&m)?;
-        out.push((run_dir, m));
+        let blocks = entry["blocks"].as_u64().unwrap_or(20) as usize;
+        let measured = memory_fit::measured_kinetic_temperatures(&run, blocks)?;
+        entry["theory"]["memory"]["md_kinetic_temperature_cold_k"] =
+            serde_json::to_value(measured[0])?;
+        entry["theory"]["memory"]["md_kinetic_temperature_hot_k"] =
+            serde_json::to_value(measured[1])?;
+        out.push((run_dir, m, measured));
     }
     value["memory_baths"] = serde_json::to_value(baths)?;
     Ok(out)
@@ -766,6 +778,7 @@ fn attach_memory_theory(
 fn print_memory_comparison(
     a: &nanodemon::analysis::report::RunAnalysis,
     m: &nanodemon::analysis::memory_fit::MemoryTheory,
+    md: &[nanodemon::analysis::fit::Estimate; 2],
 ) {
     let (p, e) = (&m.point, &m.errors);
     println!(
@@ -797,20 +810,42 @@ fn print_memory_comparison(
             p.entropy_production_kb_per_ps,
             e.entropy_production_kb_per_ps,
         ),
-    ] {
+    ]
+    .into_iter()
+    .chain(a.power.as_ref().map(|pw| {
+        (
+            "Var/⟨Ẇ⟩²",
+            &pw.relative_uncertainty_total,
+            p.relative_uncertainty_total,
+            e.relative_uncertainty_total,
+        )
+    })) {
         let z = (c.measured - theory) / (c.error * c.error + terr * terr).sqrt();
         println!(
             "    {name:<24} {:>12.4e} ± {:<10.2e} memory {theory:>12.4e} ± {terr:<9.2e} z {z:>7.2}",
             c.measured, c.error
         );
     }
-    println!(
-        "    kinetic temperature m⟨V²⟩/k_B: cold {:.1} ± {:.1} K, hot {:.1} ± {:.1} K",
-        p.kinetic_temperature_cold_k,
-        e.kinetic_temperature_cold_k,
-        p.kinetic_temperature_hot_k,
-        e.kinetic_temperature_hot_k
-    );
+    for (name, md, theory, terr) in [
+        (
+            "cold",
+            &md[0],
+            p.kinetic_temperature_cold_k,
+            e.kinetic_temperature_cold_k,
+        ),
+        (
+            "hot",
+            &md[1],
+            p.kinetic_temperature_hot_k,
+            e.kinetic_temperature_hot_k,
+        ),
+    ] {
+        let z = (md.value - theory) / (md.error * md.error + terr * terr).sqrt();
+        println!(
+            "    m⟨V²⟩/k_B {name:<4} (K)          {:>12.1} ± {:<10.1} memory {theory:>12.1} ± {terr:<9.1} z {z:>7.2}",
+            md.value, md.error
+        );
+    }
 }
 
 /// `theory --bath-from`: baths fitted from the equilibrium run and the predictions with them.

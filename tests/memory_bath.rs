@@ -113,7 +113,7 @@ fn fitted_memory_bath_recovers_the_kernel_and_the_driven_heat_rates() {
     };
     let predicted = memory_theory(&scenario, &baths, None).unwrap();
     let exact = pair_for(&scenario, &truth, &truth)
-        .predict(scenario.controller.demon_axes.len())
+        .predict(scenario.controller.demon_axes.len(), 1.0)
         .unwrap();
     for (name, got, err, want) in [
         (
@@ -252,7 +252,9 @@ fn analyze_and_theory_take_the_bath_from_an_equilibrium_run() {
     for key in ["kinetic_temperature_cold_k", "kinetic_temperature_hot_k"] {
         let t = memory[key].as_f64().unwrap();
         assert!(t > 50.0 && t < 300.0, "{key} = {t}");
+        assert!(memory[format!("md_{key}")]["error"].as_f64().unwrap() > 0.0);
     }
+    assert!(memory["relative_uncertainty_total"].as_f64().unwrap() > 0.0);
     // The stationary identity Q̇_H/Q̇_C = −κ_H/κ_C holds for any bath.
     let ratio = memory["heat_rate_hot_ev_per_ps"].as_f64().unwrap()
         / memory["heat_rate_cold_ev_per_ps"].as_f64().unwrap();

@@ -16,6 +16,7 @@
 //! * Errors: block jackknife over the same leave-one-out fits, σ² = (B−1)/B Σ_b (θ_b − θ̄)², for every
 //!   parameter and for everything computed from the bath (Re γ(ω), m_add(ω), driven predictions).
 
+use super::fit::Estimate;
 use super::nelder_mead;
 use super::run_dir::{HeatTable, RunDir};
 use crate::scenario::Scenario;
@@ -759,6 +760,8 @@ pub struct MemoryErrors {
     pub kinetic_temperature_cold_k: f64,
     pub kinetic_temperature_hot_k: f64,
     pub cop: Option<f64>,
+    pub relative_uncertainty_total: f64,
+    pub tur_bound: f64,
     pub probe_cold_gamma_re_amu_per_ps: f64,
     pub probe_cold_added_mass_amu: f64,
     pub probe_hot_gamma_re_amu_per_ps: f64,
@@ -804,7 +807,7 @@ pub fn memory_theory(
         if let Some(k) = kappa_hot_ev_per_a2 {
             p.kappa_hot_ev_per_a2 = k;
         }
-        p.predict(axes)
+        p.predict(axes, scenario.run.sample_interval_ps)
     };
     let point = build(&baths.cold.bath, &baths.hot.bath).with_context(|| {
         format!(
@@ -835,6 +838,8 @@ pub fn memory_theory(
         kinetic_temperature_cold_k: err(&|r| r.kinetic_temperature_cold_k),
         kinetic_temperature_hot_k: err(&|r| r.kinetic_temperature_hot_k),
         cop,
+        relative_uncertainty_total: err(&|r| r.relative_uncertainty_total),
+        tur_bound: err(&|r| r.tur_bound),
         probe_cold_gamma_re_amu_per_ps: err(&|r| r.probe_cold.gamma_re_amu_per_ps),
         probe_cold_added_mass_amu: err(&|r| r.probe_cold.added_mass_amu),
         probe_hot_gamma_re_amu_per_ps: err(&|r| r.probe_hot.gamma_re_amu_per_ps),
@@ -847,4 +852,44 @@ pub fn memory_theory(
         bath_model_cold: baths.cold.model.clone(),
         bath_model_hot: baths.hot.model.clone(),
     })
+}
+
+/// The MD's m⟨V²⟩/k_B per particle (K), averaged over the velocity columns present, with a block
+/// error over `blocks` contiguous blocks: what [`MemoryPoint`]'s kinetic temperatures predict.
+pub fn measured_kinetic_temperatures(run: &RunDir, blocks: usize) -> Result<[Estimate; 2]> {
+    let sc = &run.scenario;
+    let mass = sc.nanoparticle.atoms as f64 * sc.potential.copper.mass_amu;
+    let one = |side: &str| -> Result<Estimate> {
+        let cols: Vec<&[f64]> = ["vx", "vy", "vz"]
+            .iter()
+            .filter_map(|a| run.heat.column(&format!("{a}_{side}_a_ps")).ok())
+            .collect();
+        if cols.is_empty() {
+            bail!(
+                "heat.csv of {} has no velocity column of the {side} particle",
+                run.dir.display()
+            );
+        }
+        let n = cols.iter().map(|c| c.len()).min().unwrap_or(0);
+        let t: Vec<f64> = (0..n)
+            .map(|i| {
+                cols.iter().map(|c| c[i] * c[i]).sum::<f64>() / cols.len() as f64 * mass * MVV2E
+                    / KB_EV_PER_K
+            })
+            .collect();
+        let len = n / blocks.max(2);
+        if len == 0 {
+            bail!("{} samples cannot be cut into {blocks} blocks", n);
+        }
+        let means: Vec<f64> = t
+            .chunks_exact(len)
+            .map(|b| b.iter().sum::<f64>() / len as f64)
+            .collect();
+        let (mean, var) = super::stats::mean_var(&means);
+        Ok(Estimate {
+            value: mean,
+            error: (var / means.len() as f64).sqrt(),
+        })
+    };
+    Ok([one("cold")?, one("hot")?])
 }

@@ -6,6 +6,7 @@
 use super::bath::{MemoryBath, Response};
 use super::dense::Mat;
 use super::system::{LinearSystem, Particle};
+use crate::theory::demon_pair::power::{tur_bound, GaussianProduct, ParticlePower};
 use crate::theory::demon_pair::{DemonPair, Regime};
 use crate::units::{KB_EV_PER_K, MVV2E};
 use anyhow::{bail, Result};
@@ -39,6 +40,20 @@ pub struct MemoryPoint {
     pub power_ev_per_ps: f64,
     pub entropy_production_kb_per_ps: f64,
     pub cop: Option<f64>,
+    /// Sampling interval the power statistics refer to, ps.
+    pub sample_interval_ps: f64,
+    /// Mean and variance of the sampled power of each particle (seed 000, Eq. 8) on ONE axis,
+    /// eV/ps and (eV/ps)², as the Markov theory's.
+    pub power_cold_mean_ev_per_ps: f64,
+    pub power_cold_variance: f64,
+    pub power_hot_mean_ev_per_ps: f64,
+    pub power_hot_variance: f64,
+    /// Var/mean² of the sampled powers summed over the driven axes (Fig. 6).
+    pub relative_uncertainty_cold: f64,
+    pub relative_uncertainty_hot: f64,
+    pub relative_uncertainty_total: f64,
+    /// Seed 000, Eq. 12: 2 k_B/(⟨Ṡ_tot⟩ Δt) for the driven axes.
+    pub tur_bound: f64,
     /// m⟨V²⟩/k_B of each particle on one axis, K.
     pub kinetic_temperature_cold_k: f64,
     pub kinetic_temperature_hot_k: f64,
@@ -121,8 +136,11 @@ impl MemoryPair {
         Ok((sys, s))
     }
 
-    /// Every prediction for `axes` independent driven axes.
-    pub fn predict(&self, axes: usize) -> Result<MemoryPoint> {
+    /// Every prediction for `axes` independent driven axes, power statistics for samples `dt_ps` apart.
+    pub fn predict(&self, axes: usize, dt_ps: f64) -> Result<MemoryPoint> {
+        if !(dt_ps >= 0.0 && dt_ps.is_finite()) {
+            bail!("sampling interval {dt_ps} ps must be ≥ 0");
+        }
         if axes == 0 {
             bail!("the demon acts on no axis (controller.demon_axes is empty); there is nothing to predict");
         }
@@ -132,7 +150,7 @@ impl MemoryPair {
         let heat_h = sys.heat_rate(&s, 1) * MVV2E;
         let work_c = self.kappa_cold_ev_per_a2 * s[(1, 2)];
         let work_h = self.kappa_hot_ev_per_a2 * s[(0, 3)];
-        let power = work_c + work_h;
+        let power_one_axis = work_c + work_h;
         let entropy =
             heat_c / (KB_EV_PER_K * self.t_cold_k) + heat_h / (KB_EV_PER_K * self.t_hot_k);
         let kt_c = KB_EV_PER_K * self.t_cold_k;
@@ -150,6 +168,33 @@ impl MemoryPair {
                 *c = s[(i, j)];
             }
         }
+        let joint = lagged_covariance(&sys, &s, dt_ps);
+        let terms = [
+            (self.kappa_cold_ev_per_a2, power_factors(true, dt_ps)),
+            (self.kappa_hot_ev_per_a2, power_factors(false, dt_ps)),
+        ];
+        let power = |(k, (a, b)): &(f64, ([f64; 8], [f64; 8]))| -> Result<ParticlePower> {
+            Ok(ParticlePower {
+                kappa_ev_per_a2: *k,
+                product: GaussianProduct::from_covariance(
+                    quad(a, &joint, a),
+                    quad(b, &joint, b),
+                    quad(a, &joint, b),
+                )?,
+            })
+        };
+        let (p_cold, p_hot) = (power(&terms[0])?, power(&terms[1])?);
+        // Isserlis: Cov(a₁b₁, a₂b₂) = C(a₁,a₂)C(b₁,b₂) + C(a₁,b₂)C(b₁,a₂).
+        let mean_total: f64 = terms.iter().map(|(k, (a, b))| k * quad(a, &joint, b)).sum();
+        let mut var_total = 0.0;
+        for (k1, (a1, b1)) in &terms {
+            for (k2, (a2, b2)) in &terms {
+                var_total += k1
+                    * k2
+                    * (quad(a1, &joint, a2) * quad(b1, &joint, b2)
+                        + quad(a1, &joint, b2) * quad(b1, &joint, a2));
+            }
+        }
         let to_k = |e: f64| e / KB_EV_PER_K;
         let omega = |own: f64| {
             ((self.trap_kappa_ev_per_a2 + own) / MVV2E / self.mass_amu)
@@ -165,9 +210,18 @@ impl MemoryPair {
             heat_rate_hot_ev_per_ps: d * heat_h,
             work_rate_cold_ev_per_ps: d * work_c,
             work_rate_hot_ev_per_ps: d * work_h,
-            power_ev_per_ps: d * power,
+            power_ev_per_ps: d * power_one_axis,
             entropy_production_kb_per_ps: d * entropy,
-            cop: (regime == Regime::Refrigerator).then(|| -heat_c / power),
+            cop: (regime == Regime::Refrigerator).then(|| -heat_c / power_one_axis),
+            sample_interval_ps: dt_ps,
+            power_cold_mean_ev_per_ps: p_cold.mean(),
+            power_cold_variance: p_cold.variance(),
+            power_hot_mean_ev_per_ps: p_hot.mean(),
+            power_hot_variance: p_hot.variance(),
+            relative_uncertainty_cold: p_cold.relative_uncertainty() / d,
+            relative_uncertainty_hot: p_hot.relative_uncertainty() / d,
+            relative_uncertainty_total: var_total / mean_total.powi(2) / d,
+            tur_bound: tur_bound(d * entropy, dt_ps),
             kinetic_temperature_cold_k: to_k(self.mass_amu * s[(2, 2)] * MVV2E),
             kinetic_temperature_hot_k: to_k(self.mass_amu * s[(3, 3)] * MVV2E),
             trap_temperature_cold_k: to_k(self.trap_kappa_ev_per_a2 * s[(0, 0)]),
@@ -177,6 +231,46 @@ impl MemoryPair {
             probe_hot: self.bath_hot.response(omega(self.kappa_hot_ev_per_a2)),
         })
     }
+}
+
+/// Joint covariance of (X_C, X_H, V_C, V_H) at t and at t + τ (indices 0–3 and 4–7), from Σ and
+/// ⟨z(t+τ) z(t)ᵀ⟩ = e^{Aτ} Σ of the extended system.
+fn lagged_covariance(sys: &LinearSystem, sigma: &Mat, tau_ps: f64) -> [[f64; 8]; 8] {
+    let c = sys.drift.expm(tau_ps).mul(sigma);
+    let mut j = [[0.0; 8]; 8];
+    for a in 0..4 {
+        for b in 0..4 {
+            j[a][b] = sigma[(a, b)];
+            j[a + 4][b + 4] = sigma[(a, b)];
+            j[a + 4][b] = c[(a, b)];
+            j[b][a + 4] = c[(a, b)];
+        }
+    }
+    j
+}
+
+/// (a, b) with κ_j·a·b the sampled power of Eq. 8 for particle j at interval τ: a = midpoint of X_l,
+/// b = (X_j(t+τ) − X_j(t))/τ; at τ = 0, a = X_l and b = V_j (as the Markov theory's).
+fn power_factors(cold: bool, tau_ps: f64) -> ([f64; 8], [f64; 8]) {
+    let (j, l) = if cold { (0, 1) } else { (1, 0) };
+    let mut a = [0.0; 8];
+    let mut b = [0.0; 8];
+    if tau_ps == 0.0 {
+        a[l] = 1.0;
+        b[j + 2] = 1.0;
+    } else {
+        a[l] = 0.5;
+        a[l + 4] = 0.5;
+        b[j] = -1.0 / tau_ps;
+        b[j + 4] = 1.0 / tau_ps;
+    }
+    (a, b)
+}
+
+fn quad(x: &[f64; 8], j: &[[f64; 8]; 8], y: &[f64; 8]) -> f64 {
+    (0..8)
+        .map(|a| (0..8).map(|b| x[a] * j[a][b] * y[b]).sum::<f64>())
+        .sum()
 }
 
 #[cfg(test)]
@@ -191,7 +285,7 @@ mod tests {
         for ratio in [0.17, 1.2, 4.8] {
             let markov = paper_model(0.1 * ratio);
             let t = TheoryPoint::compute(&markov, 3, 1.0).unwrap();
-            let m = MemoryPair::from_markov(&markov).predict(3).unwrap();
+            let m = MemoryPair::from_markov(&markov).predict(3, 1.0).unwrap();
             // At the pseudo-equilibrium ratio 1.2 every rate is rounding noise (≲ 1e-17 eV/ps).
             let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs() + 1e-15;
             assert!(close(
@@ -200,6 +294,19 @@ mod tests {
             ));
             assert!(close(m.heat_rate_hot_ev_per_ps, t.heat_rate_hot_ev_per_ps));
             assert!(close(m.power_ev_per_ps, t.power_ev_per_ps));
+            for (a, b) in [
+                (m.power_cold_mean_ev_per_ps, t.power_cold_mean_ev_per_ps),
+                (m.power_cold_variance, t.power_cold_variance),
+                (m.power_hot_mean_ev_per_ps, t.power_hot_mean_ev_per_ps),
+                (m.power_hot_variance, t.power_hot_variance),
+            ] {
+                assert!((a - b).abs() <= 1e-8 * b.abs() + 1e-15, "{a} vs {b}");
+            }
+            // Var/mean² divides by a rounding-level mean at the pseudo-equilibrium point.
+            if t.regime != Regime::PseudoEquilibrium {
+                let (a, b) = (m.relative_uncertainty_total, t.relative_uncertainty_total);
+                assert!((a - b).abs() <= 1e-8 * b.abs(), "{a} vs {b}");
+            }
             assert!(close(
                 m.entropy_production_kb_per_ps,
                 t.entropy_production_kb_per_ps
@@ -237,7 +344,7 @@ mod tests {
     fn first_law_and_the_stationary_identity_hold_for_any_bath() {
         for kh in [0.017, 0.48] {
             let p = memory_pair(kh);
-            let r = p.predict(1).unwrap();
+            let r = p.predict(1, 1.0).unwrap();
             let w = r.power_ev_per_ps;
             let resid = w - r.heat_rate_cold_ev_per_ps - r.heat_rate_hot_ev_per_ps;
             assert!(resid.abs() < 1e-9 * w.abs(), "first law: {resid:e}");
@@ -258,7 +365,7 @@ mod tests {
     fn uncoupled_particles_are_in_equilibrium_with_their_own_baths() {
         let mut p = memory_pair(0.0);
         p.kappa_cold_ev_per_a2 = 0.0;
-        let r = p.predict(1).unwrap();
+        let r = p.predict(1, 1.0).unwrap();
         for (t, want) in [
             (r.kinetic_temperature_cold_k, 100.0),
             (r.kinetic_temperature_hot_k, 120.0),
