@@ -117,7 +117,8 @@ enum Command {
         /// Time step of the Langevin simulation, ps.
         #[arg(long, default_value_t = 0.01)]
         langevin_dt_ps: f64,
-        /// Also predict with baths with memory fitted from this equilibrium run directory (issue 11).
+        /// Also predict with baths with memory fitted from this equilibrium run directory (issue 11);
+        /// with --sweep-csv FILE.csv the memory sweep goes to FILE.memory.csv.
         #[arg(long)]
         bath_from: Option<std::path::PathBuf>,
         #[arg(long)]
@@ -540,6 +541,19 @@ fn theory(
         )?;
         predictions::write_sweep_csv(&points, path)?;
         eprintln!("wrote {} sweep rows to {}", points.len(), path.display());
+        if let Some((baths, _)) = &memory {
+            let mem_path = path.with_extension("memory.csv");
+            let rows = nanodemon::analysis::memory_fit::write_memory_sweep_csv(
+                &sc,
+                baths,
+                (min, max, n),
+                &mem_path,
+            )?;
+            eprintln!(
+                "wrote {rows} memory-bath sweep rows to {}",
+                mem_path.display()
+            );
+        }
         sweep_rows = Some(points.len());
     }
     let mut langevin_dirs = Vec::new();
