@@ -361,6 +361,22 @@ mod tests {
         }
     }
 
+    /// At κ_H/κ_C = T_H/T_C the stationary density ∝ exp(−H_C/k_BT_C − H_H/k_BT_H) with the coupling
+    /// κ_C X_C X_H/T_C = κ_H X_C X_H/T_H shared, so every current vanishes whatever the baths.
+    #[test]
+    fn pseudo_equilibrium_point_is_bath_independent() {
+        let p = memory_pair(0.1 * 1.2);
+        let r = p.predict(1, 1.0).unwrap();
+        let scale = memory_pair(0.48)
+            .predict(1, 1.0)
+            .unwrap()
+            .heat_rate_hot_ev_per_ps;
+        assert_eq!(r.regime, Regime::PseudoEquilibrium);
+        assert!(r.heat_rate_cold_ev_per_ps.abs() < 1e-12 * scale.abs());
+        let off = memory_pair(0.1 * 1.25).predict(1, 1.0).unwrap();
+        assert!(off.heat_rate_cold_ev_per_ps.abs() > 1e-3 * scale.abs());
+    }
+
     #[test]
     fn uncoupled_particles_are_in_equilibrium_with_their_own_baths() {
         let mut p = memory_pair(0.0);
