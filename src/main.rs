@@ -714,6 +714,17 @@ fn analyze(
                 "  friction ({}): {:.3e} ± {:.1e} kg/s",
                 f.method, f.gamma_kg_per_s.value, f.gamma_kg_per_s.error
             );
+            if let Some(st) = &f.stationarity {
+                println!(
+                    "    velocity trend {:+.2e} ± {:.1e} Å/ps² (z {:.1}); second half {:.3e} ± {:.1e} kg/s, systematic {:.1e} kg/s",
+                    st.velocity_trend_a_per_ps2,
+                    st.velocity_trend_error,
+                    st.velocity_trend_z,
+                    st.gamma_second_half_kg_per_s.value,
+                    st.gamma_second_half_kg_per_s.error,
+                    st.systematic_kg_per_s
+                );
+            }
         }
         if let Some((_, m, md)) = memory.iter().find(|m| m.0 == a.dir) {
             print_memory_comparison(a, m, md);
