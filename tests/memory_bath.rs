@@ -108,6 +108,7 @@ fn fitted_memory_bath_recovers_the_kernel_and_the_driven_heat_rates() {
         blocks: 10,
         max_lag_ps: 50.0,
         criterion: "test",
+        liquid: None,
         cold,
         hot,
     };
@@ -275,4 +276,16 @@ fn analyze_and_theory_take_the_bath_from_an_equilibrium_run() {
         err.contains("kappa_cold_ev_per_a2") && err.contains("equilibrium run"),
         "{err}"
     );
+
+    // A kernel measured in the 11-nm containers does not describe the small system's 3.6-nm ones.
+    let out = std::process::Command::new(bin)
+        .arg("theory")
+        .arg(repo("scenarios/small-heater.json"))
+        .arg("--bath-from")
+        .arg(repo("docs/runs/paper-equilibrium"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("container_length_a"), "{err}");
 }

@@ -675,8 +675,29 @@ pub struct FittedBaths {
     pub blocks: usize,
     pub max_lag_ps: f64,
     pub criterion: &'static str,
+    /// The liquid the kernels were measured in (None: not from a run, e.g. simulated data).
+    pub liquid: Option<Liquid>,
     pub cold: BathFit,
     pub hot: BathFit,
+}
+
+/// What besides the particle and the temperature shapes the memory kernel: the container and the
+/// argon density of each bath.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Liquid {
+    pub container_length_a: f64,
+    pub walls: bool,
+    pub argon_density_per_a3: [f64; 2],
+}
+
+impl Liquid {
+    pub fn of(s: &Scenario) -> Liquid {
+        Liquid {
+            container_length_a: s.geometry.container_length_a,
+            walls: s.geometry.walls,
+            argon_density_per_a3: [s.cold.argon_density_per_a3, s.hot.argon_density_per_a3],
+        }
+    }
 }
 
 /// Fits the cold and the hot particle's baths from an equilibrium run directory (κ_C = κ_H = 0,
@@ -745,6 +766,7 @@ pub fn fit_run(run: &RunDir, opts: &FitOptions) -> Result<FittedBaths> {
         blocks: opts.blocks,
         max_lag_ps: opts.max_lag_ps,
         criterion: "leave-one-block-out cross-validation of the autocorrelation χ², one-standard-error rule",
+        liquid: Some(Liquid::of(sc)),
         cold: side("cold", sc.cold.temperature_k)?,
         hot: side("hot", sc.hot.temperature_k)?,
     })
@@ -801,6 +823,32 @@ pub fn memory_theory(
     baths: &FittedBaths,
     kappa_hot_ev_per_a2: Option<f64>,
 ) -> Result<MemoryTheory> {
+    let mass = scenario.nanoparticle.atoms as f64 * scenario.potential.copper.mass_amu;
+    for (name, fit, t_k) in [
+        ("cold", &baths.cold, scenario.cold.temperature_k),
+        ("hot", &baths.hot, scenario.hot.temperature_k),
+    ] {
+        let p = &fit.particle;
+        if (p.mass_amu - mass).abs() > 1e-9 * mass || p.temperature_k != t_k {
+            bail!(
+                "scenario {:?}: {name} particle of {mass} amu at {t_k} K, but the bath was fitted for {} amu at {} K in {}; a memory kernel belongs to one particle in one liquid, so fit it from an equilibrium run of the same system",
+                scenario.name,
+                p.mass_amu,
+                p.temperature_k,
+                baths.run
+            );
+        }
+    }
+    if let Some(l) = &baths.liquid {
+        let here = Liquid::of(scenario);
+        if &here != l {
+            bail!(
+                "scenario {:?}: liquid {here:?} differs from the one the baths were fitted in ({l:?}, {}); the memory kernel depends on the container and the argon density, so fit it from an equilibrium run of the same system",
+                scenario.name,
+                baths.run
+            );
+        }
+    }
     let axes = scenario.controller.demon_axes.len();
     let build = |cold: &MemoryBath, hot: &MemoryBath| {
         let mut p = pair_for(scenario, cold, hot);
