@@ -160,8 +160,8 @@ impl MemoryBath {
         (re, im)
     }
 
-    /// Re γ(ω) and m_add(ω) (see [`Response`]); ω = 0 is evaluated at ω = 10⁻⁶/ps, which is the
-    /// zero-frequency limit to ~10⁻¹⁰ relative for any time constant below 10⁴ ps squared-ratio.
+    /// Re γ(ω) and m_add(ω) (see [`Response`]); ω = 0 is evaluated at ω = 10⁻⁶/ps, where every term
+    /// is at its zero-frequency limit to a relative (ωτ)² ≤ 10⁻⁴ for time scales τ up to 10⁴ ps.
     pub fn response(&self, omega: f64) -> Response {
         let w = omega.max(1e-6);
         let (re, im) = self.gamma_omega(w);
