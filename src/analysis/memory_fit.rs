@@ -998,3 +998,60 @@ pub fn write_memory_sweep_csv(
     f.flush()?;
     Ok(rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lag_grid_is_every_sample_to_one_ps_then_every_ps() {
+        let x: Vec<f64> = (0..4000).map(|i| (i as f64 * 0.37).sin()).collect();
+        let d = AcfData::new(&[&x], &[&x], 0.01, 4, 3.0).unwrap();
+        assert_eq!(d.times_ps.len(), 102);
+        assert!((d.times_ps[99] - 1.0).abs() < 1e-12);
+        assert!((d.times_ps[100] - 2.0).abs() < 1e-12 && (d.times_ps[101] - 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn block_sums_give_the_autocorrelation_of_the_pooled_blocks() {
+        // Brute force over the pairs inside each block, pooled over blocks and two series.
+        let a: Vec<f64> = (0..400).map(|i| ((i * 7919) % 113) as f64 - 56.0).collect();
+        let b: Vec<f64> = (0..400)
+            .map(|i| ((i * 104_729) % 97) as f64 - 48.0)
+            .collect();
+        let d = AcfData::new(&[&a, &b], &[&a], 1.0, 4, 20.0).unwrap();
+        let t = d.target(|blk| blk != 2);
+        let c = |k: usize| -> f64 {
+            let mut s = 0.0;
+            let mut n = 0.0;
+            for blk in [0, 1, 3] {
+                for series in [&a, &b] {
+                    let r = &series[blk * 100..(blk + 1) * 100];
+                    for i in 0..100 - k {
+                        s += r[i] * r[i + k];
+                        n += 1.0;
+                    }
+                }
+            }
+            s / n
+        };
+        for (j, lag) in d.times_ps.iter().enumerate() {
+            let want = c(*lag as usize) / c(0);
+            assert!(
+                (t.v[j] - want).abs() < 1e-12,
+                "lag {lag}: {} vs {want}",
+                t.v[j]
+            );
+        }
+    }
+
+    #[test]
+    fn jackknife_of_leave_one_out_means_is_the_standard_error() {
+        let x = [1.0, 4.0, 2.5, 7.0, 3.0, 5.5];
+        let n = x.len() as f64;
+        let total: f64 = x.iter().sum();
+        let loo: Vec<f64> = x.iter().map(|v| (total - v) / (n - 1.0)).collect();
+        let (_, var) = crate::analysis::stats::mean_var(&x);
+        assert!((jackknife_error(&loo) - (var / n).sqrt()).abs() < 1e-12);
+    }
+}
