@@ -289,3 +289,74 @@ fn analyze_and_theory_take_the_bath_from_an_equilibrium_run() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("container_length_a"), "{err}");
 }
+
+/// A run directory with com.csv is fitted from com.csv at its own interval (here 0.1 ps), not from
+/// heat.csv.
+#[test]
+fn fit_run_prefers_com_csv() {
+    use nanodemon::analysis::memory_fit::fit_run;
+    use nanodemon::analysis::run_dir::RunDir;
+    let dir = std::env::temp_dir().join(format!("nanodemon-memory-com-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let eq = repo("docs/runs/paper-equilibrium");
+    for f in ["run.json", "heat.csv"] {
+        std::fs::copy(eq.join(f), dir.join(f)).unwrap();
+    }
+    let (h, steps) = (0.1, 16_000);
+    let columns: Vec<Vec<Vec<f64>>> = [(100.0, 0), (120.0, 1)]
+        .iter()
+        .map(|&(t_k, side)| {
+            let sys = LinearSystem::new(
+                &[vec![TRAP / MVV2E]],
+                &[Particle {
+                    mass_amu: MASS,
+                    t_k,
+                    bath: true_bath(),
+                }],
+            );
+            (0..3)
+                .map(|a| trajectory(&sys, h, 1000, steps, 9, 3 * side + a).unwrap())
+                .flat_map(|z| [z[0].clone(), z[1].clone()])
+                .collect()
+        })
+        .collect();
+    // columns[side] = [x_x, v_x, x_y, v_y, x_z, v_z].
+    let mut text = String::from(nanodemon::com_csv::COM_CSV_HEADER);
+    text.push('\n');
+    for i in 0..steps {
+        let c = &columns[0];
+        let w = &columns[1];
+        text.push_str(&format!(
+            "{:.6},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            i as f64 * h,
+            c[0][i],
+            c[2][i],
+            c[4][i],
+            w[0][i],
+            w[2][i],
+            w[4][i],
+            c[1][i],
+            c[3][i],
+            c[5][i],
+            w[1][i],
+            w[3][i],
+            w[5][i]
+        ));
+    }
+    std::fs::write(dir.join("com.csv"), text).unwrap();
+    let run = RunDir::load(&dir).unwrap();
+    let fitted = fit_run(&run, &FitOptions::default()).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(fitted.source, "com.csv");
+    assert!((fitted.sample_interval_ps - 0.1).abs() < 1e-9);
+    assert!(fitted.cold.family.shell && fitted.hot.family.shell);
+    let r = fitted.cold.response(0.0);
+    let t = true_bath().response(0.0);
+    assert!(
+        (r.gamma_re_amu_per_ps - t.gamma_re_amu_per_ps).abs() < 4.0 * r.gamma_re_error,
+        "Re γ(0) {} ± {} vs {}",
+        r.gamma_re_amu_per_ps,
+        r.gamma_re_error,
+        t.gamma_re_amu_per_ps
+    );
+}

@@ -715,8 +715,15 @@ pub fn fit_run(run: &RunDir, opts: &FitOptions) -> Result<FittedBaths> {
     let (table, source) = if com_path.exists() {
         let text = std::fs::read_to_string(&com_path)
             .with_context(|| format!("reading {}", com_path.display()))?;
+        let required: Vec<&str> = crate::com_csv::COM_CSV_HEADER.split(',').collect();
+        let origin = com_path.display().to_string();
         (
-            HeatTable::parse(&text, &com_path.display().to_string())?,
+            HeatTable::parse_columns(
+                &text,
+                &origin,
+                &required,
+                "com.csv header of src/com_csv.rs",
+            )?,
             "com.csv",
         )
     } else {
