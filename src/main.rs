@@ -926,28 +926,40 @@ fn print_memory_comparison(
         "  memory theory (baths from {}: cold {}, hot {}):",
         m.bath_from, m.bath_model_cold, m.bath_model_hot
     );
-    for (name, c, theory, terr) in [
+    // Heat rates: the estimator analyze prefers (q_particle with its diffusive + bounded error when written),
+    // else the ledger with its block error.
+    let heat = |b: Option<&nanodemon::analysis::heat_rate::BathHeatRates>,
+                c: &nanodemon::analysis::report::Compared| {
+        b.map(|b| {
+            let r = b.best();
+            (r.rate_ev_per_ps, r.error_ev_per_ps)
+        })
+        .unwrap_or((c.measured, c.error))
+    };
+    let hr = a.heat_rates.as_ref();
+    let pair = |c: &nanodemon::analysis::report::Compared| (c.measured, c.error);
+    for (name, (measured, error), theory, terr) in [
         (
-            "Q̇_C bath (eV/ps)",
-            &a.rates.heat_cold_ev_per_ps,
+            "Q̇_C (eV/ps)",
+            heat(hr.map(|h| &h.cold), &a.rates.heat_cold_ev_per_ps),
             p.heat_rate_cold_ev_per_ps,
             e.heat_rate_cold_ev_per_ps,
         ),
         (
-            "Q̇_H bath (eV/ps)",
-            &a.rates.heat_hot_ev_per_ps,
+            "Q̇_H (eV/ps)",
+            heat(hr.map(|h| &h.hot), &a.rates.heat_hot_ev_per_ps),
             p.heat_rate_hot_ev_per_ps,
             e.heat_rate_hot_ev_per_ps,
         ),
         (
             "Ẇ (eV/ps)",
-            &a.rates.power_ev_per_ps,
+            pair(&a.rates.power_ev_per_ps),
             p.power_ev_per_ps,
             e.power_ev_per_ps,
         ),
         (
             "Ṡ_tot (k_B/ps)",
-            &a.rates.entropy_production_kb_per_ps,
+            pair(&a.rates.entropy_production_kb_per_ps),
             p.entropy_production_kb_per_ps,
             e.entropy_production_kb_per_ps,
         ),
@@ -956,15 +968,14 @@ fn print_memory_comparison(
     .chain(a.power.as_ref().map(|pw| {
         (
             "Var/⟨Ẇ⟩²",
-            &pw.relative_uncertainty_total,
+            pair(&pw.relative_uncertainty_total),
             p.relative_uncertainty_total,
             e.relative_uncertainty_total,
         )
     })) {
-        let z = (c.measured - theory) / (c.error * c.error + terr * terr).sqrt();
+        let z = (measured - theory) / (error * error + terr * terr).sqrt();
         println!(
-            "    {name:<24} {:>12.4e} ± {:<10.2e} memory {theory:>12.4e} ± {terr:<9.2e} z {z:>7.2}",
-            c.measured, c.error
+            "    {name:<24} {measured:>12.4e} ± {error:<10.2e} memory {theory:>12.4e} ± {terr:<9.2e} z {z:>7.2}"
         );
     }
     for (name, md, theory, terr) in [
