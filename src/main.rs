@@ -24,6 +24,9 @@ enum Command {
         scenario: PathBuf,
         #[arg(long, value_enum, default_value_t = Backend::Auto)]
         backend: Backend,
+        /// GPU adapter index from `nanodemon gpus` (default: NANODEMON_ADAPTER, else the fastest).
+        #[arg(long)]
+        adapter: Option<usize>,
         /// Output directory.
         #[arg(long, default_value = "runs/latest")]
         out: PathBuf,
@@ -46,6 +49,9 @@ enum Command {
     Bench {
         #[arg(long, value_enum, default_value_t = Backend::Auto)]
         backend: Backend,
+        /// GPU adapter index from `nanodemon gpus` (default: NANODEMON_ADAPTER, else the fastest).
+        #[arg(long)]
+        adapter: Option<usize>,
         /// Approximate total atom count (default: the scenario as it is, 55k atoms for the paper).
         #[arg(long)]
         atoms: Option<usize>,
@@ -69,6 +75,14 @@ enum Command {
     },
     /// Show the GPU adapter nanodemon would use.
     Gpu {
+        /// GPU adapter index from `nanodemon gpus` (default: NANODEMON_ADAPTER, else the fastest).
+        #[arg(long)]
+        adapter: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List every GPU adapter: index (for --adapter and NANODEMON_ADAPTER), name, backend, device type.
+    Gpus {
         #[arg(long)]
         json: bool,
     },
@@ -147,6 +161,9 @@ enum Command {
         /// Compare every this many steps.
         #[arg(long, default_value_t = 100)]
         every: u64,
+        /// GPU adapter index from `nanodemon gpus` (default: NANODEMON_ADAPTER, else the fastest).
+        #[arg(long)]
+        adapter: Option<usize>,
         #[arg(long)]
         json: bool,
     },
@@ -230,6 +247,10 @@ enum SweepAction {
         jobs: usize,
         #[arg(long, value_enum, default_value_t = Backend::Auto)]
         backend: Backend,
+        /// GPU adapter index for every point (default: NANODEMON_ADAPTER; unset, --all gives job j hardware
+        /// adapter j mod their number when there are several).
+        #[arg(long)]
+        adapter: Option<usize>,
         /// CPU worker threads per point (default: the cores divided among the jobs).
         #[arg(long)]
         threads: Option<usize>,
@@ -268,17 +289,19 @@ fn main() {
     restore_default_sigpipe();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Gpu { json } => gpu_info(json),
+        Command::Gpu { adapter, json } => gpu_info(adapter, json),
+        Command::Gpus { json } => gpus(json),
         Command::Run {
             scenario,
             backend,
+            adapter,
             out,
             time_ps,
             resume,
             threads,
             quiet,
             json,
-        } => {
+        } => nanodemon::gpu::AdapterChoice::resolve(adapter).and_then(|adapter| {
             let opts = nanodemon::run::RunOptions {
                 backend,
                 out,
@@ -286,12 +309,14 @@ fn main() {
                 resume,
                 threads: threads.unwrap_or_else(nanodemon::engine::cpu::default_threads),
                 progress: !quiet,
+                adapter,
             };
             nanodemon::run::run(&scenario, &opts).map(|s| print_run(&s, json))
-        }
+        }),
         Command::Sweep { action } => sweep(action),
         Command::Bench {
             backend,
+            adapter,
             atoms,
             scenario,
             steps,
@@ -306,6 +331,7 @@ fn main() {
                     steps,
                     warmup,
                     threads.unwrap_or_else(nanodemon::engine::cpu::default_threads),
+                    &nanodemon::gpu::AdapterChoice::resolve(adapter)?,
                 )
             })
             .map(|r| print_bench(&r, json)),
@@ -347,8 +373,9 @@ fn main() {
             scenario,
             steps,
             every,
+            adapter,
             json,
-        } => compare(&scenario, steps, every, json),
+        } => compare(&scenario, steps, every, adapter, json),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
@@ -370,15 +397,32 @@ fn restore_default_sigpipe() {
     }
 }
 
-fn gpu_info(json: bool) -> anyhow::Result<()> {
-    let ctx = nanodemon::gpu::GpuContext::new(nanodemon::gpu::GpuRequirement::Required)?
-        .expect("Required never returns None");
+fn gpu_info(adapter: Option<usize>, json: bool) -> anyhow::Result<()> {
+    let ctx = nanodemon::gpu::GpuContext::new(
+        nanodemon::gpu::GpuRequirement::Required,
+        &nanodemon::gpu::AdapterChoice::resolve(adapter)?,
+    )?
+    .expect("Required never returns None");
     if json {
         print_json(
             &serde_json::json!({"adapter": ctx.adapter_name, "backend": ctx.backend, "timestamp_queries": ctx.timestamps}),
         );
     } else {
         println!("adapter: {} ({})", ctx.adapter_name, ctx.backend);
+    }
+    Ok(())
+}
+
+fn gpus(json: bool) -> anyhow::Result<()> {
+    let list = nanodemon::gpu::adapters();
+    if json {
+        print_json(&serde_json::json!({ "adapters": list }));
+    } else if list.is_empty() {
+        println!("no GPU adapter found (install a Vulkan driver, or set WGPU_BACKEND to another backend)");
+    } else {
+        for a in &list {
+            println!("{}: {} ({}, {})", a.index, a.name, a.backend, a.device_type);
+        }
     }
     Ok(())
 }
@@ -747,9 +791,16 @@ fn drive(a: DriveArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn compare(path: &std::path::Path, steps: u64, every: u64, json: bool) -> anyhow::Result<()> {
+fn compare(
+    path: &std::path::Path,
+    steps: u64,
+    every: u64,
+    adapter: Option<usize>,
+    json: bool,
+) -> anyhow::Result<()> {
     let sc = nanodemon::scenario::Scenario::load(path)?;
-    let c = nanodemon::compare::compare(&sc, steps, every)?;
+    let adapter = nanodemon::gpu::AdapterChoice::resolve(adapter)?;
+    let c = nanodemon::compare::compare(&sc, steps, every, &adapter)?;
     if json {
         print_json(&serde_json::to_value(&c)?);
     } else {
@@ -812,6 +863,7 @@ fn sweep(action: SweepAction) -> anyhow::Result<()> {
             all,
             jobs,
             backend,
+            adapter,
             threads,
             quiet,
             json,
@@ -821,6 +873,7 @@ fn sweep(action: SweepAction) -> anyhow::Result<()> {
                 jobs,
                 threads,
                 progress: !quiet,
+                adapter: nanodemon::gpu::AdapterChoice::resolve(adapter)?,
             };
             let s = match (index, all) {
                 (Some(i), _) => sweep::run_index(&dir, i, &opts)?,

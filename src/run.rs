@@ -32,6 +32,8 @@ pub struct RunOptions {
     pub threads: usize,
     /// Progress lines on stderr.
     pub progress: bool,
+    /// The GPU adapter (`--adapter`, NANODEMON_ADAPTER).
+    pub adapter: crate::gpu::AdapterChoice,
 }
 
 /// What `run` returns (and prints with --json).
@@ -112,7 +114,7 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
     };
 
     let sys = build_system(&sc)?;
-    let (mut eng, backend) = engine::create(opts.backend, &sc, &sys, opts.threads)?;
+    let (mut eng, backend) = engine::create(opts.backend, &sc, &sys, opts.threads, &opts.adapter)?;
     log(opts, &format!("engine: {}", eng.describe()));
     log(opts, &format!("atoms: {}", counts_line(&sys)));
 

@@ -12,7 +12,7 @@ pub mod state;
 pub use observe::Measurement;
 pub use state::{Accumulators, BodyState, State};
 
-use crate::gpu::{GpuContext, GpuRequirement};
+use crate::gpu::{AdapterChoice, GpuContext, GpuRequirement};
 use crate::scenario::Scenario;
 use crate::system::System;
 use anyhow::{bail, Result};
@@ -96,12 +96,14 @@ pub trait Engine {
 /// Creates the engine for `backend`, returning it with the backend actually used. `Gpu` takes any adapter
 /// (lavapipe included, which is how CI tests the GPU path); `Auto` takes a hardware GPU when one exists and
 /// says which, else falls back to the CPU and says so (on stderr), since an emulated GPU is slower than the
-/// native CPU engine.
+/// native CPU engine. `adapter` picks the GPU (`--adapter`, NANODEMON_ADAPTER); an explicit one is used
+/// under `Auto` too.
 pub fn create(
     backend: Backend,
     sc: &Scenario,
     sys: &System,
     threads: usize,
+    adapter: &AdapterChoice,
 ) -> Result<(Box<dyn Engine>, Backend)> {
     let gpu = |ctx: GpuContext| -> Result<(Box<dyn Engine>, Backend)> {
         if sc.cold.oscillation.is_some() || sc.hot.oscillation.is_some() {
@@ -117,10 +119,9 @@ pub fn create(
             Box::new(cpu::CpuEngine::new(sc, sys, threads)?),
             Backend::Cpu,
         )),
-        Backend::Gpu => {
-            gpu(GpuContext::new(GpuRequirement::Required)?.expect("Required never returns None"))
-        }
-        Backend::Auto => match GpuContext::new(GpuRequirement::Hardware)? {
+        Backend::Gpu => gpu(GpuContext::new(GpuRequirement::Required, adapter)?
+            .expect("Required never returns None")),
+        Backend::Auto => match GpuContext::new(GpuRequirement::Hardware, adapter)? {
             Some(ctx) if sc.cold.oscillation.is_none() && sc.hot.oscillation.is_none() => {
                 eprintln!(
                     "backend auto: using GPU adapter {} ({})",

@@ -4,4 +4,4 @@
 pub mod context;
 pub mod layout;
 
-pub use context::{GpuContext, GpuRequirement};
+pub use context::{adapters, AdapterChoice, AdapterSummary, GpuContext, GpuRequirement};
