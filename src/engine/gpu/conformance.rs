@@ -16,7 +16,10 @@
 //!   `Controller::forces`);
 //! - `scalar_end`: the body reduction again, final kick with controller force, controller work
 //!   (`Controller::work`, seed 000 Eq. 19), particle heat (`rigid::interaction_work`), controller impulse,
-//!   bath kinetic energy from the partials and the closing chain half step — every ledger increment.
+//!   bath kinetic energy from the partials and the closing chain half step — every ledger increment;
+//! - `energies` (per-atom pair energies by partner group, for `observe`): all pairs, ½ (φ(r) − φ(r_c));
+//! - `scalar_end_start`, the fused kernel of every later step: `scalar_end` then `scalar_start`, with the two
+//!   pending thermostat factors composed.
 //!
 //! Tolerances are derived from f32 rounding, not fitted: with unit roundoff u = 2⁻²⁴, each output may differ
 //! from the exact f64 value by (number of roundings on its longest dependency path, counted generously) × u ×
@@ -827,6 +830,179 @@ fn scalar_end_controller_work_and_ledger_match_host() {
                 impulse[c],
                 8.0 * U * 0.5 * dt / MVV2E * impulse_terms,
             );
+        }
+    }
+    w.report(test);
+}
+
+/// Per-atom LJ energies by partner group (md_forces.wgsl `energies`, what `observe` sums into the pair
+/// energies of the ledger) against an f64 all-pairs sum of ½ (φ(r) − φ(r_c)).
+#[test]
+fn energies_match_all_pairs_shifted_lj() {
+    let test = "energies_match_all_pairs_shifted_lj";
+    let Some(mut h) = Harness::new(test) else {
+        return;
+    };
+    let mut w = Worst::new();
+    let table = PairTable::new(&h.sc.potential);
+    let box_a = h.sys.box_a;
+    for seed in SEEDS {
+        h.prepare(seed);
+        let x: Vec<DVec3> = h.atoms(&h.e.k.buf.pos).iter().map(super::dvec).collect();
+        h.e.submit(|pass| h.e.k.record_energies(pass));
+        let n = h.e.n;
+        let energy: Vec<f32> = h.read(&h.e.k.buf.energy, Group::COUNT * n);
+        let groups = &h.sys.groups;
+        for i in (0..n).filter(|&i| groups[i] != Group::Wall) {
+            let mut e = [0.0f64; Group::COUNT];
+            let mut tol = [0.0f64; Group::COUNT];
+            let mut abs = [0.0f64; Group::COUNT];
+            let mut pairs = 0.0;
+            for j in (0..n).filter(|&j| j != i) {
+                let c = table.coeff[groups[i] as usize][groups[j] as usize];
+                if c.lj1 == 0.0 {
+                    continue;
+                }
+                let d = min_image(x[i], x[j], box_a);
+                let raw = x[i] - x[j];
+                let r2 = d.length_squared();
+                let ed = U * (raw.length() + (raw - d).length() + d.length());
+                let r = r2.sqrt();
+                // The shifted potential is continuous at r_c, so pairs within rounding of it cost nothing.
+                if r >= table.cutoff {
+                    continue;
+                }
+                let g = groups[j] as usize;
+                let inv6 = 1.0 / (r2 * r2 * r2);
+                let half = 0.5 * c.eval(r2).1;
+                e[g] += half;
+                abs[g] += half.abs();
+                pairs += 1.0;
+                // r⁻¹² and r⁻⁶ terms: relative errors 12 ed/r and 6 ed/r from r, ~10 roundings each.
+                tol[g] += 0.5
+                    * (c.lj3 * inv6 * inv6 * (12.0 * ed / r + 10.0 * U)
+                        + c.lj4 * inv6 * (6.0 * ed / r + 10.0 * U)
+                        + 2.0 * U * c.offset.abs());
+            }
+            for g in 0..Group::COUNT {
+                // Serial sum over the atom's list.
+                let t = tol[g] + (pairs + 2.0) * U * abs[g];
+                w.check(
+                    "pair energy by partner group",
+                    seed,
+                    energy[Group::COUNT * i + g] as f64,
+                    e[g],
+                    t,
+                );
+            }
+        }
+    }
+    w.report(test);
+}
+
+/// The fused kernel every step but the first runs (`scalar_end_start`: this step's end and the next one's
+/// start in one dispatch) against `scalar_end` followed by `scalar_start` on the same state, which the tests
+/// above pin to the host. Slot by slot, to a few roundings (the two pipelines may contract multiply-adds
+/// differently).
+#[test]
+fn fused_end_start_equals_end_then_start() {
+    let test = "fused_end_start_equals_end_then_start";
+    let Some(mut h) = Harness::new(test) else {
+        return;
+    };
+    let mut w = Worst::new();
+    for seed in SEEDS {
+        h.prepare(seed);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed + 300);
+        let npart = partials(h.sys.ranges[1].end) as usize;
+        let part: Vec<[f32; 2]> = (0..npart)
+            .map(|_| [rng.random_range(50.0..150.0), rng.random_range(50.0..150.0)])
+            .collect();
+        h.write(&h.e.k.buf.partial, &part);
+        let start = h.scalars();
+        h.dispatch(|k, pass| {
+            pass.set_pipeline(&k.pipe.scalar_end_start);
+            pass.dispatch_workgroups(1, 1, 1);
+        });
+        let fused = h.scalars();
+        h.write(&h.e.k.buf.scalars, &start);
+        h.dispatch(|k, pass| {
+            pass.set_pipeline(&k.pipe.scalar_end);
+            pass.dispatch_workgroups(1, 1, 1);
+        });
+        let end = h.scalars();
+        h.dispatch(|k, pass| {
+            pass.set_pipeline(&k.pipe.scalar_start);
+            pass.dispatch_workgroups(1, 1, 1);
+        });
+        let mut split = h.scalars();
+        let l = h.e.lay;
+        // Split, the closing factor f_e is applied (apply_scale) before scalar_start opens a fresh one; fused,
+        // both stay pending as one deficit 1 − f_e f_s = d_e + d_s − d_e d_s.
+        for b in 0..2 {
+            let (de, ds) = (end[l.scale + b], split[l.scale + b]);
+            split[l.scale + b] = de + ds - de * ds;
+        }
+        // Rounding is relative to the field a slot belongs to (a body vector, a chain, a Kahan pair), not
+        // to the slot alone, which may be a small difference of larger terms.
+        let mut field: Vec<std::ops::Range<usize>> = Vec::new();
+        for k in 0..2 {
+            let o = k * BODY_STRIDE;
+            for (at, len) in [
+                (B_X, 3),
+                (B_V, 3),
+                (B_Q, 4),
+                (B_L, 3),
+                (B_F, 3),
+                (B_T, 3),
+                (B_X0, 3),
+                (B_W0, 3),
+                (B_F0, 3),
+                (B_T0, 3),
+                (B_C0, 3),
+            ] {
+                field.push(o + at..o + at + len);
+            }
+        }
+        for b in 0..2 {
+            field.push(l.ch + b * l.cs..l.ch + (b + 1) * l.cs);
+        }
+        field.extend((l.scale..l.l_heat).map(|o| o..o + 1));
+        field.extend((l.l_heat..l.len).step_by(2).map(|o| o..o + 2));
+        let ke_force = |b: usize| {
+            let chain = h.e.chains[b].as_ref()?;
+            let v2: f64 = part.iter().map(|p| p[b] as f64).sum();
+            let ke = 0.5 * h.sys.group_mass[b] * MVV2E * v2;
+            let kt = KB_EV_PER_K * h.target_t(b);
+            Some((2.0 * ke + chain.ndof * kt) / (chain.ndof * kt * chain.damping_ps.powi(2)))
+        };
+        for r in field {
+            let scale = r
+                .clone()
+                .map(|o| (fused[o] as f64).abs().max((split[o] as f64).abs()))
+                .fold(0.0, f64::max);
+            let chain = (0..2).find(|b| r.start == l.ch + b * l.cs);
+            let scale = scale.max(chain.and_then(ke_force).unwrap_or(0.0));
+            if r.start >= l.l_heat {
+                w.check(
+                    &format!("Kahan ledger pair at {}", r.start),
+                    seed,
+                    kahan(&fused, r.start),
+                    kahan(&split, r.start),
+                    64.0 * U * scale,
+                );
+                continue;
+            }
+            let what = format!("scalar slots {r:?}");
+            for o in r {
+                w.check(
+                    &what,
+                    seed,
+                    fused[o] as f64,
+                    split[o] as f64,
+                    64.0 * U * scale,
+                );
+            }
         }
     }
     w.report(test);
