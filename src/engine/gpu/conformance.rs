@@ -7,7 +7,8 @@
 //!
 //! Stages and their references:
 //! - `integrate1` (pending thermostat scale, first half kick, drift, body atoms placed): `CpuEngine::step_once`'s
-//!   scale, kick and `wrap`, and `RigidBody::space_offsets`;
+//!   scale, kick and `wrap`, and `RigidBody::space_offsets`; `apply_scale` (the factor left pending at the
+//!   end of an advance);
 //! - `forces_kick` (LJ forces, second half kick, Σ|v|² partials): all pairs with `PairCoeff::eval` and
 //!   `min_image` in f64, independent of the GPU's neighbour list;
 //! - `body_forces` (force/torque reduction): `RigidBody::force_and_torque`;
@@ -148,6 +149,7 @@ impl Harness {
         let sc = conformance_scenario();
         let sys = build_system(&sc).expect("the conformance system builds");
         let e = GpuEngine::new(&sc, &sys, ctx).expect("the GPU engine starts");
+        eprintln!("{test}: {} atoms on {}", sys.len(), e.ctx.adapter_name);
         Some(Harness { e, sc, sys })
     }
 
@@ -458,6 +460,43 @@ fn integrate1_kick_drift_and_body_placement_match_host() {
                 let dx = min_image(super::dvec(&pos1[i]), xh, box_a).length();
                 w.check("body atom placement", seed, dx, 0.0, tol);
             }
+        }
+    }
+    w.report(test);
+}
+
+/// The thermostat factor still pending at the end of an advance (md_integrate.wgsl `apply_scale`): bath
+/// velocities v − d·v with each bath's deficit d, everything else untouched.
+#[test]
+fn apply_scale_matches_host() {
+    let test = "apply_scale_matches_host";
+    let Some(mut h) = Harness::new(test) else {
+        return;
+    };
+    let mut w = Worst::new();
+    for seed in SEEDS {
+        h.prepare(seed);
+        let mut s = h.scalars();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed + 400);
+        for b in 0..2 {
+            s[h.e.lay.scale + b] = rng.random_range(1e-5..1e-3);
+        }
+        h.write(&h.e.k.buf.scalars, &s);
+        let vel0 = h.atoms(&h.e.k.buf.vel);
+        h.dispatch(|k, pass| {
+            pass.set_pipeline(&k.pipe.apply_scale);
+            pass.dispatch_workgroups(k.grid.bath_wg.max(1), 1, 1);
+        });
+        let vel1 = h.atoms(&h.e.k.buf.vel);
+        for i in 0..h.e.n {
+            let v = super::dvec(&vel0[i]);
+            let b = (0..2).find(|&b| h.sys.ranges[b].contains(&i));
+            let (host, tol) = match b {
+                // Two roundings of |v|.
+                Some(b) => (v - s[h.e.lay.scale + b] as f64 * v, 2.0 * U * v.length()),
+                None => (v, 0.0),
+            };
+            w.check3("scaled velocity", seed, super::dvec(&vel1[i]), host, tol);
         }
     }
     w.report(test);
