@@ -9,6 +9,7 @@
 //! - `integrate1` (pending thermostat scale, first half kick, drift, body atoms placed): `CpuEngine::step_once`'s
 //!   scale, kick and `wrap`, and `RigidBody::space_offsets`; `apply_scale` (the factor left pending at the
 //!   end of an advance);
+//! - the neighbour-list build (decide … build_list): an f64 all-pairs count within r_c + skin;
 //! - `forces_kick` (LJ forces, second half kick, Σ|v|² partials): all pairs with `PairCoeff::eval` and
 //!   `min_image` in f64, independent of the GPU's neighbour list;
 //! - `body_forces` (force/torque reduction): `RigidBody::force_and_torque`;
@@ -500,6 +501,87 @@ fn apply_scale_matches_host() {
         }
     }
     w.report(test);
+}
+
+/// The neighbour-list build (md_decide.wgsl and md_neighbor.wgsl: decide, bin, scan, scatter, sort_cells,
+/// build_list) on freshly moved positions: every atom's count equals the number of interacting partners
+/// within r_c + skin by an f64 all-pairs search (pairs within rounding of the reach may go either way), and
+/// the reference positions are the positions it was built at.
+#[test]
+fn neighbour_list_holds_every_pair_within_reach() {
+    let test = "neighbour_list_holds_every_pair_within_reach";
+    let Some(mut h) = Harness::new(test) else {
+        return;
+    };
+    let table = PairTable::new(&h.sc.potential);
+    let reach = h.sc.potential.cutoff_a + h.sc.potential.skin_a;
+    let box_a = h.sys.box_a;
+    let mut at_reach = 0;
+    for seed in SEEDS {
+        h.prepare(seed);
+        // Move the bath atoms by up to a skin, so the list must be rebuilt from new cells.
+        let mut rng = ChaCha8Rng::seed_from_u64(seed + 500);
+        let mut pos = h.atoms(&h.e.k.buf.pos);
+        for p in pos[..h.sys.ranges[1].end].iter_mut() {
+            let moved = wrap(
+                super::dvec(p) + 0.5 * h.sc.potential.skin_a * gauss(&mut rng),
+                box_a,
+            );
+            *p = [moved.x as f32, moved.y as f32, moved.z as f32, p[3]];
+        }
+        h.write(&h.e.k.buf.pos, &pos);
+        h.write(&h.e.k.buf.flags, &[1u32, 0, 0, h.e.list_capacity]);
+        h.dispatch(|k, pass| {
+            for stage in [
+                Stage::Decide,
+                Stage::Bin,
+                Stage::Scan,
+                Stage::Scatter,
+                Stage::SortCells,
+                Stage::BuildList,
+            ] {
+                k.record_stage(pass, stage, Opening::Start);
+            }
+        });
+        let count: Vec<u32> = h.read(&h.e.k.buf.ncount, h.e.n);
+        let refpos = h.atoms(&h.e.k.buf.refpos);
+        let flags: Vec<u32> = h.read(&h.e.k.buf.flags, 4);
+        assert_eq!(flags[0], 0, "the rebuild request was consumed");
+        let x: Vec<DVec3> = pos.iter().map(super::dvec).collect();
+        let groups = &h.sys.groups;
+        let mut most = 0;
+        for i in (0..h.e.n).filter(|&i| groups[i] != Group::Wall) {
+            let (mut sure, mut maybe) = (0u32, 0u32);
+            for j in (0..h.e.n).filter(|&j| j != i) {
+                if table.coeff[groups[i] as usize][groups[j] as usize].lj1 == 0.0 {
+                    continue;
+                }
+                let raw = x[i] - x[j];
+                let d = min_image(x[i], x[j], box_a);
+                let ed = U * (raw.length() + (raw - d).length() + d.length());
+                let r = d.length();
+                if (r - reach).abs() <= 2.0 * ed + 2.0 * U * r {
+                    maybe += 1;
+                } else if r < reach {
+                    sure += 1;
+                }
+            }
+            most = most.max(count[i]);
+            assert!(
+                (sure..=sure + maybe).contains(&count[i]),
+                "atom {i} (seed {seed}): {} neighbours listed, {sure} (+{maybe} at the reach) within r_c + skin",
+                count[i]
+            );
+            assert_eq!(
+                refpos[i], pos[i],
+                "atom {i}: reference position is the build's"
+            );
+            at_reach += maybe;
+        }
+        assert_eq!(flags[1], most, "largest neighbour count");
+        assert!(most < h.e.list_capacity, "the list held every neighbour");
+    }
+    eprintln!("{test}: {at_reach} pairs within rounding of the reach over all seeds");
 }
 
 /// LJ forces (md_forces.wgsl `forces_kick`) against an f64 all-pairs sum (no neighbour list), then the
