@@ -60,9 +60,9 @@ const BODY_T: f64 = 3000.0;
 /// small-heater shrunk to a 28 Å container (the smallest a 43-atom particle fits), 2 fs steps, a 43-atom particle, chains of length 3
 /// and 4, demon on x and z only, a drag force on the hot particle.
 fn conformance_scenario() -> Scenario {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/small-heater.json");
+    // Embedded, so the test binary runs anywhere (a lent GPU machine: scripts/gpu-conformance.sh).
     let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("scenario file")).expect("json");
+        serde_json::from_str(include_str!("../../../scenarios/small-heater.json")).expect("json");
     v["geometry"]["container_length_a"] = 28.0.into();
     for bath in ["cold", "hot"] {
         v[bath].as_object_mut().expect("bath").remove("argon_atoms");
