@@ -104,12 +104,55 @@ fn kahan(s: &[f32], o: usize) -> f64 {
     s[o] as f64 - s[o + 1] as f64
 }
 
-/// Worst |Δ|/tolerance of one named quantity over a test, asserting each comparison.
-struct Worst(Vec<(String, f64)>);
+/// The stage families of the scalar kernels, which run several at once: a test asserts the checks of its
+/// own families, so a broken stage fails the test named after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Family {
+    Chain,
+    Rigid,
+    Reduction,
+    Controller,
+    Ledger,
+}
+
+/// Worst |Δ|/tolerance of each named quantity over a test, asserting each comparison it is asked for.
+struct Worst {
+    seen: Vec<(String, f64)>,
+    /// Families whose tagged checks are asserted (untagged checks always are).
+    active: Vec<Family>,
+}
 
 impl Worst {
     fn new() -> Worst {
-        Worst(Vec::new())
+        Worst::only(&[])
+    }
+
+    fn only(active: &[Family]) -> Worst {
+        Worst {
+            seen: Vec::new(),
+            active: active.to_vec(),
+        }
+    }
+
+    /// `check` when any of `tags` is active.
+    fn check_in(&mut self, tags: &[Family], what: &str, seed: u64, gpu: f64, host: f64, tol: f64) {
+        if tags.iter().any(|t| self.active.contains(t)) {
+            self.check(what, seed, gpu, host, tol);
+        }
+    }
+
+    fn check3_in(
+        &mut self,
+        tags: &[Family],
+        what: &str,
+        seed: u64,
+        gpu: DVec3,
+        host: DVec3,
+        tol: f64,
+    ) {
+        for c in 0..3 {
+            self.check_in(tags, what, seed, gpu[c], host[c], tol);
+        }
     }
 
     fn check(&mut self, what: &str, seed: u64, gpu: f64, host: f64, tol: f64) {
@@ -119,9 +162,9 @@ impl Worst {
             "{what} (seed {seed}): gpu {gpu:e}, host {host:e}, |Δ| {dev:e} > tolerance {tol:e}"
         );
         let ratio = if tol > 0.0 { dev / tol } else { 0.0 };
-        match self.0.iter_mut().find(|(w, _)| w == what) {
+        match self.seen.iter_mut().find(|(w, _)| w == what) {
             Some((_, r)) => *r = r.max(ratio),
-            None => self.0.push((what.to_string(), ratio)),
+            None => self.seen.push((what.to_string(), ratio)),
         }
     }
 
@@ -132,7 +175,7 @@ impl Worst {
     }
 
     fn report(&self, test: &str) {
-        for (what, r) in &self.0 {
+        for (what, r) in &self.seen {
             eprintln!("{test}: {what}: worst |Δ|/tolerance {r:.3}");
         }
     }
@@ -360,14 +403,16 @@ fn check_chain(
     let tol_rate = 64.0 * U * (rate_scale + dt * acc_scale) + dt * 2.0 * ke * ke_rel / q0;
     let tol_acc = 64.0 * U * acc_scale + 2.0 * ke * ke_rel / q0;
     for j in 0..m {
-        w.check(
+        w.check_in(
+            &[Family::Chain],
             "chain η̇",
             seed,
             after[ed + j] as f64,
             host.eta_dot[j],
             tol_rate,
         );
-        w.check(
+        w.check_in(
+            &[Family::Chain],
             "chain η̈",
             seed,
             after[edd + j] as f64,
@@ -375,7 +420,8 @@ fn check_chain(
             tol_acc,
         );
         // Δη_j = (dt/2) η̇_j at the chain's midpoint: one product and one Kahan addition.
-        w.check(
+        w.check_in(
+            &[Family::Chain, Family::Ledger],
             "chain Δη ledger",
             seed,
             kahan(after, l.l_deta + 2 * (b * l.mch + j))
@@ -387,14 +433,16 @@ fn check_chain(
     // d = 1 − f from expm1 (Taylor, relative 2e-8 < 1 u) of −(dt/2) η̇₁.
     let d = 1.0 - f;
     let tol_d = 0.5 * dt * tol_rate + 8.0 * U * d.abs();
-    w.check(
+    w.check_in(
+        &[Family::Chain],
         "chain scale deficit 1 − f",
         seed,
         after[l.scale + b] as f64,
         d,
         tol_d,
     );
-    w.check(
+    w.check_in(
+        &[Family::Chain],
         "bath kinetic energy after scaling",
         seed,
         after[l.ke + b] as f64,
@@ -402,7 +450,8 @@ fn check_chain(
         ke * (2.0 * tol_d + 8.0 * U + ke_rel),
     );
     let heat = ke * (1.0 - f * f);
-    w.check(
+    w.check_in(
+        &[Family::Chain, Family::Ledger],
         "thermostat heat ledger",
         seed,
         kahan(after, l.l_heat + 2 * b) - kahan(before, l.l_heat + 2 * b),
@@ -669,8 +718,8 @@ fn forces_kick_matches_all_pairs_lj_and_partials() {
     w.report(test);
 }
 
-/// The bodies' interaction force and torque from their atoms' forces (md_step.wgsl `body_forces`) against
-/// `RigidBody::force_and_torque`.
+/// The bodies' interaction force and torque from their atoms' forces (md_step.wgsl `reduce_body`, alone in
+/// `body_forces` and inside `scalar_end`) against `RigidBody::force_and_torque`.
 #[test]
 fn body_force_torque_reduction_matches_rigid_body() {
     let test = "body_force_torque_reduction_matches_rigid_body";
@@ -704,21 +753,22 @@ fn body_force_torque_reduction_matches_rigid_body() {
             w.check3("body torque", seed, v3(&after, o + B_T), t, tol_t);
         }
     }
+    // The same reduction inside the closing scalar kernel.
+    let mut w_end = Worst::only(&[Family::Reduction]);
+    for seed in SEEDS {
+        scalar_end_checks(&mut h, &mut w_end, seed);
+    }
     w.report(test);
+    w_end.report(&format!("{test}, inside scalar_end"));
 }
 
-/// The opening scalar kernel (md_step.wgsl `scalar_start`): both chains' half steps, and for both bodies
-/// the start-of-step controller force, the half kick and the NO_SQUISH drift and rotation.
-#[test]
-fn scalar_start_chains_and_no_squish_match_host() {
-    let test = "scalar_start_chains_and_no_squish_match_host";
-    let Some(mut h) = Harness::new(test) else {
-        return;
-    };
-    let mut w = Worst::new();
+/// The opening scalar kernel (md_step.wgsl `scalar_start`) on the prepared state of `seed`: both chains'
+/// half steps, and for both bodies the start-of-step controller force, the half kick and the NO_SQUISH
+/// drift and rotation, each check tagged with its stage family.
+fn scalar_start_checks(h: &mut Harness, w: &mut Worst, seed: u64) {
     let dt = h.dt();
     let ctrl = Controller::new(&h.sc.controller);
-    for seed in SEEDS {
+    {
         h.prepare(seed);
         let before = h.scalars();
         h.dispatch(|k, pass| {
@@ -728,7 +778,7 @@ fn scalar_start_chains_and_no_squish_match_host() {
         let after = h.scalars();
         for b in 0..2 {
             let ke = before[h.e.lay.ke + b] as f64;
-            check_chain(&h, &mut w, seed, b, (&before, &after), ke, 0.0);
+            check_chain(h, w, seed, b, (&before, &after), ke, 0.0);
         }
         let x = [0, 1].map(|k| v3(&before, k * BODY_STRIDE + B_X));
         let c0 = ctrl.forces(x[0], x[1]);
@@ -748,7 +798,8 @@ fn scalar_start_chains_and_no_squish_match_host() {
             let ang_kick = 0.5 * dt / MVV2E;
             // Controller force: 8 roundings of its terms; kick and drift a few more.
             let tol_c = 8.0 * U * c_terms(k);
-            w.check3(
+            w.check3_in(
+                &[Family::Controller],
                 "controller force at step start",
                 seed,
                 v3(&after, o + B_C0),
@@ -756,7 +807,8 @@ fn scalar_start_chains_and_no_squish_match_host() {
                 tol_c,
             );
             let scale_v = body.vcom.length() + kick * (f.length() + c_terms(k));
-            w.check3(
+            w.check3_in(
+                &[Family::Rigid, Family::Controller],
                 "body half kick",
                 seed,
                 v3(&after, o + B_V),
@@ -764,7 +816,8 @@ fn scalar_start_chains_and_no_squish_match_host() {
                 8.0 * U * scale_v,
             );
             let scale_x = x[k].length() + dt * scale_v;
-            w.check3(
+            w.check3_in(
+                &[Family::Rigid],
                 "body drift",
                 seed,
                 v3(&after, o + B_X),
@@ -775,10 +828,18 @@ fn scalar_start_chains_and_no_squish_match_host() {
             // sin and cos good to 8 u, then normalisation: 5·(3 + 2·8) + 4 ≈ 100 u of |q|, taken as 128 u.
             let qg = quat(&after, o + B_Q);
             for (c, (g, r)) in qg.to_array().iter().zip(body.quat.to_array()).enumerate() {
-                w.check(&format!("NO_SQUISH quaternion {c}"), seed, *g, r, 128.0 * U);
+                w.check_in(
+                    &[Family::Rigid],
+                    &format!("NO_SQUISH quaternion {c}"),
+                    seed,
+                    *g,
+                    r,
+                    128.0 * U,
+                );
             }
             let scale_l = l0 + ang_kick * t.length();
-            w.check3(
+            w.check3_in(
+                &[Family::Rigid],
                 "NO_SQUISH angular momentum",
                 seed,
                 v3(&after, o + B_L),
@@ -787,7 +848,8 @@ fn scalar_start_chains_and_no_squish_match_host() {
             );
             // ω = R I⁻¹ Rᵀ L: two rotations (6 u each) and a division.
             let i_min = body.inertia.min_element();
-            w.check3(
+            w.check3_in(
+                &[Family::Rigid],
                 "ω at step start",
                 seed,
                 v3(&after, o + B_W0),
@@ -799,27 +861,21 @@ fn scalar_start_chains_and_no_squish_match_host() {
                 ("start force copy", B_F0, f),
                 ("start torque copy", B_T0, t),
             ] {
-                w.check3(what, seed, v3(&after, o + at), v, 0.0);
+                w.check3_in(&[Family::Rigid], what, seed, v3(&after, o + at), v, 0.0);
             }
         }
     }
-    w.report(test);
 }
 
-/// The closing scalar kernel (md_step.wgsl `scalar_end`): body reduction, final kick with the controller
-/// force, and every ledger increment — controller work (Eq. 19), particle heat, impulse, thermostat heat
-/// and η from the bath kinetic energy reduced from the partials.
-#[test]
-fn scalar_end_controller_work_and_ledger_match_host() {
-    let test = "scalar_end_controller_work_and_ledger_match_host";
-    let Some(mut h) = Harness::new(test) else {
-        return;
-    };
-    let mut w = Worst::new();
+/// The closing scalar kernel (md_step.wgsl `scalar_end`) on the prepared state of `seed` completed to the
+/// end of a step (start point, Σ|v|² partials): body reduction, final kick with the controller force, and
+/// every ledger increment — controller work (Eq. 19), particle heat, impulse, thermostat heat and η from the
+/// bath kinetic energy reduced from the partials — each check tagged with its stage family.
+fn scalar_end_checks(h: &mut Harness, w: &mut Worst, seed: u64) {
     let dt = h.dt();
     let ctrl = Controller::new(&h.sc.controller);
     let l = h.e.lay;
-    for seed in SEEDS {
+    {
         h.prepare(seed);
         let mut rng = ChaCha8Rng::seed_from_u64(seed + 200);
         let mut s = h.scalars();
@@ -863,7 +919,7 @@ fn scalar_end_controller_work_and_ledger_match_host() {
             let ke = 0.5 * h.sys.group_mass[b] * MVV2E * v2;
             // Σ over NPARTIAL partials (serial per thread, then a 256-wide tree) and the f32 constant.
             let ke_rel = (npart.div_ceil(256) as f64 + 10.0) * U;
-            check_chain(&h, &mut w, seed, b, (&before, &after), ke, ke_rel);
+            check_chain(h, w, seed, b, (&before, &after), ke, ke_rel);
         }
         let c1 = ctrl.forces(x[0], x[1]);
         let c_terms = |k: usize, x: [DVec3; 2]| {
@@ -878,15 +934,30 @@ fn scalar_end_controller_work_and_ledger_match_host() {
             let mut body = h.body(&before, k);
             let (f1, t1) = body.force_and_torque(&force);
             let (tol_f, tol_t) = reduction_tolerance(&body, &force);
-            w.check3("body force", seed, v3(&after, o + B_F), f1, tol_f);
-            w.check3("body torque", seed, v3(&after, o + B_T), t1, tol_t);
+            w.check3_in(
+                &[Family::Reduction],
+                "body force",
+                seed,
+                v3(&after, o + B_F),
+                f1,
+                tol_f,
+            );
+            w.check3_in(
+                &[Family::Reduction],
+                "body torque",
+                seed,
+                v3(&after, o + B_T),
+                t1,
+                tol_t,
+            );
             let l0 = body.angmom.length();
             body.final_integrate(f1 + c1[k], t1, dt);
             let kick = 0.5 * dt / (body.mass * MVV2E);
             let ang_kick = 0.5 * dt / MVV2E;
             let tol_v = 8.0 * U * (body.vcom.length() + kick * (f1.length() + c_terms(k, x)))
                 + kick * tol_f;
-            w.check3(
+            w.check3_in(
+                &[Family::Rigid, Family::Controller],
                 "body final kick with controller force",
                 seed,
                 v3(&after, o + B_V),
@@ -894,7 +965,8 @@ fn scalar_end_controller_work_and_ledger_match_host() {
                 tol_v,
             );
             let tol_l = 8.0 * U * (l0 + ang_kick * t1.length()) + ang_kick * tol_t;
-            w.check3(
+            w.check3_in(
+                &[Family::Rigid],
                 "body final angular kick",
                 seed,
                 v3(&after, o + B_L),
@@ -911,7 +983,8 @@ fn scalar_end_controller_work_and_ledger_match_host() {
                     * U
                     * (kappa_k * mid_other + ctrl.drag[k].length())
                     * (x[k].length() + x0[k].length());
-            w.check(
+            w.check_in(
+                &[Family::Controller, Family::Ledger],
                 "controller work ledger",
                 seed,
                 kahan(&after, l.l_work + 2 * k) - kahan(&before, l.l_work + 2 * k),
@@ -933,7 +1006,8 @@ fn scalar_end_controller_work_and_ledger_match_host() {
                 + 0.25
                     * dt
                     * ((w0.length() + w1.length()) * tol_t + (t0.length() + t1.length()) * tol_w1);
-            w.check(
+            w.check_in(
+                &[Family::Ledger],
                 "particle heat ledger",
                 seed,
                 kahan(&after, l.l_pheat + 2 * k) - kahan(&before, l.l_pheat + 2 * k),
@@ -944,7 +1018,8 @@ fn scalar_end_controller_work_and_ledger_match_host() {
         }
         let impulse = 0.5 * dt / MVV2E * (c0[0] + c0[1] + c1[0] + c1[1]);
         for c in 0..3 {
-            w.check(
+            w.check_in(
+                &[Family::Controller, Family::Ledger],
                 "controller impulse ledger",
                 seed,
                 kahan(&after, l.l_imp + 2 * c) - kahan(&before, l.l_imp + 2 * c),
@@ -953,7 +1028,50 @@ fn scalar_end_controller_work_and_ledger_match_host() {
             );
         }
     }
+}
+
+/// Runs the scalar kernels' checks of `families` over every seed.
+fn scalar_stage_test(test: &str, families: &[Family]) {
+    let Some(mut h) = Harness::new(test) else {
+        return;
+    };
+    let mut w = Worst::only(families);
+    for seed in SEEDS {
+        scalar_start_checks(&mut h, &mut w, seed);
+        scalar_end_checks(&mut h, &mut w, seed);
+    }
     w.report(test);
+}
+
+/// Nosé–Hoover chain half steps (md_step.wgsl `chain_half`, `thermostat_half`, both the opening and the
+/// closing one) against `NoseHooverChain::half_step`, with the pending scale and the heat they produce.
+#[test]
+fn chain_half_steps_match_nose_hoover_chain() {
+    scalar_stage_test("chain_half_steps_match_nose_hoover_chain", &[Family::Chain]);
+}
+
+/// NO_SQUISH rotation, drift and both half kicks of the bodies (`bodies_start`, `bodies_end`) against
+/// `RigidBody::{initial,final}_integrate`.
+#[test]
+fn no_squish_update_matches_rigid_body() {
+    scalar_stage_test("no_squish_update_matches_rigid_body", &[Family::Rigid]);
+}
+
+/// Controller forces at both ends of the step, the kicks they give, their Stratonovich work (seed 000,
+/// Eq. 19) and impulse against `Controller::{forces, work}`.
+#[test]
+fn controller_forces_and_work_match_controller() {
+    scalar_stage_test(
+        "controller_forces_and_work_match_controller",
+        &[Family::Controller],
+    );
+}
+
+/// Every ledger increment of a step (thermostat heat, η, controller work, particle heat, impulse) against
+/// the host quantities the CPU engine accumulates.
+#[test]
+fn ledger_increments_match_host() {
+    scalar_stage_test("ledger_increments_match_host", &[Family::Ledger]);
 }
 
 /// Per-atom LJ energies by partner group (md_forces.wgsl `energies`, what `observe` sums into the pair
