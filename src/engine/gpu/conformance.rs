@@ -57,8 +57,8 @@ const SEEDS: [u64; 3] = [11, 12, 13];
 /// body by ~5e-4 rad, so a wrong rotation is far above rounding.
 const BODY_T: f64 = 3000.0;
 
-/// small-heater shrunk to a 28 Å container (the smallest a 43-atom particle fits), 2 fs steps, a 43-atom particle, chains of length 3
-/// and 4, demon on x and z only, a drag force on the hot particle.
+/// small-heater shrunk to a 28 Å container (the smallest a 43-atom particle fits; ~1,070 atoms), 2 fs
+/// steps, chains of length 3 and 4, demon on x and z only, a drag force on the hot particle.
 fn conformance_scenario() -> Scenario {
     // Embedded, so the test binary runs anywhere (a lent GPU machine: scripts/gpu-conformance.sh).
     let mut v: serde_json::Value =
