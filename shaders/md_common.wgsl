@@ -24,7 +24,8 @@
 @group(0) @binding(12) var<storage, read_write> partial: array<vec2<f32>>;
 // Scalar state: bodies, chains, thermostat factors, Kahan-compensated ledger (layout in prelude).
 @group(0) @binding(13) var<storage, read_write> s: array<f32>;
-// [0] rebuild requested, [1] largest neighbour count seen, [2] list builds so far, [3] list capacity.
+// [0] rebuild requested, [1] largest neighbour count seen, [2] list builds so far, [3] list capacity,
+// [4], [5] steps completed (low, high word): the thermostats' clock (md_step.wgsl).
 @group(0) @binding(14) var<storage, read_write> flags: array<atomic<u32>>;
 // Per atom, LJ energy with partners of each group (half of each pair), at sampling points only.
 @group(0) @binding(15) var<storage, read_write> energy: array<f32>;

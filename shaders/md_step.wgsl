@@ -2,7 +2,8 @@
 // velocity-Verlet halves with NO_SQUISH rotation, the demon controller, and the ledger increments.
 // Mirrors CpuEngine::step_once, NoseHooverChain::half_step, RigidBody::{initial,final}_integrate and
 // Controller::{forces,work} in f32. Ledger sums are Kahan-compensated f32 and folded into the host's f64
-// accumulators (and reset) at every readback, so at most one sampling interval is summed in f32.
+// accumulators (and reset) at points fixed by the step count (every FOLD_STEPS steps, checkpoints, the start
+// of production; src/engine/gpu/mod.rs), so about one sampling interval at most is summed in f32.
 
 var<workgroup> red: array<vec2<f32>, 256>;
 // Workgroup copy of the scalar buffer: the step's serial part is a long chain of dependent loads and stores,
@@ -104,11 +105,86 @@ fn next_ed(b: u32, j: u32, m: u32) -> f32 {
     return 0.0;
 }
 
-fn chain_q(b: u32, j: u32) -> f32 {
+// The chain's target at one instant: k_B T, its masses Q₁ = N_f k_B T τ² and Q_j = k_B T τ², and the
+// kinetic-energy target N_f k_B T (NoseHooverChain::masses and ::half_step).
+struct Target {
+    kt: f32,
+    q1: f32,
+    qj: f32,
+    ke_target: f32,
+}
+
+fn chain_q(t: Target, j: u32) -> f32 {
     if (j == 0u) {
-        return select(Q1_0, Q1_1, b == 1u);
+        return t.q1;
     }
-    return select(QJ_0, QJ_1, b == 1u);
+    return t.qj;
+}
+
+// The high 32 bits of the 64-bit product a·b, from 16-bit pieces (WGSL has no 64-bit integers).
+fn mulhi(a: u32, b: u32) -> u32 {
+    let a0 = a & 0xffffu;
+    let a1 = a >> 16u;
+    let b0 = b & 0xffffu;
+    let b1 = b >> 16u;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let mid = ((a0 * b0) >> 16u) + (p01 & 0xffffu) + (p10 & 0xffffu);
+    return a1 * b1 + (p01 >> 16u) + (p10 >> 16u) + (mid >> 16u);
+}
+
+// sin(2π n·dt/P) after n steps, for the bath whose phase per step dt/P is the 64-bit fixed-point fraction
+// (hi, lo) · 2⁻⁶⁴ (prelude.rs): the phase n·dt/P mod 1 is the high word of the exact integer product
+// n · (hi, lo) mod 2⁶⁴, so it is computed from the integer step count, never accumulated in f32, and is
+// exact to 2⁻²⁴ of a period at any step.
+fn phase_sin(n: vec2<u32>, hi: u32, lo: u32) -> f32 {
+    let top = mulhi(n.x, lo) + n.x * hi + n.y * lo;
+    let frac = f32(top >> 8u) * (1.0 / 16777216.0);
+    // sin(2πf) = −sin(2π(f − ½)), whose argument lies in [−π, π), where WGSL's sin is accurate.
+    return -sin(6.2831853 * (frac - 0.5));
+}
+
+// Bath b's target after n completed steps, time n·dt (TemperatureProtocol::at): T₀ + A sin(2π n dt / P)
+// for an oscillating bath, the compile-time constants for a constant one.
+fn bath_target(b: u32, n: vec2<u32>) -> Target {
+    if (!select(OSC_0, OSC_1, b == 1u)) {
+        return Target(
+            select(KT_0, KT_1, b == 1u),
+            select(Q1_0, Q1_1, b == 1u),
+            select(QJ_0, QJ_1, b == 1u),
+            select(KE_TARGET_0, KE_TARGET_1, b == 1u),
+        );
+    }
+    let sn = select(
+        phase_sin(n, PHASE_HI_0, PHASE_LO_0),
+        phase_sin(n, PHASE_HI_1, PHASE_LO_1),
+        b == 1u,
+    );
+    let kt = select(KT_0, KT_1, b == 1u) + select(KT_AMP_0, KT_AMP_1, b == 1u) * sn;
+    return Target(
+        kt,
+        select(Q1_PER_KT_0, Q1_PER_KT_1, b == 1u) * kt,
+        select(TAU2_0, TAU2_1, b == 1u) * kt,
+        select(NDOF_0, NDOF_1, b == 1u) * kt,
+    );
+}
+
+// Steps completed so far (lo, hi), the thermostat's clock, kept in flags[4], flags[5]: written by the host
+// at restore, advanced by the kernel that closes a step.
+fn clock() -> vec2<u32> {
+    return vec2<u32>(atomicLoad(&flags[4]), atomicLoad(&flags[5]));
+}
+
+// Advances the clock by one step (one thread, after every thread has read it).
+fn tick(lid: u32) {
+    storageBarrier();
+    if (lid == 0u) {
+        let lo = atomicLoad(&flags[4]) + 1u;
+        atomicStore(&flags[4], lo);
+        if (lo == 0u) {
+            atomicAdd(&flags[5], 1u);
+        }
+    }
 }
 
 // e^x − 1 without the cancellation of exp(x) − 1 near 0 (Taylor to x⁵ for |x| < 0.1: relative error < 2e-8).
@@ -119,14 +195,14 @@ fn expm1(x: f32) -> f32 {
     return exp(x) - 1.0;
 }
 
-// Half step dt/2 of chain `b` at bath kinetic energy `ke`; returns d = 1 − f, where f is the velocity
-// scale factor. d is a few 1e-7 to 1e-5 per half step, so rounding f itself to f32 would bias it by up to
-// tens of percent; d keeps full relative precision.
-fn chain_half(b: u32, ke: f32) -> f32 {
+// Half step dt/2 of chain `b` at bath kinetic energy `ke` towards target `t`; returns d = 1 − f, where f is
+// the velocity scale factor. d is a few 1e-7 to 1e-5 per half step, so rounding f itself to f32 would bias
+// it by up to tens of percent; d keeps full relative precision.
+fn chain_half(b: u32, ke: f32, t: Target) -> f32 {
     let m = select(CHAIN_LEN_0, CHAIN_LEN_1, b == 1u);
-    let kt = select(KT_0, KT_1, b == 1u);
-    let ke_target = select(KE_TARGET_0, KE_TARGET_1, b == 1u);
-    let q0 = chain_q(b, 0u);
+    let kt = t.kt;
+    let ke_target = t.ke_target;
+    let q0 = t.q1;
     let dthalf = 0.5 * DT;
     let dt4 = 0.25 * DT;
     let dt8 = 0.125 * DT;
@@ -148,21 +224,21 @@ fn chain_half(b: u32, ke: f32) -> f32 {
     for (var j = 1u; j < m; j++) {
         let e = exp(-dt8 * next_ed(b, j, m));
         let prev = ws[ed_at(b, j - 1u)];
-        ws[edd_at(b, j)] = (chain_q(b, j - 1u) * prev * prev - kt) / chain_q(b, j);
+        ws[edd_at(b, j)] = (chain_q(t, j - 1u) * prev * prev - kt) / chain_q(t, j);
         ws[ed_at(b, j)] = (ws[ed_at(b, j)] * e + ws[edd_at(b, j)] * dt4) * e;
     }
     return d;
 }
 
-// Thermostat half step of bath `b` whose kinetic energy is KE[b]: the chain's factor f = 1 − d joins the
-// pending velocity scale (kept as its deficit SCALE = 1 − Π f, applied as v − SCALE·v), and the kinetic
-// energy it removes, K(1 − f²) = K d(2 − d), is the thermostat heat.
-fn thermostat_half(b: u32) {
+// Thermostat half step of bath `b` whose kinetic energy is KE[b], towards its target after `n` completed
+// steps: the chain's factor f = 1 − d joins the pending velocity scale (kept as its deficit SCALE = 1 − Π f,
+// applied as v − SCALE·v), and the kinetic energy it removes, K(1 − f²) = K d(2 − d), is the thermostat heat.
+fn thermostat_half(b: u32, n: vec2<u32>) {
     if (select(CHAIN_LEN_0, CHAIN_LEN_1, b == 1u) == 0u) {
         return;
     }
     let ke = ws[KE + b];
-    let d = chain_half(b, ke);
+    let d = chain_half(b, ke, bath_target(b, n));
     kadd(L_HEAT + 2u * b, ke * (d * (2.0 - d)));
     let prev = ws[SCALE + b];
     ws[SCALE + b] = prev + d - prev * d;
@@ -336,15 +412,21 @@ fn reduce_bath_v2(lid: u32) -> vec2<f32> {
 // The serial part runs on three threads at once, each touching only its own slots: thread 0 the bodies and
 // their ledger, thread 1 the cold bath's chain, thread 2 the hot bath's.
 
-// End of a step for bath `b`: its kinetic energy from the reduction, then the closing thermostat half step,
-// whose factor stays pending in SCALE (applied by the next step's first kick, or by apply_scale).
-fn bath_end(b: u32, v2: f32) {
+// End of a step for bath `b`: its kinetic energy from the reduction, then the closing thermostat half step
+// (target at the step's end, after `n` completed steps), whose factor stays pending in SCALE (applied by the
+// next step's first kick, or by apply_scale).
+fn bath_end(b: u32, v2: f32, n: vec2<u32>) {
     ws[KE + b] = select(KE_C_0, KE_C_1, b == 1u) * v2;
     ws[SCALE + b] = 0.0;
-    thermostat_half(b);
+    thermostat_half(b, n);
 }
 
-fn serial(lid: u32, v2: vec2<f32>, end: bool, start: bool) {
+// As CpuEngine::step_once, the opening half step takes the target at the step's start and the closing one at
+// its end: with `done` steps completed before this dispatch, a closing half step ends step done + 1, and an
+// opening one that follows it starts that same instant.
+fn serial(lid: u32, v2: vec2<f32>, end: bool, start: bool, done: vec2<u32>) {
+    let lo = done.x + 1u;
+    let next = vec2<u32>(lo, done.y + select(0u, 1u, lo == 0u));
     if (lid == 0u && NBODIES == 2u) {
         if (end) {
             bodies_end();
@@ -356,39 +438,44 @@ fn serial(lid: u32, v2: vec2<f32>, end: bool, start: bool) {
     if (lid == 1u || lid == 2u) {
         let b = lid - 1u;
         if (end) {
-            bath_end(b, v2[b]);
+            bath_end(b, v2[b], next);
         } else {
             ws[SCALE + b] = 0.0;
         }
         if (start) {
-            thermostat_half(b);
+            thermostat_half(b, select(done, next, end));
         }
     }
 }
 
 @compute @workgroup_size(256)
 fn scalar_start(@builtin(local_invocation_index) lid: u32) {
+    let done = clock();
     load_scalars(lid);
-    serial(lid, vec2<f32>(0.0), false, true);
+    serial(lid, vec2<f32>(0.0), false, true, done);
     store_scalars(lid);
 }
 
 @compute @workgroup_size(256)
 fn scalar_end_start(@builtin(local_invocation_index) lid: u32) {
+    let done = clock();
     load_scalars(lid);
     reduce_bodies(lid);
     let v2 = reduce_bath_v2(lid);
-    serial(lid, v2, true, true);
+    serial(lid, v2, true, true, done);
     store_scalars(lid);
+    tick(lid);
 }
 
 @compute @workgroup_size(256)
 fn scalar_end(@builtin(local_invocation_index) lid: u32) {
+    let done = clock();
     load_scalars(lid);
     reduce_bodies(lid);
     let v2 = reduce_bath_v2(lid);
-    serial(lid, v2, true, false);
+    serial(lid, v2, true, false, done);
     store_scalars(lid);
+    tick(lid);
 }
 
 // Body forces and torques alone, after a forced list build (start and restore).

@@ -145,9 +145,9 @@ enum Command {
         /// Number of contiguous blocks for the error bars.
         #[arg(long, default_value_t = 20)]
         blocks: usize,
-        /// Write SVG figures into DIR/figures.
-        #[arg(long)]
-        plots: bool,
+        /// Write the figures (SVG, each with the CSV of what it draws) into PLOTS_DIR, by default DIR/figures.
+        #[arg(long, value_name = "PLOTS_DIR", num_args = 0..=1)]
+        plots: Option<Option<std::path::PathBuf>>,
         #[arg(long)]
         json: bool,
     },
@@ -169,6 +169,27 @@ enum Command {
     },
     /// Periodic thermal driving of a trapped Brownian particle (seed 002): ensembles, theory, figures.
     Drive(DriveArgs),
+    /// Write a scenario out for another MD code.
+    Export {
+        #[command(subcommand)]
+        target: ExportTarget,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportTarget {
+    /// LAMMPS data file (data.lammps) and input deck (in.lammps, including in.setup.lammps and
+    /// in.work.lammps) that reproduce the scenario in units metal; run it with `lmp -in in.lammps` inside DIR.
+    Lammps {
+        /// Scenario JSON file.
+        scenario: PathBuf,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Print one JSON object (the files written) on stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Defaults are seed 002's parameters (k = γ = 1, T0 = 20, T = 5, Ω = 2, m = 1 and 10, k_B = 1).
@@ -176,9 +197,12 @@ enum Command {
 struct DriveArgs {
     #[arg(long)]
     json: bool,
-    /// Directory for the SVG figures (none drawn without it).
+    /// Directory for the SVG figures, each with its CSV, and drive_statistics.csv (none drawn without it).
     #[arg(long)]
     plots: Option<std::path::PathBuf>,
+    /// Write the statistics of every ensemble over time (value, standard error, theory) to this CSV file.
+    #[arg(long)]
+    csv: Option<std::path::PathBuf>,
     /// cpu, gpu or auto.
     #[arg(long, default_value = "auto")]
     backend: String,
@@ -273,6 +297,9 @@ enum SweepAction {
         /// Number of contiguous blocks for the error bars (as `nanodemon analyze --blocks`).
         #[arg(long, default_value_t = 20)]
         blocks: usize,
+        /// Friction for the theory, kg/s (as `nanodemon analyze --friction-kg-per-s`).
+        #[arg(long)]
+        friction_kg_per_s: Option<f64>,
         #[arg(long)]
         json: bool,
     },
@@ -367,7 +394,10 @@ fn main() {
             blocks,
             plots,
             json,
-        } => analyze(&dir, friction_kg_per_s, blocks, plots, json),
+        } => {
+            let plots = plots.map(|d| d.unwrap_or_else(|| dir.join("figures")));
+            analyze(&dir, friction_kg_per_s, blocks, plots.as_deref(), json)
+        }
         Command::Drive(args) => drive(args),
         Command::Compare {
             scenario,
@@ -376,6 +406,30 @@ fn main() {
             adapter,
             json,
         } => compare(&scenario, steps, every, adapter, json),
+        Command::Export {
+            target:
+                ExportTarget::Lammps {
+                    scenario,
+                    out,
+                    json,
+                },
+        } => nanodemon::export::lammps::export(&scenario, &out).map(|e| {
+            if json {
+                print_json(&serde_json::to_value(&e).expect("export summary serialises"));
+            } else {
+                println!(
+                    "wrote {} ({} atoms); run it with: cd {} && lmp -in {}",
+                    e.files
+                        .iter()
+                        .map(|f| f.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    e.atoms,
+                    e.out.display(),
+                    nanodemon::export::lammps::DECK_FILE
+                );
+            }
+        }),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
@@ -618,7 +672,7 @@ fn analyze(
     dir: &std::path::Path,
     friction_kg_per_s: Option<f64>,
     blocks: usize,
-    plots: bool,
+    plots: Option<&std::path::Path>,
     json: bool,
 ) -> anyhow::Result<()> {
     use nanodemon::analysis::{report, sweep};
@@ -630,8 +684,8 @@ fn analyze(
     let (value, runs) = if sweep::is_run_dir(dir) {
         let run = nanodemon::analysis::run_dir::RunDir::load(dir)?;
         let a = report::analyze_run(&run, &opts)?;
-        let figures = if plots {
-            nanodemon::analysis::figures::run_figures(&run, &a, &dir.join("figures"))?
+        let figures = if let Some(out) = plots {
+            nanodemon::analysis::figures::run_figures(&run, &a, out)?
         } else {
             vec![]
         };
@@ -641,8 +695,8 @@ fn analyze(
         )
     } else {
         let (runs, analyses) = sweep::analyze_sweep(dir, &opts)?;
-        let figures = if plots {
-            nanodemon::analysis::figures::sweep_figures(&runs, &analyses, &dir.join("figures"))?
+        let figures = if let Some(out) = plots {
+            nanodemon::analysis::figures::sweep_figures(&runs, &analyses, out)?
         } else {
             vec![]
         };
@@ -692,6 +746,12 @@ fn analyze(
         if let Some(c) = &r.cop {
             show("COP", c);
         }
+        if let Some(h) = &a.heat_rates {
+            print_heat_rates(h);
+        }
+        if let Some(c) = &a.checks {
+            print_heat_checks(c);
+        }
         if let Some(p) = &a.power {
             show("Var/⟨Ẇ_C⟩²", &p.relative_uncertainty_cold);
             show("Var/⟨Ẇ_H⟩²", &p.relative_uncertainty_hot);
@@ -723,6 +783,79 @@ fn analyze(
     Ok(())
 }
 
+/// `analyze` text: every heat-rate estimator of each bath with its error, resolution and z against theory.
+fn print_heat_rates(h: &nanodemon::analysis::report::HeatRates) {
+    use nanodemon::analysis::heat_rate::RateEstimate;
+    println!("  heat rates (eV/ps; σ = resolution |Q̇|/error; z against theory):");
+    for (bath, b) in [("Q̇_C", &h.cold), ("Q̇_H", &h.hot)] {
+        let line = |name: &str, e: &RateEstimate| {
+            let z = e.z_score.map(|z| format!("z {z:>7.2}")).unwrap_or_default();
+            println!(
+                "    {bath} {name:<34} {:>12.4e} ± {:<10.2e} {:>6.1} σ  {z}",
+                e.rate_ev_per_ps, e.error_ev_per_ps, e.resolution_sigma
+            );
+        };
+        line("ledger, 20-block error", &b.ledger_block);
+        line("ledger, diffusive + bounded error", &b.ledger);
+        if let Some(p) = &b.particle {
+            line("q_particle", p);
+        }
+        if let Some(c) = &b.combined {
+            line("combined", c);
+        }
+        if let (Some(s), Some(a)) = (
+            b.ledger_minus_particle_sigma,
+            b.ledger_minus_particle_saturation_ev2,
+        ) {
+            println!(
+                "    {bath} ledger − q_particle: rate at {s:.1} σ, structure function saturates at {a:.3} eV²"
+            );
+        }
+        println!(
+            "    {bath} preferred: {} ({})",
+            b.preferred, b.preferred_because
+        );
+    }
+}
+
+/// `analyze` text: the stationary identity and the first law per particle, deviations in σ.
+fn print_heat_checks(c: &nanodemon::analysis::report::HeatChecks) {
+    for i in &c.stationary_identity {
+        println!(
+            "  Q̇_H/Q̇_C = −κ_H/κ_C ({}): {:.4} ± {:.4} vs {:.4}, deviation {:.2} σ ({:.2} σ of a bounded series)",
+            i.heat,
+            i.ratio_measured,
+            i.ratio_error,
+            i.ratio_expected,
+            i.deviation_sigma,
+            i.deviation_sigma_bounded
+        );
+    }
+    if let Some(d) = &c.integrator_drift {
+        println!(
+            "  Σ(ledger − q_particle) drifts {:.2e} ± {:.1e} eV/ps, conserved quantity {:.2e} eV/ps: {:.2} σ apart",
+            d.ledger_minus_particle_drift_ev_per_ps,
+            d.ledger_minus_particle_error_ev_per_ps,
+            d.conserved_drift_ev_per_ps,
+            d.difference_sigma
+        );
+    }
+    for (name, law) in [("cold", &c.first_law_cold), ("hot", &c.first_law_hot)] {
+        if let Some(l) = law {
+            println!(
+                "  first law, {name} particle: Ẇ − Q̇_particle = {:.2e} ± {:.1e} eV/ps ({:.2} σ; {:.2} σ of a bounded series); W − q − ΔE drifts {:.2} σ, max |W − q − ΔE| {:.3} eV (rms ΔE {:.3} eV)",
+                l.work_minus_heat_rate_ev_per_ps,
+                l.work_minus_heat_error_ev_per_ps,
+                l.deviation_sigma,
+                l.deviation_sigma_bounded,
+                l.closure_drift_sigma,
+                l.closure_max_abs_ev,
+                l.particle_energy_change_rms_ev
+            );
+        }
+    }
+}
+
 fn drive(a: DriveArgs) -> anyhow::Result<()> {
     use nanodemon::ensemble::drive::{self, DriveOptions};
     let defaults = DriveOptions::default();
@@ -752,6 +885,10 @@ fn drive(a: DriveArgs) -> anyhow::Result<()> {
         bench: a.bench,
     };
     let report = drive::drive(&opts, &mut |line| eprintln!("{line}"))?;
+    if let Some(path) = &a.csv {
+        std::fs::write(path, drive::series_csv(&report))
+            .map_err(|e| anyhow::anyhow!("--csv {}: {e}", path.display()))?;
+    }
     if a.json {
         print_json(&serde_json::to_value(&report)?);
         return Ok(());
@@ -913,9 +1050,10 @@ fn sweep(action: SweepAction) -> anyhow::Result<()> {
             dir,
             plots,
             blocks,
+            friction_kg_per_s,
             json,
         } => {
-            let s = sweep::collect(&dir, plots, blocks)?;
+            let s = sweep::collect(&dir, plots, blocks, friction_kg_per_s)?;
             emit(json, serde_json::to_value(&s)?, &|| {
                 println!("{} points in {}", s.table.rows.len(), s.table_csv.display());
                 for (i, st) in &s.missing {

@@ -10,6 +10,7 @@ use crate::engine::{self, Backend, Engine, Observation, State};
 use crate::ledger::{Ledger, HEAT_CSV_HEADER};
 use crate::scenario::Scenario;
 use crate::system::{build_system, Group, System};
+use crate::trajectory::{Frame, TrajectoryWriter};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -58,6 +59,7 @@ pub struct RunSummary {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct DriverState {
     heat_bytes: u64,
+    /// Bytes of the trajectory file (trajectory.xyz or trajectory.dcd) that belong to this checkpoint.
     xyz_bytes: u64,
     /// Bytes of com.csv that belong to this checkpoint (0 without `run.com_interval_fs`).
     #[serde(default)]
@@ -82,7 +84,6 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
         .with_context(|| format!("creating output directory {}", out.display()))?;
     let heat_path = out.join("heat.csv");
     let ckpt_path = out.join(CHECKPOINT);
-    let xyz_path = out.join("trajectory.xyz");
     let com_path = out.join("com.csv");
     let resume_state = if opts.resume {
         let prev = read_run_json(out)?;
@@ -149,9 +150,6 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
             driver = serde_json::from_value::<DriverState>(state.driver.clone())
                 .context("checkpoint driver state")?;
             truncate(&heat_path, driver.heat_bytes)?;
-            if xyz_path.exists() {
-                truncate(&xyz_path, driver.xyz_bytes)?;
-            }
             if com_steps.is_some() {
                 truncate(&com_path, driver.com_bytes)?;
             }
@@ -186,14 +184,22 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
     write_run_json(out, &sc, &sys, &*eng, backend, opts, "running", None)?;
 
     let mut heat = std::fs::OpenOptions::new().append(true).open(&heat_path)?;
-    let mut xyz = match xyz_steps {
-        Some(_) => Some(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&xyz_path)?,
-        ),
-        None => None,
+    let fmt = sc.run.trajectory_format;
+    let mut traj = match (xyz_steps, resumed_from) {
+        (Some(x), Some(_)) => Some(TrajectoryWriter::resume(
+            fmt,
+            out,
+            &sys,
+            x,
+            sc.dt_ps(),
+            driver.xyz_bytes,
+        )?),
+        (Some(x), None) => {
+            let (w, bytes) = TrajectoryWriter::create(fmt, out, &sys, x, sc.dt_ps())?;
+            driver.xyz_bytes = bytes;
+            Some(w)
+        }
+        (None, _) => None,
     };
     let mut com = match com_steps {
         Some(_) => Some(std::fs::OpenOptions::new().append(true).open(&com_path)?),
@@ -213,6 +219,14 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
     }
     if step == eq_steps && driver.ledger.is_none() {
         start_production(&mut *eng, &mut heat, &mut driver, eq_steps, sc.dt_ps())?;
+        write_frame(
+            &mut *eng,
+            &sys,
+            traj.as_mut(),
+            &mut driver,
+            eq_steps,
+            sc.dt_ps(),
+        )?;
     }
     while step < end_step {
         // The next stop: a sample (production), the end of equilibration, a checkpoint or a snapshot.
@@ -223,8 +237,8 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
             next = next.min(step + sample_steps - (step - eq_steps) % sample_steps);
         }
         next = next.min(step + ckpt_steps - step % ckpt_steps);
-        if let Some(x) = xyz_steps {
-            next = next.min(step + x - step % x);
+        if let (Some(x), true) = (xyz_steps, step >= eq_steps) {
+            next = next.min(step + x - (step - eq_steps) % x);
         }
         if let (Some(c), true) = (com_steps, step >= eq_steps) {
             next = next.min(step + c - (step - eq_steps) % c);
@@ -234,6 +248,14 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
 
         if step == eq_steps && driver.ledger.is_none() {
             start_production(&mut *eng, &mut heat, &mut driver, eq_steps, sc.dt_ps())?;
+            write_frame(
+                &mut *eng,
+                &sys,
+                traj.as_mut(),
+                &mut driver,
+                eq_steps,
+                sc.dt_ps(),
+            )?;
         } else if step > eq_steps && (step - eq_steps) % sample_steps == 0 {
             let o = eng.observe()?;
             if !time_dependent {
@@ -246,10 +268,16 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
                 .expect("ledger set at the end of equilibration");
             append_row(&mut heat, &mut driver, &ledger, &o)?;
         }
-        if let (Some(x), Some(f)) = (xyz_steps, xyz.as_mut()) {
-            if step % x == 0 {
-                let pos = eng.positions()?;
-                driver.xyz_bytes += write_xyz_frame(f, &sys, &pos, step, sc.dt_ps())?;
+        if let Some(x) = xyz_steps {
+            if step > eq_steps && (step - eq_steps) % x == 0 {
+                write_frame(
+                    &mut *eng,
+                    &sys,
+                    traj.as_mut(),
+                    &mut driver,
+                    eq_steps,
+                    sc.dt_ps(),
+                )?;
             }
         }
         if let (Some(c), Some(f)) = (com_steps, com.as_mut()) {
@@ -388,35 +416,21 @@ fn truncate(path: &Path, len: u64) -> Result<()> {
     Ok(())
 }
 
-/// One extended-XYZ frame (readable by OVITO and ASE): species, position, and the group as an integer.
-fn write_xyz_frame(
-    f: &mut std::fs::File,
+/// Appends the engine's current state as a trajectory frame (when the run writes one) and accounts its bytes
+/// to the next checkpoint.
+fn write_frame(
+    eng: &mut dyn Engine,
     sys: &System,
-    pos: &[glam::DVec3],
-    step: u64,
+    traj: Option<&mut TrajectoryWriter>,
+    driver: &mut DriverState,
+    eq_steps: u64,
     dt: f64,
-) -> Result<u64> {
-    let b = sys.box_a;
-    let mut s = String::with_capacity(pos.len() * 48 + 200);
-    s.push_str(&format!("{}\n", pos.len()));
-    s.push_str(&format!(
-        "Lattice=\"{} 0 0 0 {} 0 0 0 {}\" Properties=species:S:1:pos:R:3:group:I:1 Time={:.6} Step={} pbc=\"T T T\"\n",
-        b.x,
-        b.y,
-        b.z,
-        step as f64 * dt,
-        step
-    ));
-    for (p, g) in pos.iter().zip(&sys.groups) {
-        let sp = if g.is_argon() { "Ar" } else { "Cu" };
-        s.push_str(&format!(
-            "{sp} {:.6} {:.6} {:.6} {}\n",
-            p.x, p.y, p.z, *g as u8
-        ));
+) -> Result<()> {
+    if let Some(w) = traj {
+        let frame = Frame::from_state(sys, &eng.state()?, eq_steps, dt);
+        driver.xyz_bytes += w.write(sys, &frame)?;
     }
-    f.write_all(s.as_bytes())?;
-    f.flush()?;
-    Ok(s.len() as u64)
+    Ok(())
 }
 
 fn progress_line(

@@ -176,9 +176,15 @@ pub struct RunSettings {
     /// Checkpoint interval, ps.
     #[serde(default = "default_checkpoint")]
     pub checkpoint_interval_ps: f64,
-    /// Extended-XYZ snapshot interval, ps; absent means no snapshots.
+    /// Trajectory snapshot interval, ps, counted from the start of production; absent means no snapshots.
     #[serde(default)]
     pub xyz_interval_ps: Option<f64>,
+    /// Format of those snapshots: `xyz` (extended XYZ with velocities, default) or `dcd` (binary positions).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::trajectory::TrajectoryFormat::is_default"
+    )]
+    pub trajectory_format: crate::trajectory::TrajectoryFormat,
     /// Particle COM sampling interval for com.csv, fs; absent means no com.csv. Fine enough (≈ 10 fs) to
     /// resolve the sub-ps decay of the velocity autocorrelation that a bath with memory is fitted to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -488,6 +494,10 @@ impl Scenario {
         self.interval_steps(r.checkpoint_interval_ps, "run.checkpoint_interval_ps")?;
         if let Some(x) = r.xyz_interval_ps {
             self.interval_steps(x, "run.xyz_interval_ps")?;
+        } else if !r.trajectory_format.is_default() {
+            bail!(
+                "run.trajectory_format is set but run.xyz_interval_ps is not: give the snapshot interval in ps"
+            );
         }
         if let Some(x) = r.com_interval_fs {
             self.com_interval_steps(x)?;

@@ -221,3 +221,64 @@ fn compare_subcommand_reports_agreement_as_json() {
         assert!(r["max_position_dev_a"].as_f64().unwrap() < 1e-3);
     }
 }
+
+/// The oscillating cold bath (T = 100 K + 20 K sin(2πt/P)) on both engines from one state placed beyond step
+/// 2³², so the GPU's phase needs the integer step count's high word. With the shipped P = 10 ps, at step
+/// 2³² + 5204 the target is at its 120 K peak; with P = 7 fs the target moves by up to 17 K per step, so a
+/// half step evaluated one step early or late shows. 100 steps later the chain velocities η̇ (which answer a
+/// wrong target at ~(ΔT/T)/τ² ≈ 5/ps², ~0.5/ps in these 0.1 ps) agree to 1e-3/ps, and the thermostat heats,
+/// temperatures and chain energy to the tolerances of `gpu_follows_cpu_trajectory_for_100_steps`.
+#[test]
+fn gpu_follows_cpu_with_an_oscillating_bath_beyond_step_2_to_the_32() {
+    let test = "gpu_follows_cpu_with_an_oscillating_bath_beyond_step_2_to_the_32";
+    for (period_ps, offset) in [(10.0, 5204), (0.007, 3)] {
+        let sc = scenario("small-oscillating.json", |v| {
+            v["cold"]["oscillation"]["period_ps"] = period_ps.into();
+        });
+        let Some(mut g) = gpu(&sc, test) else {
+            return;
+        };
+        let (_, mut c) = cpu(&sc);
+        let mut start = c.state().unwrap();
+        start.step = (1 << 32) + offset;
+        c.restore(&start).unwrap();
+        g.restore(&start).unwrap();
+        c.advance(100).unwrap();
+        g.advance(100).unwrap();
+        let (sc_, sg) = (c.state().unwrap(), g.state().unwrap());
+        for b in 0..2 {
+            let (cc, cg) = (
+                sc_.chains[b].as_ref().unwrap(),
+                sg.chains[b].as_ref().unwrap(),
+            );
+            for j in 0..cc.eta_dot.len() {
+                let (a, b_) = (cc.eta_dot[j], cg.eta_dot[j]);
+                eprintln!(
+                    "P {period_ps} ps, bath {b} chain {j}: eta_dot cpu {a:.6e} gpu {b_:.6e} /ps"
+                );
+                assert!(
+                    (a - b_).abs() < 1e-3,
+                    "P {period_ps} ps, bath {b} η̇_{j}: cpu {a} gpu {b_}"
+                );
+            }
+        }
+        let (oc, og) = (c.observe().unwrap(), g.observe().unwrap());
+        for k in 0..2 {
+            let (a, b) = (oc.thermostat_heat[k], og.thermostat_heat[k]);
+            assert!(
+                (a - b).abs() <= 1e-6 + 1e-4 * a.abs(),
+                "P {period_ps} ps, thermostat heat {k}: cpu {a} gpu {b}"
+            );
+            let (a, b) = (oc.temperature[k], og.temperature[k]);
+            assert!(
+                (a - b).abs() <= 1e-3 + 1e-4 * a,
+                "P {period_ps} ps, temperature {k}: cpu {a} gpu {b}"
+            );
+        }
+        let (a, b) = (oc.chain_energy, og.chain_energy);
+        assert!(
+            (a - b).abs() <= 1e-6 + 1e-4 * a.abs(),
+            "P {period_ps} ps, chain energy: cpu {a} gpu {b}"
+        );
+    }
+}

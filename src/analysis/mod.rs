@@ -4,6 +4,9 @@
 pub mod figures;
 pub mod fit;
 pub mod friction;
+pub mod heat_checks;
+pub mod heat_rate;
+pub mod kappa_figures;
 pub mod report;
 pub mod run_dir;
 pub mod stats;

@@ -3,6 +3,8 @@
 
 use super::fit::{BlockSlopes, Estimate};
 use super::friction::{self, FrictionEstimate};
+use super::heat_checks::{self, FirstLaw, IntegratorDrift, StationaryIdentity};
+use super::heat_rate::{self, BathHeatRates};
 use super::run_dir::RunDir;
 use super::stats::{self, ChiSquare};
 use crate::scenario::Axis;
@@ -79,6 +81,25 @@ pub struct Rates {
     pub cop: Option<Compared>,
 }
 
+/// Every heat-rate estimator of each bath ([`heat_rate`]), and which one is preferred.
+#[derive(Clone, Debug, Serialize)]
+pub struct HeatRates {
+    pub cold: BathHeatRates,
+    pub hot: BathHeatRates,
+}
+
+/// Checks that hold for any bath, with deviations in standard errors ([`heat_checks`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct HeatChecks {
+    /// Q̇_H/Q̇_C = −κ_H/κ_C with the particle heat (when written) and with the bath ledger.
+    pub stationary_identity: Vec<StationaryIdentity>,
+    /// W_b = q_particle_b + ΔE_particle_b (needs the q_particle and e_particle columns).
+    pub first_law_cold: Option<FirstLaw>,
+    pub first_law_hot: Option<FirstLaw>,
+    /// Σ_b (ledger − q_particle) against the conserved quantity's drift (needs q_particle and conserved_ev).
+    pub integrator_drift: Option<IntegratorDrift>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct PowerStats {
     /// Per-axis sampled power of Eq. 8, pooled over the driven axes: mean, variance, and χ² of its
@@ -124,6 +145,9 @@ pub struct RunAnalysis {
     /// Integrated autocorrelation time of the cold-heat increments, ps (blocks should be ≫ this).
     pub heat_increment_correlation_ps: f64,
     pub rates: Rates,
+    /// Heat-rate estimators with diffusive + bounded errors (None when the run is too short for them).
+    pub heat_rates: Option<HeatRates>,
+    pub checks: Option<HeatChecks>,
     pub power: Option<PowerStats>,
     pub stochastic_cop: Option<StochasticCop>,
     pub theory: Option<TheoryPoint>,
@@ -266,6 +290,12 @@ pub fn analyze_run(run: &RunDir, opts: &Options) -> Result<RunAnalysis> {
         }
         _ => None,
     };
+    let heat_rates = heat_rate_estimators(run, &b, dt, th_)
+        .map_err(|e| eprintln!("note: no diffusive + bounded heat rates: {e:#}"))
+        .ok();
+    let checks = heat_checks(run, dt)
+        .map_err(|e| eprintln!("note: no stationary-identity / first-law checks: {e:#}"))
+        .ok();
     let increments: Vec<f64> = qc.windows(2).map(|w| w[1] - w[0]).collect();
     Ok(RunAnalysis {
         dir: run.dir.display().to_string(),
@@ -283,9 +313,117 @@ pub fn analyze_run(run: &RunDir, opts: &Options) -> Result<RunAnalysis> {
         block_length_ps: b.block_length as f64 * dt,
         heat_increment_correlation_ps: stats::integrated_autocorrelation_time(&increments) * dt,
         rates,
+        heat_rates,
+        checks,
         power,
         stochastic_cop,
         theory,
+    })
+}
+
+/// [`heat_rate::bath_heat_rates`] for both baths; `blocks` holds the ledger's block slopes (series 0, 1).
+fn heat_rate_estimators(
+    run: &RunDir,
+    blocks: &BlockSlopes,
+    dt: f64,
+    theory: Option<&TheoryPoint>,
+) -> Result<HeatRates> {
+    let h = &run.heat;
+    let bath = |ledger: &str, particle: &str, s: usize, th: Option<f64>| {
+        heat_rate::bath_heat_rates(
+            h.column(ledger)?,
+            h.column(particle).ok(),
+            blocks.slope(s),
+            dt,
+            th,
+        )
+        .with_context(|| format!("heat rate of {ledger}"))
+    };
+    Ok(HeatRates {
+        cold: bath(
+            "q_cold_ev",
+            "q_particle_cold_ev",
+            0,
+            theory.map(|p| p.heat_rate_cold_ev_per_ps),
+        )?,
+        hot: bath(
+            "q_hot_ev",
+            "q_particle_hot_ev",
+            1,
+            theory.map(|p| p.heat_rate_hot_ev_per_ps),
+        )?,
+    })
+}
+
+/// The stationary identity (runs with κ_C ≠ 0) and the first law per particle (runs that write q_particle
+/// and e_particle).
+fn heat_checks(run: &RunDir, dt: f64) -> Result<HeatChecks> {
+    let h = &run.heat;
+    let c = &run.scenario.controller;
+    let mut identity = Vec::new();
+    if c.kappa_cold_ev_per_a2 != 0.0 && c.drag.is_none() {
+        let (lc, lh) = (h.column("q_cold_ev")?, h.column("q_hot_ev")?);
+        let (kc, kh) = (c.kappa_cold_ev_per_a2, c.kappa_hot_ev_per_a2);
+        match (
+            h.column("q_particle_cold_ev"),
+            h.column("q_particle_hot_ev"),
+        ) {
+            (Ok(pc), Ok(ph)) => {
+                let minus = |a: &[f64], b: &[f64]| -> Vec<f64> {
+                    a.iter().zip(b).map(|(x, y)| x - y).collect()
+                };
+                let (dc, dh) = (minus(lc, pc), minus(lh, ph));
+                identity.push(heat_checks::stationary_identity(
+                    "particle", pc, ph, None, kc, kh, dt,
+                )?);
+                identity.push(heat_checks::stationary_identity(
+                    "ledger",
+                    pc,
+                    ph,
+                    Some((&dc, &dh)),
+                    kc,
+                    kh,
+                    dt,
+                )?);
+            }
+            _ => identity.push(heat_checks::stationary_identity(
+                "ledger", lc, lh, None, kc, kh, dt,
+            )?),
+        }
+    }
+    let law = |side: &str| -> Result<Option<FirstLaw>> {
+        match (
+            h.column(&format!("q_particle_{side}_ev")),
+            h.column(&format!("e_particle_{side}_ev")),
+        ) {
+            (Ok(q), Ok(e)) => Ok(Some(heat_checks::first_law(
+                h.column(&format!("w_{side}_ev"))?,
+                q,
+                e,
+                dt,
+            )?)),
+            _ => Ok(None),
+        }
+    };
+    let integrator_drift = match (
+        h.column("q_particle_cold_ev"),
+        h.column("q_particle_hot_ev"),
+        h.column("conserved_ev"),
+    ) {
+        (Ok(pc), Ok(ph), Ok(hc)) => {
+            let (lc, lh) = (h.column("q_cold_ev")?, h.column("q_hot_ev")?);
+            let excess: Vec<f64> = (0..h.len())
+                .map(|i| lc[i] - pc[i] + lh[i] - ph[i])
+                .collect();
+            Some(heat_checks::integrator_drift(&excess, hc, dt)?)
+        }
+        _ => None,
+    };
+    Ok(HeatChecks {
+        stationary_identity: identity,
+        first_law_cold: law("cold")?,
+        first_law_hot: law("hot")?,
+        integrator_drift,
     })
 }
 

@@ -53,6 +53,16 @@ pub struct Accumulators {
     pub controller_impulse: DVec3,
 }
 
+impl Accumulators {
+    /// Zeroes thermostat heat, work and particle heat (start of production); the work since step 0 and the
+    /// controller's impulse, which the conservation checks need whole, stay.
+    pub fn zero_ledger(&mut self) {
+        self.thermostat_heat = [0.0; 2];
+        self.work = [0.0; 2];
+        self.particle_heat = [0.0; 2];
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct State {
     pub step: u64,
@@ -68,6 +78,40 @@ pub struct State {
 }
 
 impl State {
+    /// An engine's state at `step`, with no driver state yet.
+    pub fn new(
+        step: u64,
+        positions: Vec<DVec3>,
+        velocities: Vec<DVec3>,
+        bodies: &[RigidBody],
+        chains: [Option<NoseHooverChain>; 2],
+        accumulators: Accumulators,
+    ) -> State {
+        State {
+            step,
+            positions,
+            velocities,
+            bodies: bodies.iter().map(BodyState::of).collect(),
+            chains,
+            accumulators,
+            driver: serde_json::Value::Null,
+        }
+    }
+
+    /// Refuses to restore a state into an engine of `atoms` atoms and `bodies` bodies built from another
+    /// scenario.
+    pub fn check_fits(&self, atoms: usize, bodies: usize) -> Result<()> {
+        if self.positions.len() != atoms || self.bodies.len() != bodies {
+            bail!(
+                "checkpoint holds {} atoms and {} bodies but the scenario builds {atoms} and {bodies}: it belongs to \
+                 another scenario",
+                self.positions.len(),
+                self.bodies.len(),
+            );
+        }
+        Ok(())
+    }
+
     /// Writes the checkpoint atomically: temp file in the same directory, fsync, rename.
     pub fn save(&self, path: &Path) -> Result<()> {
         let tmp = path.with_extension("tmp");

@@ -117,10 +117,55 @@ pub struct CaseReport {
     pub execution: super::Execution,
     /// Per statistic: σx², ⟨xv⟩, σv², ρ_xv, ⟨Q⟩, σ_Q, skewness, excess kurtosis.
     pub agreement: Vec<(String, Agreement)>,
+    /// The statistics at every record with their standard errors, beside the theory at that time.
+    pub time_series: Vec<SeriesRow>,
     #[serde(skip)]
     pub result: EnsembleResult,
     #[serde(skip)]
     pub theory: Vec<TheoryPoint>,
+}
+
+/// One record of an ensemble beside the theory at its time.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct SeriesRow {
+    pub time: f64,
+    pub simulated: super::EnsembleRecord,
+    pub theory: TheoryPoint,
+}
+
+/// The drive statistics over time as CSV: a comment line on units, a header, then one row per (case,
+/// record), each statistic with its standard error and its theory value, in seed 002's reduced units.
+pub fn series_csv(report: &DriveReport) -> String {
+    let mut out = String::from(
+        "# seed 002, reduced units (k_B = 1, energies and Q in k_B × temperature units); NAME_stderr: one \
+         standard error (spread of independent batches); NAME_theory: the exact theory at that time\n\
+         mass,omega,time",
+    );
+    for name in STATISTICS {
+        out.push_str(&format!(",{name},{name}_stderr,{name}_theory"));
+    }
+    out.push('\n');
+    for case in &report.cases {
+        for row in &case.time_series {
+            let (r, t) = (&row.simulated, &row.theory);
+            let pairs = [
+                (r.xx, t.moments.xx),
+                (r.xv, t.moments.xv),
+                (r.vv, t.moments.vv),
+                (r.pearson, t.pearson),
+                (r.heat_mean, t.heat.mean),
+                (r.heat_std_dev, t.heat.std_dev),
+                (r.heat_skewness, t.heat.skewness),
+                (r.heat_excess_kurtosis, t.heat.excess_kurtosis),
+            ];
+            out.push_str(&format!("{},{},{}", case.mass, case.omega, row.time));
+            for (e, theory) in pairs {
+                out.push_str(&format!(",{},{},{theory}", e.value, e.std_error));
+            }
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Peak steady-state correlation against mass for one friction (seed 002, Fig. 2a).
@@ -311,6 +356,7 @@ pub fn drive(opts: &DriveOptions, log: &mut dyn FnMut(&str)) -> Result<DriveRepo
             omega: opts.omega,
             execution: result.execution.clone(),
             agreement: Vec::new(),
+            time_series: Vec::new(),
             result,
             theory: Vec::new(),
         };
@@ -373,11 +419,22 @@ pub fn drive(opts: &DriveOptions, log: &mut dyn FnMut(&str)) -> Result<DriveRepo
         let result = executor.run(&spec_for(o, hist), &p)?;
         let theory = theory_series(&o, &p, &result);
         let agreement = agreement(&result, &theory);
+        let time_series = result
+            .records
+            .iter()
+            .zip(&theory)
+            .map(|(r, t)| SeriesRow {
+                time: r.time,
+                simulated: *r,
+                theory: *t,
+            })
+            .collect();
         cases.push(CaseReport {
             mass: o.mass,
             omega: p.omega,
             execution: result.execution.clone(),
             agreement,
+            time_series,
             result,
             theory,
         });
@@ -441,6 +498,9 @@ pub fn drive(opts: &DriveOptions, log: &mut dyn FnMut(&str)) -> Result<DriveRepo
     if let Some(dir) = &opts.plots {
         log(&format!("figures → {}", dir.display()));
         report.figures = super::figures::draw_all(&report, &osc, &protocol, dir)?;
+        let csv = dir.join("drive_statistics.csv");
+        std::fs::write(&csv, series_csv(&report))
+            .map_err(|e| anyhow::anyhow!("writing {}: {e}", csv.display()))?;
     }
     Ok(report)
 }

@@ -4,11 +4,10 @@
 //! A point's row comes from [`point_row`] alone, from the point's own run directory, so the table holds each
 //! point exactly once however often it was killed and resumed, and equals what the point's analysis says.
 
-use super::figures;
 use super::plan::Manifest;
 use super::point::{PointDir, PointState};
 use super::spec::PointParams;
-use crate::analysis::report::{analyze_run, Options};
+use crate::analysis::report::{analyze_run, Options, RunAnalysis};
 use crate::analysis::run_dir::RunDir;
 use crate::run::read_run_json;
 use anyhow::{bail, Context, Result};
@@ -84,8 +83,25 @@ fn param_values(index: usize, p: &PointParams) -> [f64; 7] {
 /// analyze` on that directory (rates with error bars, entropy production, COP, power statistics, theory for
 /// the point's own parameters), flattened. A measured-vs-theory value `x` gives the columns `x` (measured),
 /// `x_err` (standard error), `x_theory` and `x_z`; other nested numbers are named by their path joined with
-/// '.'; lists (friction estimates) and text are left out. `blocks` is the number of blocks of the error bars.
-pub fn point_row(run_dir: &Path, blocks: usize) -> Result<Vec<(String, f64)>> {
+/// '.'; lists (friction estimates) and text are left out. `blocks` is the number of blocks of the error bars;
+/// `friction_kg_per_s` the friction of the theory (`None`: as `analyze` chooses).
+pub fn point_row(
+    run_dir: &Path,
+    blocks: usize,
+    friction_kg_per_s: Option<f64>,
+) -> Result<Vec<(String, f64)>> {
+    Ok(point_analysis(run_dir, blocks, friction_kg_per_s)?.0)
+}
+
+/// A point's results as (column, value) pairs.
+type Row = Vec<(String, f64)>;
+
+/// The row of [`point_row`] with the run and its analysis (for the κ-axis figures).
+fn point_analysis(
+    run_dir: &Path,
+    blocks: usize,
+    friction_kg_per_s: Option<f64>,
+) -> Result<(Row, RunDir, RunAnalysis)> {
     let rj = read_run_json(run_dir)?;
     if rj.status != "completed" {
         bail!(
@@ -97,13 +113,14 @@ pub fn point_row(run_dir: &Path, blocks: usize) -> Result<Vec<(String, f64)>> {
     let run = RunDir::load(run_dir)?;
     let opts = Options {
         blocks,
+        friction_kg_per_s,
         ..Options::default()
     };
     let analysis =
         analyze_run(&run, &opts).with_context(|| format!("analysing {}", run_dir.display()))?;
     let mut row = Vec::new();
     flatten("", &serde_json::to_value(&analysis)?, &mut row);
-    Ok(row)
+    Ok((row, run, analysis))
 }
 
 fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, f64)>) {
@@ -142,10 +159,26 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, f64)>) {
     }
 }
 
-/// Collects every done point of the sweep in `root` into DIR/sweep-results.csv (and figures with `plots`).
-pub fn collect(root: &Path, plots: bool, blocks: usize) -> Result<CollectSummary> {
+/// Collects every done point of the sweep in `root` into DIR/sweep-results.csv, and with `plots` draws the
+/// κ-axis figures into DIR/figures by the same code as `nanodemon analyze` on a directory of runs, when the
+/// points vary κ_H/κ_C over at least two values and nothing else but the seed. `friction_kg_per_s` is the
+/// friction of the theory (`None`: as `analyze` chooses).
+pub fn collect(
+    root: &Path,
+    plots: bool,
+    blocks: usize,
+    friction_kg_per_s: Option<f64>,
+) -> Result<CollectSummary> {
+    if let Some(g) = friction_kg_per_s {
+        if !(g.is_finite() && g > 0.0) {
+            bail!(
+                "--friction-kg-per-s must be a positive number of kg/s (e.g. 3.434e-12), got {g}"
+            );
+        }
+    }
     let m = Manifest::load(root)?;
     let mut rows: Vec<Vec<(String, f64)>> = Vec::new();
+    let mut runs: Vec<(RunDir, RunAnalysis)> = Vec::new();
     let mut missing = Vec::new();
     for p in &m.points {
         let pd = PointDir::new(root, p.index);
@@ -154,7 +187,9 @@ pub fn collect(root: &Path, plots: bool, blocks: usize) -> Result<CollectSummary
             missing.push((p.index, state));
             continue;
         }
-        let row = point_row(&pd.run(), blocks).with_context(|| format!("point {}", p.index))?;
+        let (row, run, analysis) = point_analysis(&pd.run(), blocks, friction_kg_per_s)
+            .with_context(|| format!("point {}", p.index))?;
+        runs.push((run, analysis));
         let params = PARAM_COLUMNS
             .iter()
             .map(|c| c.to_string())
@@ -191,7 +226,7 @@ pub fn collect(root: &Path, plots: bool, blocks: usize) -> Result<CollectSummary
     let csv = root.join(TABLE);
     std::fs::write(&csv, table.to_csv()).with_context(|| format!("writing {}", csv.display()))?;
     let figures = if plots {
-        figures::kappa_figures(&table, &root.join(FIGURES))?
+        kappa_figures(runs, &root.join(FIGURES))?
     } else {
         Vec::new()
     };
@@ -201,4 +236,46 @@ pub fn collect(root: &Path, plots: bool, blocks: usize) -> Result<CollectSummary
         missing,
         figures,
     })
+}
+
+/// The κ-axis figures of the points, when they form a κ_H/κ_C sweep: at least two ratios, and the same
+/// trap, κ_C, temperatures, particle and demon axes (one theory line describes them all).
+fn kappa_figures(mut runs: Vec<(RunDir, RunAnalysis)>, dir: &Path) -> Result<Vec<PathBuf>> {
+    runs.retain(|(_, a)| a.kappa_ratio.is_some_and(|r| r > 0.0));
+    let mut ratios: Vec<f64> = runs.iter().filter_map(|(_, a)| a.kappa_ratio).collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios.dedup();
+    if ratios.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let key = |r: &RunDir| {
+        let (s, c) = (&r.scenario, &r.scenario.controller);
+        format!(
+            "{:?}",
+            (
+                c.trap_kappa_ev_per_a2,
+                c.kappa_cold_ev_per_a2,
+                s.cold.temperature_k,
+                s.hot.temperature_k,
+                s.nanoparticle.atoms,
+                &c.demon_axes
+            )
+        )
+    };
+    if runs.iter().any(|(r, _)| key(r) != key(&runs[0].0)) {
+        eprintln!("note: the points differ in more than κ_H and the seed; no κ-axis figures drawn");
+        return Ok(Vec::new());
+    }
+    runs.sort_by(|a, b| {
+        a.1.kappa_ratio
+            .unwrap_or(0.0)
+            .total_cmp(&b.1.kappa_ratio.unwrap_or(0.0))
+    });
+    let (dirs, analyses): (Vec<RunDir>, Vec<RunAnalysis>) = runs.into_iter().unzip();
+    Ok(
+        crate::analysis::figures::sweep_figures(&dirs, &analyses, dir)?
+            .into_iter()
+            .map(PathBuf::from)
+            .collect(),
+    )
 }

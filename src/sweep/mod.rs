@@ -3,7 +3,6 @@
 //! killed ones from their checkpoints; `status` reports each point; `collect` tables and plots the results.
 
 pub mod collect;
-pub mod figures;
 pub mod plan;
 pub mod point;
 pub mod run;

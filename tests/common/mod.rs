@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 use nanodemon::engine::cpu::CpuEngine;
+use nanodemon::engine::gpu::GpuEngine;
 use nanodemon::engine::Engine;
+use nanodemon::gpu::GpuContext;
 use nanodemon::scenario::Scenario;
 use nanodemon::system::{build_system, System};
 
@@ -24,6 +26,41 @@ pub fn cpu(sc: &Scenario) -> (System, CpuEngine) {
     let sys = build_system(sc).unwrap();
     let e = CpuEngine::new(sc, &sys, 2).unwrap();
     (sys, e)
+}
+
+/// One executor of a physics test, with the precision its tolerances scale with.
+pub struct TestEngine {
+    /// "cpu" or "gpu", for messages.
+    pub name: &'static str,
+    pub engine: Box<dyn Engine>,
+    /// Unit roundoff of the engine's state arithmetic: 2⁻⁵³ for the f64 CPU engine, 2⁻²⁴ for the GPU
+    /// engine's f32. A tolerance that rounding limits is written as a multiple of it times the quantity's
+    /// scale, so the GPU's is as tight as f32 allows and still fails on a real defect.
+    pub eps: f64,
+}
+
+/// Every engine available for `sc`: the CPU engine always; the GPU engine when an adapter exists. Without
+/// one the GPU is left out with a loud SKIPPED line, or the test fails when NANODEMON_REQUIRE_GPU is set
+/// (as in CI), so no property silently runs on the CPU alone there.
+pub fn engines(sc: &Scenario) -> Vec<TestEngine> {
+    let sys = build_system(sc).unwrap();
+    let mut out = vec![TestEngine {
+        name: "cpu",
+        engine: Box::new(CpuEngine::new(sc, &sys, 2).unwrap()),
+        eps: f64::EPSILON / 2.0,
+    }];
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a physics test")
+        .to_string();
+    if let Some(ctx) = GpuContext::for_test(&test) {
+        out.push(TestEngine {
+            name: "gpu",
+            engine: Box::new(GpuEngine::new(sc, &sys, ctx).unwrap()),
+            eps: f32::EPSILON as f64 / 2.0,
+        });
+    }
+    out
 }
 
 /// Mean and standard error of a series, the error from the variance of block means (10 blocks), which

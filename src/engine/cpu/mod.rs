@@ -7,18 +7,18 @@ mod neighbor;
 
 pub use neighbor::min_image;
 
-use super::{Accumulators, BodyState, Engine, Measurement, Observation, State};
+use super::baths::Baths;
+use super::{Accumulators, Engine, Measurement, Observation, State};
 use crate::physics::controller::Controller;
 use crate::physics::lj::PairTable;
 use crate::physics::rigid::interaction_work;
-use crate::physics::thermostat::{NoseHooverChain, TemperatureProtocol};
+use crate::physics::thermostat::NoseHooverChain;
 use crate::scenario::Scenario;
 use crate::system::{build::wrap, Group, RigidBody, System};
 use crate::units::MVV2E;
-use anyhow::{bail, Result};
+use anyhow::Result;
 use glam::DVec3;
 use neighbor::NeighborList;
-use std::ops::Range;
 
 /// Number of worker threads: `NANODEMON_THREADS`, else all cores. Forces are summed per thread, so the
 /// rounding (not the physics) of a trajectory depends on it; run.json records it.
@@ -39,9 +39,7 @@ pub struct CpuEngine {
     container: f64,
     groups: Vec<Group>,
     group_mass: [f64; Group::COUNT],
-    baths: [Range<usize>; 2],
-    target_t: [TemperatureProtocol; 2],
-    ndof: [f64; 2],
+    baths: Baths,
     pos: Vec<DVec3>,
     vel: Vec<DVec3>,
     force: Vec<DVec3>,
@@ -59,22 +57,8 @@ pub struct CpuEngine {
 
 impl CpuEngine {
     pub fn new(sc: &Scenario, sys: &System, threads: usize) -> Result<CpuEngine> {
-        let baths = [
-            sys.ranges[Group::ColdBath as usize].clone(),
-            sys.ranges[Group::HotBath as usize].clone(),
-        ];
-        let ndof = baths
-            .clone()
-            .map(|r| (3 * r.len()).saturating_sub(3) as f64);
-        let chains = [&sc.cold, &sc.hot]
-            .map(|b| b.thermostat.map(|t| t.chain_length))
-            .into_iter()
-            .zip([&sc.cold, &sc.hot])
-            .zip(ndof)
-            .map(|((len, b), nf)| {
-                len.map(|l| NoseHooverChain::new(l, b.thermostat.expect("set").damping_ps, nf))
-            })
-            .collect::<Vec<_>>();
+        let baths = Baths::new(sc, sys);
+        let chains = baths.chains(sc);
         let mut e = CpuEngine {
             dt: sc.dt_ps(),
             table: PairTable::new(&sc.potential),
@@ -85,18 +69,13 @@ impl CpuEngine {
             groups: sys.groups.clone(),
             group_mass: sys.group_mass,
             baths,
-            target_t: [
-                TemperatureProtocol::new(&sc.cold),
-                TemperatureProtocol::new(&sc.hot),
-            ],
-            ndof,
             pos: sys.positions.clone(),
             vel: sys.velocities.clone(),
             force: vec![DVec3::ZERO; sys.len()],
             bodies: sys.bodies.clone(),
             body_force: [DVec3::ZERO; 2],
             body_torque: [DVec3::ZERO; 2],
-            chains: [chains[0].clone(), chains[1].clone()],
+            chains,
             acc: Accumulators::default(),
             step: 0,
             nl: NeighborList::new(sc.potential.skin_a),
@@ -116,7 +95,7 @@ impl CpuEngine {
         let m = self.group_mass[b];
         0.5 * m
             * MVV2E
-            * self.vel[self.baths[b].clone()]
+            * self.vel[self.baths.ranges[b].clone()]
                 .iter()
                 .map(|v| v.length_squared())
                 .sum::<f64>()
@@ -176,10 +155,10 @@ impl CpuEngine {
     fn thermostat_half_step(&mut self, t_ps: f64) {
         for b in 0..2 {
             let ke = self.bath_ke(b);
-            let target = self.target_t[b].at(t_ps);
+            let target = self.baths.target_t[b].at(t_ps);
             if let Some(chain) = self.chains[b].as_mut() {
                 let f = chain.half_step(ke, target, self.dt);
-                self.vel[self.baths[b].clone()]
+                self.vel[self.baths.ranges[b].clone()]
                     .iter_mut()
                     .for_each(|v| *v *= f);
                 self.acc.thermostat_heat[b] += ke * (1.0 - f * f);
@@ -190,7 +169,7 @@ impl CpuEngine {
     fn kick_baths(&mut self) {
         for b in 0..2 {
             let c = 0.5 * self.dt / (self.group_mass[b] * MVV2E);
-            for i in self.baths[b].clone() {
+            for i in self.baths.ranges[b].clone() {
                 self.vel[i] += c * self.force[i];
             }
         }
@@ -202,7 +181,7 @@ impl CpuEngine {
         self.thermostat_half_step(self.step as f64 * dt);
         self.kick_baths();
         for b in 0..2 {
-            for i in self.baths[b].clone() {
+            for i in self.baths.ranges[b].clone() {
                 self.pos[i] = wrap(self.pos[i] + dt * self.vel[i], self.box_a);
             }
         }
@@ -246,7 +225,7 @@ impl CpuEngine {
     fn check_sane(&self) -> Result<()> {
         super::observe::check_sane(
             self.step,
-            &self.baths,
+            &self.baths.ranges,
             self.walls,
             self.container,
             |i| self.pos[i],
@@ -285,54 +264,37 @@ impl Engine for CpuEngine {
             bath_kinetic: [self.bath_ke(0), self.bath_ke(1)],
             bath_momentum: [0, 1].map(|b| {
                 self.group_mass[b]
-                    * self.vel[self.baths[b].clone()]
+                    * self.vel[self.baths.ranges[b].clone()]
                         .iter()
                         .copied()
                         .sum::<DVec3>()
             }),
-            ndof: self.ndof,
+            ndof: self.baths.ndof,
             bodies: &self.bodies,
             controller: &self.ctrl,
-            chain_energy: (0..2)
-                .filter_map(|b| {
-                    self.chains[b]
-                        .as_ref()
-                        .map(|c| c.energy(self.target_t[b].at(t)))
-                })
-                .sum(),
+            chain_energy: self.baths.chain_energy(&self.chains, t),
             acc: &self.acc,
         })
     }
 
     fn zero_ledger(&mut self) -> Result<()> {
-        self.acc.thermostat_heat = [0.0; 2];
-        self.acc.work = [0.0; 2];
-        self.acc.particle_heat = [0.0; 2];
+        self.acc.zero_ledger();
         Ok(())
     }
 
     fn state(&mut self) -> Result<State> {
-        Ok(State {
-            step: self.step,
-            positions: self.pos.clone(),
-            velocities: self.vel.clone(),
-            bodies: self.bodies.iter().map(BodyState::of).collect(),
-            chains: self.chains.clone(),
-            accumulators: self.acc.clone(),
-            driver: serde_json::Value::Null,
-        })
+        Ok(State::new(
+            self.step,
+            self.pos.clone(),
+            self.vel.clone(),
+            &self.bodies,
+            self.chains.clone(),
+            self.acc.clone(),
+        ))
     }
 
     fn restore(&mut self, s: &State) -> Result<()> {
-        if s.positions.len() != self.pos.len() || s.bodies.len() != self.bodies.len() {
-            bail!(
-                "checkpoint holds {} atoms and {} bodies but the scenario builds {} and {}: it belongs to another scenario",
-                s.positions.len(),
-                s.bodies.len(),
-                self.pos.len(),
-                self.bodies.len()
-            );
-        }
+        s.check_fits(self.pos.len(), self.bodies.len())?;
         self.step = s.step;
         self.pos.clone_from(&s.positions);
         self.vel.clone_from(&s.velocities);

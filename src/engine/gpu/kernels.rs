@@ -273,7 +273,7 @@ impl Kernels {
             init.bcoord.to_vec()
         };
         let cells = init.cells as u64;
-        let flags: [u32; 4] = [1, 0, 0, init.list_capacity];
+        let flags: [u32; 6] = [1, 0, 0, init.list_capacity, 0, 0];
         let buf = Buffers {
             pos: with("pos", bytemuck::cast_slice(init.pos)),
             vel: with("vel", bytemuck::cast_slice(init.vel)),

@@ -1,7 +1,12 @@
 //! The GPU engine: the whole MD step of [`crate::engine::cpu::CpuEngine`] in WGSL (shaders/md_*.wgsl),
 //! state resident on the GPU in f32, many steps recorded per submit; the host reads back only at sampling
-//! points and checkpoints, where it folds the GPU's Kahan-compensated f32 ledger increments into its f64
-//! accumulators.
+//! points and checkpoints.
+//!
+//! Ledger: the GPU sums each step's heat, work, impulse and Δη into Kahan-compensated f32 increments, which
+//! the host folds into its f64 accumulators (and zeroes on the GPU) only at points fixed by the step count:
+//! every [`FOLD_STEPS`] steps, at `zero_ledger` and at `state` (checkpoints). `observe` adds the increments
+//! to a copy of the totals and stores nothing, so the trajectory and every heat.csv byte are independent of
+//! how often it is called (the progress line calls it on a wall-clock timer).
 //!
 //! Precision: positions are absolute f32 (ulp 4e-6 Å at 36 Å, 1.5e-5 Å at 220 Å); body centres are stored as
 //! displacements from the trap centre, so the controller sees X with f32 relative precision. Chain positions
@@ -15,7 +20,8 @@ mod contract;
 mod kernels;
 mod prelude;
 
-use super::{Accumulators, BodyState, Engine, Measurement, Observation, State};
+use super::baths::Baths;
+use super::{Accumulators, Engine, Measurement, Observation, State};
 use crate::gpu::GpuContext;
 use crate::physics::controller::Controller;
 use crate::physics::lj::PairTable;
@@ -27,9 +33,15 @@ use anyhow::{anyhow, bail, Result};
 use glam::{DQuat, DVec3};
 use kernels::{Grid, Init, Kernels, Opening};
 use prelude::*;
-use std::ops::Range;
 
 pub use kernels::Stage;
+
+/// The host folds the GPU's f32 ledger increments into its f64 totals at the end of every advance that
+/// crosses a multiple of this many steps (counted from step 0, so a resumed run folds where an uninterrupted
+/// one does): an f32 Kahan increment then never sums more than about this many steps (1 ps at 1 fs). The
+/// fold's readback waits for the GPU, so it is done when the next advance starts (or by `state`), leaving
+/// the advance itself free of waits.
+const FOLD_STEPS: u64 = 1000;
 
 /// Steps recorded into one command buffer: long enough that submit overhead vanishes, short enough that the
 /// GPU starts while the host records the rest.
@@ -51,11 +63,11 @@ pub struct GpuEngine {
     lay: Layout,
     n: usize,
     groups: Vec<Group>,
-    baths: [Range<usize>; 2],
+    baths: Baths,
     box_a: DVec3,
     group_mass: [f64; Group::COUNT],
-    target_t: [f64; 2],
-    ndof: [f64; 2],
+    /// The timestep, ps, that turns steps into the time of the baths' targets T(t).
+    dt: f64,
     walls: bool,
     container: f64,
     ctrl: Controller,
@@ -66,15 +78,24 @@ pub struct GpuEngine {
     acc: Accumulators,
     step: u64,
     list_capacity: u32,
+    /// The last advance crossed a fold point and the ledger has not been folded since.
+    fold_due: bool,
 }
 
-/// What one readback returns.
+/// What one readback returns (`pos` and `vel` empty when only the scalars were read).
 struct Snapshot {
     pos: Vec<[f32; 4]>,
     vel: Vec<[f32; 4]>,
     scalars: Vec<f32>,
     flags: [u32; 4],
     energy: Option<Vec<f32>>,
+}
+
+/// The host's ledger totals, chains and bodies at a readback (see [`GpuEngine::current`]).
+struct Current {
+    acc: Accumulators,
+    chains: [Option<NoseHooverChain>; 2],
+    bodies: Vec<RigidBody>,
 }
 
 fn to4(v: DVec3, w: f32) -> [f32; 4] {
@@ -89,18 +110,8 @@ impl GpuEngine {
     /// Uploads the system's start state, builds the neighbour list and computes the first forces.
     pub fn new(sc: &Scenario, sys: &System, ctx: GpuContext) -> Result<GpuEngine> {
         let lay = Layout::new(sc);
-        let baths = [
-            sys.ranges[Group::ColdBath as usize].clone(),
-            sys.ranges[Group::HotBath as usize].clone(),
-        ];
-        let ndof = baths
-            .clone()
-            .map(|r| (3 * r.len()).saturating_sub(3) as f64);
-        let chains = [0, 1].map(|b| {
-            let bath = [&sc.cold, &sc.hot][b];
-            bath.thermostat
-                .map(|t| NoseHooverChain::new(t.chain_length, t.damping_ps, ndof[b]))
-        });
+        let baths = Baths::new(sc, sys);
+        let chains = baths.chains(sc);
         let table = PairTable::new(&sc.potential);
         let mut coef = vec![[0f32; 4]; 50];
         for a in 0..Group::COUNT {
@@ -116,7 +127,7 @@ impl GpuEngine {
             .flat_map(|b| b.body_coords.iter().map(|c| to4(*c, 0.0)))
             .collect();
         let cells = cell_grid(sc, sys.box_a).iter().product::<u32>();
-        let nbath = baths[1].end;
+        let nbath = baths.ranges[1].end;
         let grid = Grid {
             atoms: sys.len() as u32,
             bath_wg: nbath.div_ceil(256) as u32,
@@ -176,8 +187,7 @@ impl GpuEngine {
             baths,
             box_a: sys.box_a,
             group_mass: sys.group_mass,
-            target_t: [sc.cold.temperature_k, sc.hot.temperature_k],
-            ndof,
+            dt: sc.dt_ps(),
             walls: sc.geometry.walls,
             container: sc.geometry.container_length_a,
             ctrl: Controller::new(&sc.controller),
@@ -186,19 +196,19 @@ impl GpuEngine {
             acc: Accumulators::default(),
             step: 0,
             list_capacity: INITIAL_CAPACITY,
+            fold_due: false,
         };
-        let start = State {
-            step: 0,
-            positions: sys.positions.clone(),
-            velocities: sys.velocities.clone(),
-            bodies: sys.bodies.iter().map(BodyState::of).collect(),
-            chains: e.chains.clone(),
-            accumulators: Accumulators::default(),
-            driver: serde_json::Value::Null,
-        };
+        let start = State::new(
+            0,
+            sys.positions.clone(),
+            sys.velocities.clone(),
+            &sys.bodies,
+            e.chains.clone(),
+            Accumulators::default(),
+        );
         e.restore(&start)?;
         // Size the list from the densest start neighbourhood, then build it again at that size.
-        let most = e.read(false)?.flags[1];
+        let most = e.read(false, false)?.flags[1];
         let capacity =
             ((most as f64 * LIST_HEADROOM).ceil() as u32 + LIST_MARGIN).next_multiple_of(TPA);
         if capacity != e.list_capacity {
@@ -220,7 +230,7 @@ impl GpuEngine {
 
     /// Neighbour-list builds since the engine was created or restored.
     pub fn list_builds(&mut self) -> Result<u64> {
-        Ok(self.read(false)?.flags[2] as u64)
+        Ok(self.read(false, false)?.flags[2] as u64)
     }
 
     /// Bytes of GPU memory held by this engine's buffers.
@@ -233,8 +243,9 @@ impl GpuEngine {
         self.ctx.queue.submit([self.encode(record)]);
     }
 
-    /// Waits for all submitted work and copies buffers back (pair energies first when `energies`).
-    fn read(&mut self, energies: bool) -> Result<Snapshot> {
+    /// Waits for all submitted work and copies buffers back: the scalars and flags always, positions and
+    /// velocities when `atoms`, pair energies (computed first) when `energies`.
+    fn read(&self, atoms: bool, energies: bool) -> Result<Snapshot> {
         let dev = &self.ctx.device;
         let b = &self.k.buf;
         let mut enc = dev.create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
@@ -243,12 +254,10 @@ impl GpuEngine {
             self.k.record_energies(&mut pass);
         }
         let n = self.n as u64;
-        let mut sources = vec![
-            (&b.pos, 16 * n),
-            (&b.vel, 16 * n),
-            (&b.scalars, 4 * self.lay.len as u64),
-            (&b.flags, 16),
-        ];
+        let mut sources = vec![(&b.scalars, 4 * self.lay.len as u64), (&b.flags, 16)];
+        if atoms {
+            sources.extend([(&b.pos, 16 * n), (&b.vel, 16 * n)]);
+        }
         if energies {
             sources.push((&b.energy, 20 * n));
         }
@@ -284,29 +293,40 @@ impl GpuEngine {
                 Ok(v)
             })
             .collect::<Result<Vec<Vec<u8>>>>()?;
-        let flags: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes[3]);
+        let flags: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes[1]);
+        let (pos, vel) = if atoms {
+            (
+                bytemuck::pod_collect_to_vec(&bytes[2]),
+                bytemuck::pod_collect_to_vec(&bytes[3]),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Ok(Snapshot {
-            pos: bytemuck::pod_collect_to_vec(&bytes[0]),
-            vel: bytemuck::pod_collect_to_vec(&bytes[1]),
-            scalars: bytemuck::pod_collect_to_vec(&bytes[2]),
+            pos,
+            vel,
+            scalars: bytemuck::pod_collect_to_vec(&bytes[0]),
             flags: [flags[0], flags[1], flags[2], flags[3]],
-            energy: energies.then(|| bytemuck::pod_collect_to_vec(&bytes[4])),
+            energy: energies.then(|| bytemuck::pod_collect_to_vec(&bytes[bytes.len() - 1])),
         })
     }
 
-    /// Folds the GPU's ledger into the host's f64 accumulators and chain η, takes the bodies' and chains'
-    /// state from the snapshot, and zeroes the GPU ledger.
-    fn fold(&mut self, snap: &Snapshot) {
+    /// The host's view at a readback, computed without storing anything: its f64 totals plus the GPU's
+    /// unfolded Kahan increments (sum − compensation), chain η likewise, and the bodies' and chains'
+    /// momenta as read back.
+    fn current(&self, snap: &Snapshot) -> Current {
         let s = &snap.scalars;
         let l = self.lay;
         let kahan = |o: usize| s[o] as f64 - s[o + 1] as f64;
+        let mut acc = self.acc.clone();
+        let mut chains = self.chains.clone();
         for b in 0..2 {
-            self.acc.thermostat_heat[b] += kahan(l.l_heat + 2 * b);
+            acc.thermostat_heat[b] += kahan(l.l_heat + 2 * b);
             let w = kahan(l.l_work + 2 * b);
-            self.acc.work[b] += w;
-            self.acc.work_since_start += w;
-            self.acc.particle_heat[b] += kahan(l.l_pheat + 2 * b);
-            if let Some(c) = self.chains[b].as_mut() {
+            acc.work[b] += w;
+            acc.work_since_start += w;
+            acc.particle_heat[b] += kahan(l.l_pheat + 2 * b);
+            if let Some(c) = chains[b].as_mut() {
                 for j in 0..c.eta.len() {
                     c.eta[j] += kahan(l.l_deta + 2 * (b * l.mch + j));
                     c.eta_dot[j] = s[l.ch + b * l.cs + j] as f64;
@@ -314,9 +334,10 @@ impl GpuEngine {
                 }
             }
         }
-        self.acc.controller_impulse +=
+        acc.controller_impulse +=
             DVec3::new(kahan(l.l_imp), kahan(l.l_imp + 2), kahan(l.l_imp + 4));
-        for (k, body) in self.bodies.iter_mut().enumerate() {
+        let mut bodies = self.bodies.clone();
+        for (k, body) in bodies.iter_mut().enumerate() {
             let o = k * BODY_STRIDE;
             let v =
                 |i: usize| DVec3::new(s[o + i] as f64, s[o + i + 1] as f64, s[o + i + 2] as f64);
@@ -326,6 +347,26 @@ impl GpuEngine {
             body.quat = DQuat::from_xyzw(q[1] as f64, q[2] as f64, q[3] as f64, q[0] as f64);
             body.angmom = v(B_L);
         }
+        Current {
+            acc,
+            chains,
+            bodies,
+        }
+    }
+
+    /// Folds the GPU's ledger into the host's f64 accumulators and chain η, takes the bodies' and chains'
+    /// state from the snapshot, and zeroes the GPU ledger. Called only at points fixed by the step count.
+    fn fold(&mut self, snap: &Snapshot) {
+        let Current {
+            acc,
+            chains,
+            bodies,
+        } = self.current(snap);
+        self.acc = acc;
+        self.chains = chains;
+        self.bodies = bodies;
+        self.fold_due = false;
+        let l = self.lay;
         let zeros = vec![0f32; l.len - l.l_heat];
         self.ctx.queue.write_buffer(
             &self.k.buf.scalars,
@@ -337,7 +378,7 @@ impl GpuEngine {
     fn bath_ke(&self, vel: &[[f32; 4]], b: usize) -> f64 {
         0.5 * self.group_mass[b]
             * MVV2E
-            * vel[self.baths[b].clone()]
+            * vel[self.baths.ranges[b].clone()]
                 .iter()
                 .map(|v| dvec(v).length_squared())
                 .sum::<f64>()
@@ -345,7 +386,7 @@ impl GpuEngine {
 
     /// Errors out when the run has blown up (the CPU engine's checks and messages), or when the neighbour
     /// list overflowed.
-    fn check_sane(&self, snap: &Snapshot) -> Result<()> {
+    fn check_sane(&self, snap: &Snapshot, bodies: &[RigidBody]) -> Result<()> {
         if snap.flags[1] > self.list_capacity {
             bail!(
                 "an atom had {} neighbours within r_c + skin, more than the {} the GPU list holds (sized from the \
@@ -356,12 +397,12 @@ impl GpuEngine {
         }
         super::observe::check_sane(
             self.step,
-            &self.baths,
+            &self.baths.ranges,
             self.walls,
             self.container,
             |i| dvec(&snap.pos[i]),
             |i| dvec(&snap.vel[i]),
-            &self.bodies,
+            bodies,
         )
     }
 
@@ -439,15 +480,21 @@ impl Engine for GpuEngine {
     }
 
     fn advance(&mut self, steps: u64) -> Result<()> {
+        if self.fold_due {
+            let snap = self.read(false, false)?;
+            self.fold(&snap);
+        }
         self.record_advance(steps);
+        let before = self.step;
         self.step += steps;
+        self.fold_due = before / FOLD_STEPS != self.step / FOLD_STEPS;
         Ok(())
     }
 
     fn observe(&mut self) -> Result<Observation> {
-        let snap = self.read(true)?;
-        self.fold(&snap);
-        self.check_sane(&snap)?;
+        let snap = self.read(true, true)?;
+        let now = self.current(&snap);
+        self.check_sane(&snap, &now.bodies)?;
         let e = snap.energy.as_ref().expect("energies were requested");
         // pair[a][b]: LJ energy of all pairs between groups a and b. The full list holds each pair from both
         // sides, except that walls (immobile) keep no list, so wall pairs count twice from the other side.
@@ -483,56 +530,46 @@ impl Engine for GpuEngine {
             bath_kinetic: [self.bath_ke(&snap.vel, 0), self.bath_ke(&snap.vel, 1)],
             bath_momentum: [0, 1].map(|b| {
                 self.group_mass[b]
-                    * snap.vel[self.baths[b].clone()]
+                    * snap.vel[self.baths.ranges[b].clone()]
                         .iter()
                         .map(dvec)
                         .sum::<DVec3>()
             }),
-            ndof: self.ndof,
-            bodies: &self.bodies,
+            ndof: self.baths.ndof,
+            bodies: &now.bodies,
             controller: &self.ctrl,
-            chain_energy: (0..2)
-                .filter_map(|b| self.chains[b].as_ref().map(|c| c.energy(self.target_t[b])))
-                .sum(),
-            acc: &self.acc,
+            chain_energy: self
+                .baths
+                .chain_energy(&now.chains, self.step as f64 * self.dt),
+            acc: &now.acc,
         })
     }
 
     fn zero_ledger(&mut self) -> Result<()> {
-        let snap = self.read(false)?;
+        let snap = self.read(false, false)?;
         self.fold(&snap);
-        self.acc.thermostat_heat = [0.0; 2];
-        self.acc.work = [0.0; 2];
-        self.acc.particle_heat = [0.0; 2];
+        self.acc.zero_ledger();
         Ok(())
     }
 
     fn state(&mut self) -> Result<State> {
-        let snap = self.read(false)?;
+        let snap = self.read(true, false)?;
         self.fold(&snap);
-        self.check_sane(&snap)?;
-        Ok(State {
-            step: self.step,
-            positions: snap.pos.iter().map(dvec).collect(),
-            velocities: snap.vel.iter().map(dvec).collect(),
-            bodies: self.bodies.iter().map(BodyState::of).collect(),
-            chains: self.chains.clone(),
-            accumulators: self.acc.clone(),
-            driver: serde_json::Value::Null,
-        })
+        self.check_sane(&snap, &self.bodies)?;
+        Ok(State::new(
+            self.step,
+            snap.pos.iter().map(dvec).collect(),
+            snap.vel.iter().map(dvec).collect(),
+            &self.bodies,
+            self.chains.clone(),
+            self.acc.clone(),
+        ))
     }
 
     fn restore(&mut self, st: &State) -> Result<()> {
-        if st.positions.len() != self.n || st.bodies.len() != self.bodies.len() {
-            bail!(
-                "checkpoint holds {} atoms and {} bodies but the scenario builds {} and {}: it belongs to another scenario",
-                st.positions.len(),
-                st.bodies.len(),
-                self.n,
-                self.bodies.len()
-            );
-        }
+        st.check_fits(self.n, self.bodies.len())?;
         self.step = st.step;
+        self.fold_due = false;
         self.acc = st.accumulators.clone();
         self.chains = st.chains.clone();
         let box_a = self.box_a;
@@ -589,13 +626,20 @@ impl Engine for GpuEngine {
         q.write_buffer(
             &self.k.buf.flags,
             0,
-            bytemuck::cast_slice(&[1u32, 0, 0, self.list_capacity]),
+            bytemuck::cast_slice(&[
+                1u32,
+                0,
+                0,
+                self.list_capacity,
+                st.step as u32,
+                (st.step >> 32) as u32,
+            ]),
         );
         self.submit(|pass| self.k.record_refresh(pass));
         Ok(())
     }
 
     fn positions(&mut self) -> Result<Vec<DVec3>> {
-        Ok(self.read(false)?.pos.iter().map(dvec).collect())
+        Ok(self.read(true, false)?.pos.iter().map(dvec).collect())
     }
 }

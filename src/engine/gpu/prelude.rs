@@ -4,6 +4,7 @@
 //! engine, the shader compiler folds them, and host and WGSL cannot disagree on a struct layout because the
 //! offsets below are the only definition of it.
 
+use crate::engine::baths::Baths;
 use crate::physics::controller::Controller;
 use crate::scenario::Scenario;
 use crate::system::{Group, System};
@@ -101,6 +102,13 @@ pub fn cell_grid(sc: &Scenario, box_a: DVec3) -> [u32; 3] {
     [n.x as u32, n.y as u32, n.z as u32]
 }
 
+/// The phase an oscillating bath advances per step, dt/P mod 1, as a 64-bit fixed-point fraction (units of
+/// 2⁻⁶⁴): the WGSL multiplies it by the integer step count, so the phase after n steps is exact to the
+/// rounding of dt/P itself (relative 1e-16), however long the run.
+pub fn phase_per_step(dt_ps: f64, period_ps: f64) -> u64 {
+    ((dt_ps / period_ps).fract() * 2f64.powi(64)) as u64
+}
+
 fn f(x: f64) -> String {
     // Shortest representation that round-trips the f32 value; an abstract-float literal in WGSL.
     format!("{:e}", x as f32)
@@ -173,8 +181,9 @@ pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout) -> String {
     c("MASK", "vec3<f32>", v3(ctrl.mask));
     c("DRAG_0", "vec3<f32>", v3(ctrl.drag[0]));
     c("DRAG_1", "vec3<f32>", v3(ctrl.drag[1]));
+    let baths = Baths::new(sc, sys);
     for (b, bath) in [&sc.cold, &sc.hot].into_iter().enumerate() {
-        let ndof = (3 * r[b].len()).saturating_sub(3) as f64;
+        let ndof = baths.ndof[b];
         let kt = KB_EV_PER_K * bath.temperature_k;
         let (len, tau) = bath
             .thermostat
@@ -185,6 +194,29 @@ pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout) -> String {
         c(&format!("QJ_{b}"), "f32", f(kt * tau * tau));
         c(&format!("KT_{b}"), "f32", f(kt));
         c(&format!("KE_TARGET_{b}"), "f32", f(ndof * kt));
+        // An oscillating target T(t) = T₀ + A sin(2πt/P) (seed 002 in MD; TemperatureProtocol): the WGSL
+        // scales the masses and the kinetic-energy target with k_B T(t) at every half step.
+        let protocol = baths.target_t[b];
+        let phase = phase_per_step(dt, protocol.period_ps);
+        c(
+            &format!("OSC_{b}"),
+            "bool",
+            (!protocol.is_constant() && len > 0).to_string(),
+        );
+        c(&format!("PHASE_HI_{b}"), "u32", format!("{}u", phase >> 32));
+        c(
+            &format!("PHASE_LO_{b}"),
+            "u32",
+            format!("{}u", phase & 0xffff_ffff),
+        );
+        c(
+            &format!("KT_AMP_{b}"),
+            "f32",
+            f(KB_EV_PER_K * protocol.amplitude_k),
+        );
+        c(&format!("Q1_PER_KT_{b}"), "f32", f(ndof * tau * tau));
+        c(&format!("TAU2_{b}"), "f32", f(tau * tau));
+        c(&format!("NDOF_{b}"), "f32", f(ndof));
     }
     for (name, val) in [
         ("BODY_STRIDE", BODY_STRIDE),
@@ -214,4 +246,23 @@ pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout) -> String {
         c(name, "u32", u(val));
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::phase_per_step;
+
+    /// The fixed-point phase times a step count, the high 32 bits taken as the WGSL does, against n·dt/P
+    /// mod 1 in f64: equal to 2⁻³¹ of a period at steps beyond 2³² too, where the high word of n matters.
+    #[test]
+    fn fixed_point_phase_matches_the_f64_phase() {
+        let (dt, period) = (0.001, 10.0);
+        let a = phase_per_step(dt, period);
+        for n in [0u64, 1, 2500, 9_999, 123_456_789, (1 << 32) + 7_500] {
+            let top = (n.wrapping_mul(a) >> 32) as f64 / 2f64.powi(32);
+            let exact = ((n as u128 * 1_000_000) % 10_000_000_000) as f64 / 1e10;
+            let d = (top - exact).abs().min(1.0 - (top - exact).abs());
+            assert!(d < 2f64.powi(-31), "step {n}: {top} vs {exact}");
+        }
+    }
 }

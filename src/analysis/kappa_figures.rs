@@ -1,0 +1,304 @@
+//! Seed 000's Figs. 3, 4 and 6 against κ_H/κ_C — the one code path for κ-axis figures, used by
+//! `analyze` on a directory of runs and by `sweep collect`: each run's rates, COP and power
+//! statistics (points, ±1 block standard error) beside the Langevin theory for the runs' own
+//! parameters on a dense κ grid (lines), the refrigerator regime κ_H/κ_C > T_H/T_C (Eq. 6) shaded.
+
+use super::report::{Compared, PowerStats, RunAnalysis};
+use crate::plot::axis::AxisSpec;
+use crate::plot::figure::{Figure, Mark, Panel, Pt, Series};
+use crate::plot::{BLACK, BLUE, GREEN, SIMULATION_AND_THEORY, SKY, VERMILLION};
+use crate::theory::demon_pair::predictions::{sweep, TheoryPoint};
+use crate::theory::demon_pair::DemonPair;
+use anyhow::{bail, Result};
+use plotters::style::RGBColor;
+use std::path::Path;
+
+/// Theory points on the κ axis.
+const DENSE: usize = 400;
+/// A COP is drawn only where the power is resolved, |Ẇ| ≥ this many standard errors: COP = −Q̇_C/Ẇ
+/// is meaningless where Ẇ is compatible with zero (one point of a test sweep gave COP ≈ 12,600).
+pub const COP_MIN_POWER_Z: f64 = 2.0;
+
+/// One quantity of a panel: its label, colour, measured value of a run and theory value.
+struct Quantity {
+    label: &'static str,
+    colour: RGBColor,
+    measured: fn(&RunAnalysis) -> Option<Compared>,
+    theory: fn(&TheoryPoint) -> Option<f64>,
+}
+
+/// The κ_H/κ_C axis: log, from 0.1 (or below the smallest ratio) to 10 (or above the largest).
+fn kappa_axis(ratios: &[f64]) -> AxisSpec {
+    let lo = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = ratios.iter().copied().fold(0.0, f64::max);
+    let lo = 10f64.powf((lo / 1.3).log10().floor()).min(0.1);
+    let hi = 10f64.powf((hi * 1.3).log10().ceil()).max(10.0);
+    AxisSpec::log("κ_H/κ_C", None).with_range(lo, hi)
+}
+
+fn series_of(q: &Quantity, analyses: &[RunAnalysis], theory: &[TheoryPoint]) -> [Series; 2] {
+    let points = analyses
+        .iter()
+        .filter_map(|a| {
+            let c = (q.measured)(a)?;
+            Some(Pt::with_err(a.kappa_ratio?, c.measured, c.error))
+        })
+        .collect();
+    let line = theory
+        .iter()
+        .map(|t| Pt::new(t.kappa_ratio, (q.theory)(t).unwrap_or(f64::NAN)))
+        .collect();
+    [
+        Series::new(q.label, "simulation", Mark::points(q.colour), points),
+        Series::new(q.label, "theory", Mark::line(q.colour), line),
+    ]
+}
+
+fn band(pseudo: f64, hi: f64) -> Series {
+    Series::new(
+        "refrigerator regime κ_H/κ_C > T_H/T_C (Eq. 6)",
+        "reference",
+        Mark::Band { colour: SKY },
+        vec![Pt::new(pseudo, 0.0), Pt::new(hi, 0.0)],
+    )
+}
+
+fn panel(
+    title: &str,
+    x: &AxisSpec,
+    y: AxisSpec,
+    quantities: &[Quantity],
+    analyses: &[RunAnalysis],
+    theory: &[TheoryPoint],
+    pseudo: f64,
+) -> Panel {
+    let mut series = vec![band(pseudo, x.range.expect("κ axis has a range").1)];
+    for q in quantities {
+        series.extend(series_of(q, analyses, theory));
+    }
+    Panel::new(title, x.clone(), y, series)
+}
+
+fn power(a: &RunAnalysis, f: fn(&PowerStats) -> Compared) -> Option<Compared> {
+    a.power.as_ref().map(f)
+}
+
+/// Writes fig3_rates_entropy_power, fig4_cop and fig6_uncertainty_tur (SVG + CSV) into `out` for
+/// runs that differ in κ_H only, with the theory of `model` (the runs' parameters and friction);
+/// returns the SVG paths.
+pub fn kappa_figures(
+    analyses: &[RunAnalysis],
+    model: &DemonPair,
+    axes: usize,
+    out: &Path,
+) -> Result<Vec<String>> {
+    let ratios: Vec<f64> = analyses.iter().filter_map(|a| a.kappa_ratio).collect();
+    if ratios.is_empty() || ratios.iter().any(|r| r.is_nan() || *r <= 0.0) {
+        bail!("κ-axis figures need runs with κ_H/κ_C > 0");
+    }
+    let x = kappa_axis(&ratios);
+    let (x0, x1) = x.range.expect("set");
+    let dt = analyses[0].sample_interval_ps;
+    let theory = sweep(model, axes, dt, x0, x1, DENSE)?;
+    let pseudo = model.t_hot_k / model.t_cold_k;
+    let friction = format!(
+        "Theory: seed 000's Langevin model at γ = {:.4} × 10⁻¹² kg/s, {axes} driven axes, T_C = {} K, T_H = {} K.",
+        analyses[0].friction_kg_per_s * 1e12,
+        model.t_cold_k,
+        model.t_hot_k
+    );
+    let statement = format!("{SIMULATION_AND_THEORY} {friction}");
+    let mut files = Vec::new();
+
+    let heat = [
+        Quantity {
+            label: "Q̇_C (cold bath)",
+            colour: BLUE,
+            measured: |a| Some(a.rates.heat_cold_ev_per_ps),
+            theory: |t| Some(t.heat_rate_cold_ev_per_ps),
+        },
+        Quantity {
+            label: "Q̇_H (hot bath)",
+            colour: VERMILLION,
+            measured: |a| Some(a.rates.heat_hot_ev_per_ps),
+            theory: |t| Some(t.heat_rate_hot_ev_per_ps),
+        },
+    ];
+    let entropy = [Quantity {
+        label: "Ṡ_tot",
+        colour: BLACK,
+        measured: |a| Some(a.rates.entropy_production_kb_per_ps),
+        theory: |t| Some(t.entropy_production_kb_per_ps),
+    }];
+    let power_q = [Quantity {
+        label: "Ẇ = Ẇ_C + Ẇ_H",
+        colour: GREEN,
+        measured: |a| Some(a.rates.power_ev_per_ps),
+        theory: |t| Some(t.power_ev_per_ps),
+    }];
+    let fig3 = Figure {
+        stem: "fig3_rates_entropy_power".into(),
+        title: "Heat into each bath (Q > 0: from the particle into the bath), entropy production and demon power against κ_H/κ_C".into(),
+        statement: statement.clone(),
+        double_column: false,
+        columns: 1,
+        panel_height: 430,
+        panels: vec![
+            panel("heat rates", &x, AxisSpec::linear("Q̇", Some("eV/ps")), &heat, analyses, &theory, pseudo),
+            panel("entropy production", &x, AxisSpec::linear("Ṡ_tot", Some("k_B/ps")), &entropy, analyses, &theory, pseudo),
+            panel("power of the demon", &x, AxisSpec::linear("Ẇ", Some("eV/ps")), &power_q, analyses, &theory, pseudo),
+        ],
+        notes: Vec::new(),
+    };
+    files.push(fig3.render(out)?.svg.display().to_string());
+
+    files.push(
+        cop_figure(analyses, model, &x, &theory, pseudo, &statement)?
+            .render(out)?
+            .svg
+            .display()
+            .to_string(),
+    );
+
+    let uncertainty = [
+        Quantity {
+            label: "Var/⟨Ẇ_C⟩²",
+            colour: BLUE,
+            measured: |a| power(a, |p| p.relative_uncertainty_cold),
+            theory: |t| Some(t.relative_uncertainty_cold),
+        },
+        Quantity {
+            label: "Var/⟨Ẇ_H⟩²",
+            colour: VERMILLION,
+            measured: |a| power(a, |p| p.relative_uncertainty_hot),
+            theory: |t| Some(t.relative_uncertainty_hot),
+        },
+        Quantity {
+            label: "Var/⟨Ẇ⟩²",
+            colour: GREEN,
+            measured: |a| power(a, |p| p.relative_uncertainty_total),
+            theory: |t| Some(t.relative_uncertainty_total),
+        },
+        Quantity {
+            label: "TUR bound 2k_B/(Ṡ_tot Δt) (Eq. 12)",
+            colour: BLACK,
+            measured: |a| power(a, |p| p.tur_bound),
+            theory: |t| Some(t.tur_bound),
+        },
+    ];
+    let fig6 = Figure {
+        stem: "fig6_uncertainty_tur".into(),
+        title: format!("Relative uncertainty of the power sampled every Δt = {dt} ps and the TUR bound (Eq. 12) against κ_H/κ_C"),
+        statement,
+        double_column: false,
+        columns: 1,
+        panel_height: 560,
+        panels: vec![panel(
+            "",
+            &x,
+            AxisSpec::log("Var(Ẇ)/⟨Ẇ⟩²", None),
+            &uncertainty,
+            analyses,
+            &theory,
+            pseudo,
+        )],
+        notes: Vec::new(),
+    };
+    files.push(fig6.render(out)?.svg.display().to_string());
+    Ok(files)
+}
+
+/// Fig. 4: the COP in the refrigerator regime with the Carnot bound; runs whose power is not
+/// resolved are listed, not drawn.
+fn cop_figure(
+    analyses: &[RunAnalysis],
+    model: &DemonPair,
+    x: &AxisSpec,
+    theory: &[TheoryPoint],
+    pseudo: f64,
+    statement: &str,
+) -> Result<Figure> {
+    let carnot = model.t_cold_k / (model.t_hot_k - model.t_cold_k);
+    let mut resolved = Vec::new();
+    let mut unresolved = Vec::new();
+    for a in analyses {
+        let (Some(r), Some(c)) = (a.kappa_ratio, a.rates.cop) else {
+            continue;
+        };
+        let w = a.rates.power_ev_per_ps;
+        let p = Pt::with_err(r, c.measured, c.error);
+        if w.measured.abs() < COP_MIN_POWER_Z * w.error {
+            unresolved.push(p);
+        } else {
+            resolved.push(p);
+        }
+    }
+    let notes = if unresolved.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!(
+            "Open circles: runs whose power Ẇ is within {COP_MIN_POWER_Z} standard errors of 0 (κ_H/κ_C = {}), where −Q̇_C/Ẇ is not determined.",
+            unresolved
+                .iter()
+                .map(|p| format!("{}", (p.x * 1e4).round() / 1e4))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )]
+    };
+    let points: Vec<Pt> = resolved.iter().chain(&unresolved).copied().collect();
+    let (x0, x1) = x.range.expect("κ axis has a range");
+    let line = theory
+        .iter()
+        .map(|t| Pt::new(t.kappa_ratio, t.cop.unwrap_or(f64::NAN)))
+        .collect();
+    let lo = points
+        .iter()
+        .map(|p| p.y - p.err.unwrap_or(0.0))
+        .fold(0.0, f64::min)
+        .max(-carnot);
+    let hi = points
+        .iter()
+        .map(|p| p.y + p.err.unwrap_or(0.0))
+        .fold(1.15 * carnot, f64::max)
+        .min(3.0 * carnot);
+    let series = vec![
+        band(pseudo, x1),
+        Series::new(
+            "Carnot bound T_C/(T_H − T_C)",
+            "reference",
+            Mark::dashed(BLACK),
+            vec![Pt::new(x0, carnot), Pt::new(x1, carnot)],
+        ),
+        Series::new(
+            "COP = −Q̇_C/Ẇ (Eq. 7)",
+            "simulation",
+            Mark::points(BLUE),
+            resolved,
+        ),
+        Series::new(
+            &format!("COP where Ẇ is within {COP_MIN_POWER_Z} s.e. of 0"),
+            "simulation",
+            Mark::Points {
+                colour: BLUE,
+                filled: false,
+            },
+            unresolved,
+        ),
+        Series::new("COP = −Q̇_C/Ẇ (Eq. 7)", "theory", Mark::line(BLUE), line),
+    ];
+    Ok(Figure {
+        stem: "fig4_cop".into(),
+        title: "Coefficient of performance in the refrigerator regime against κ_H/κ_C".into(),
+        statement: statement.to_string(),
+        double_column: false,
+        columns: 1,
+        panel_height: 480,
+        panels: vec![Panel::new(
+            "",
+            x.clone(),
+            AxisSpec::linear("COP", None).with_range(lo - 0.05 * (hi - lo), hi),
+            series,
+        )],
+        notes,
+    })
+}

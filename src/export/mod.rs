@@ -1,0 +1,3 @@
+//! `nanodemon export`: a scenario written out for other MD codes.
+
+pub mod lammps;
