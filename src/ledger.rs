@@ -15,6 +15,39 @@ e_bath_cold_ev,e_bath_hot_ev,w_cold_ev,w_hot_ev,x_cold_a,y_cold_a,z_cold_a,x_hot
 vx_cold_a_ps,vx_hot_a_ps,temp_cold_k,temp_hot_k,q_particle_cold_ev,q_particle_hot_ev,e_particle_cold_ev,\
 e_particle_hot_ev,vy_cold_a_ps,vz_cold_a_ps,vy_hot_a_ps,vz_hot_a_ps,conserved_ev";
 
+/// What each heat.csv column holds, in header order, for run.json (units are in the names: _ev eV, _a Å,
+/// _a_ps Å/ps, _k K, _ps ps; signs as in the module header).
+pub const HEAT_CSV_COLUMNS: [(&str, &str); 28] = [
+    ("time_ps", "time since the end of equilibration, ps"),
+    ("q_cold_ev", "cold bath heat Q_C = thermostat_cold_ev + e_bath_cold_ev − its start value; > 0: into the bath"),
+    ("q_hot_ev", "hot bath heat Q_H = thermostat_hot_ev + e_bath_hot_ev − its start value; > 0: into the bath"),
+    ("thermostat_cold_ev", "energy the cold bath's thermostat removed since production started"),
+    ("thermostat_hot_ev", "energy the hot bath's thermostat removed since production started"),
+    ("e_bath_cold_ev", "cold bath energy E_C: argon kinetic + bath–bath, bath–wall pairs + half the bath–particle pairs"),
+    ("e_bath_hot_ev", "hot bath energy E_H, as e_bath_cold_ev"),
+    ("w_cold_ev", "demon work on the cold particle, Σ κ_C X_H ∘ dX_C (seed 000, Eq. 19)"),
+    ("w_hot_ev", "demon work on the hot particle, Σ κ_H X_C ∘ dX_H (seed 000, Eq. 19)"),
+    ("x_cold_a", "cold particle COM displacement from its trap centre, x"),
+    ("y_cold_a", "cold particle COM displacement from its trap centre, y"),
+    ("z_cold_a", "cold particle COM displacement from its trap centre, z"),
+    ("x_hot_a", "hot particle COM displacement from its trap centre, x"),
+    ("y_hot_a", "hot particle COM displacement from its trap centre, y"),
+    ("z_hot_a", "hot particle COM displacement from its trap centre, z"),
+    ("vx_cold_a_ps", "cold particle COM velocity, x"),
+    ("vx_hot_a_ps", "hot particle COM velocity, x"),
+    ("temp_cold_k", "cold bath kinetic temperature, N_f = 3N − 3"),
+    ("temp_hot_k", "hot bath kinetic temperature, N_f = 3N − 3"),
+    ("q_particle_cold_ev", "heat the cold particle dissipated: minus the work of the interaction forces and torques on it"),
+    ("q_particle_hot_ev", "heat the hot particle dissipated: minus the work of the interaction forces and torques on it"),
+    ("e_particle_cold_ev", "cold particle energy: ½MV² + ½L·ω + trap and demon potential (seed 000, Eq. 17)"),
+    ("e_particle_hot_ev", "hot particle energy: ½MV² + ½L·ω + trap and demon potential (seed 000, Eq. 17)"),
+    ("vy_cold_a_ps", "cold particle COM velocity, y"),
+    ("vz_cold_a_ps", "cold particle COM velocity, z"),
+    ("vy_hot_a_ps", "hot particle COM velocity, y"),
+    ("vz_hot_a_ps", "hot particle COM velocity, z"),
+    ("conserved_ev", "K + U + thermostat chain energy − nonconservative work since step 0: constant up to integration error"),
+];
+
 /// The reference point of production: bath energies and the step at which the ledger was zeroed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ledger {
@@ -137,4 +170,16 @@ pub fn fit_rates(heat_csv: &Path) -> Result<([f64; 2], [f64; 2])> {
     }
     let s = |c: usize| slope(&cols[0], &cols[c]);
     Ok(([s(1), s(2)], [s(3), s(4)]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// run.json's column descriptions follow the header the rows are written under, name for name.
+    #[test]
+    fn every_heat_csv_column_is_described_in_order() {
+        let names: Vec<&str> = HEAT_CSV_COLUMNS.iter().map(|c| c.0).collect();
+        assert_eq!(names.join(","), HEAT_CSV_HEADER);
+    }
 }

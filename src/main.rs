@@ -8,7 +8,7 @@ use std::path::PathBuf;
 #[derive(Parser)]
 #[command(
     name = "nanodemon",
-    version,
+    version = nanodemon::provenance::VERSION,
     about = "MD of nanoscale heat machines driven by nonreciprocal demon forces"
 )]
 struct Cli {
@@ -34,8 +34,12 @@ enum Command {
         #[arg(long)]
         time_ps: Option<f64>,
         /// Continue a killed run from its last checkpoint, without gaps or duplicate rows.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "restart")]
         resume: bool,
+        /// Start over in an --out that already holds a run, discarding its outputs (run.log is kept): the way
+        /// out for a run killed before its first checkpoint.
+        #[arg(long)]
+        restart: bool,
         /// CPU worker threads (default: all cores, or NANODEMON_THREADS).
         #[arg(long)]
         threads: Option<usize>,
@@ -315,6 +319,15 @@ fn print_json(value: &serde_json::Value) {
 fn main() {
     restore_default_sigpipe();
     let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Run { .. }
+            | Command::Sweep {
+                action: SweepAction::Run { .. }
+            }
+    ) {
+        nanodemon::stop::install();
+    }
     let result = match cli.command {
         Command::Gpu { adapter, json } => gpu_info(adapter, json),
         Command::Gpus { json } => gpus(json),
@@ -325,6 +338,7 @@ fn main() {
             out,
             time_ps,
             resume,
+            restart,
             threads,
             quiet,
             json,
@@ -334,6 +348,7 @@ fn main() {
                 out,
                 time_ps,
                 resume,
+                restart,
                 threads: threads.unwrap_or_else(nanodemon::engine::cpu::default_threads),
                 progress: !quiet,
                 adapter,
@@ -436,7 +451,13 @@ fn main() {
         if std::env::args().any(|a| a == "--json") {
             print_json(&serde_json::json!({"error": format!("{e:#}")}));
         }
-        std::process::exit(1);
+        // A run stopped by a signal checkpointed first: a distinct code tells a batch script to requeue it.
+        let stopped = e.downcast_ref::<nanodemon::stop::Stopped>().is_some();
+        std::process::exit(if stopped {
+            nanodemon::stop::EXIT_STOPPED
+        } else {
+            1
+        });
     }
 }
 
@@ -1031,8 +1052,20 @@ fn sweep(action: SweepAction) -> anyhow::Result<()> {
                 );
                 for p in &s.points {
                     let state = serde_json::to_value(p.state).expect("state serialises");
+                    let rate = p
+                        .rate
+                        .as_ref()
+                        .map(|r| {
+                            format!(
+                                "  {:.3} ns/day, ETA {:.1} h (as of {})",
+                                r.ns_per_day,
+                                r.eta_s / 3600.0,
+                                r.at_utc
+                            )
+                        })
+                        .unwrap_or_default();
                     println!(
-                        "  {:4} {:12} {:7.1} / {} ps  {}{}",
+                        "  {:4} {:12} {:7.1} / {} ps  {}{rate}{}",
                         p.index,
                         state.as_str().unwrap_or("?"),
                         p.production_done_ps,

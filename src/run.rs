@@ -4,11 +4,16 @@
 //! bytes of heat.csv (and of the snapshot file) belong to them, so `--resume` truncates whatever a killed run
 //! wrote after its last checkpoint and regenerates it. Right after saving a checkpoint the engine is restored
 //! from it, so an uninterrupted run and a killed-and-resumed one follow the same arithmetic, bit for bit.
+//!
+//! Every progress line also goes to `run.log` in the run directory (appended, flushed, time-stamped), with a
+//! marker line at each start, resume or restart, and the error that stopped a run; run.json records which
+//! build ran it, where, when and with which command ([`crate::provenance`]).
 
 use crate::com_csv::COM_CSV_HEADER;
 use crate::engine::{self, Backend, Engine, Observation, State};
-use crate::ledger::{Ledger, HEAT_CSV_HEADER};
-use crate::scenario::Scenario;
+use crate::ledger::{Ledger, HEAT_CSV_COLUMNS, HEAT_CSV_HEADER};
+use crate::provenance::{utc_now, Conventions, Provenance};
+use crate::scenario::{Scenario, GIB};
 use crate::system::{build_system, Group, System};
 use crate::trajectory::{Frame, TrajectoryWriter};
 use anyhow::{bail, Context, Result};
@@ -29,6 +34,9 @@ pub struct RunOptions {
     /// Production length override, ps.
     pub time_ps: Option<f64>,
     pub resume: bool,
+    /// Discard what an earlier run wrote in `out` (heat.csv, checkpoint, snapshots, run.json) and start afresh:
+    /// the way out for a run killed before its first checkpoint, which cannot be resumed.
+    pub restart: bool,
     /// CPU worker threads.
     pub threads: usize,
     /// Progress lines on stderr.
@@ -71,53 +79,169 @@ struct DriverState {
 }
 
 const CHECKPOINT: &str = "checkpoint.ckpt";
+/// Everything a run writes into its directory that `--restart` discards (run.log is kept and marked).
+const RUN_OUTPUTS: [&str; 7] = [
+    "heat.csv",
+    CHECKPOINT,
+    "checkpoint.tmp",
+    "trajectory.xyz",
+    "com.csv",
+    "run.json",
+    "run.json.tmp",
+];
 
 /// Runs (or resumes) the scenario at `scenario_path` into `opts.out`.
 pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
+    let mut prov = Provenance::now(None, None);
     let mut sc = Scenario::load(scenario_path)?;
     if let Some(t) = opts.time_ps {
         sc.run.production_ps = t;
         sc.validate().context("--time-ps")?;
     }
+    if opts.resume && opts.restart {
+        bail!("--resume and --restart exclude each other: --resume continues a run, --restart discards it");
+    }
     let out = &opts.out;
     std::fs::create_dir_all(out)
         .with_context(|| format!("creating output directory {}", out.display()))?;
+    let (resume_state, earlier) = if opts.resume {
+        let (state, prev) = resumable(scenario_path, out, &sc)?;
+        (Some(state), prev)
+    } else {
+        startable(scenario_path, out, opts.restart)?;
+        (None, Vec::new())
+    };
+    let mut runlog = RunLog::open(out, opts.progress)?;
+    let what = match (&resume_state, opts.restart) {
+        (Some(s), _) => format!("resumed from the checkpoint at step {}", s.step),
+        (None, true) => "restarted from scratch (earlier outputs discarded)".into(),
+        (None, false) => "started".into(),
+    };
+    runlog.line(&format!(
+        "=== nanodemon {} {what} on {}: {} ===",
+        prov.version,
+        prov.host,
+        prov.command_line.join(" ")
+    ))?;
+    let result = run_in(&sc, opts, resume_state, &mut prov, earlier, &mut runlog);
+    if let Some(e) = result
+        .as_ref()
+        .err()
+        .filter(|e| !e.is::<crate::stop::Stopped>())
+    {
+        runlog.line(&format!("stopped with an error: {e:#}"))?;
+    }
+    result
+}
+
+/// `--resume`: the checkpoint to continue from and the earlier invocations' provenance, or an error that says
+/// what to do instead (start afresh when there is nothing to resume, keep the original scenario).
+fn resumable(scenario_path: &Path, out: &Path, sc: &Scenario) -> Result<(State, Vec<Provenance>)> {
+    let ckpt_path = out.join(CHECKPOINT);
+    if !out.join("run.json").exists() && !ckpt_path.exists() {
+        bail!(
+            "--resume: {} holds no run to resume; start one without --resume",
+            out.display()
+        );
+    }
+    if !ckpt_path.exists() {
+        bail!(
+            "--resume: {dir} holds no checkpoint: the run stopped before its first one (every \
+             run.checkpoint_interval_ps = {} ps), so there is nothing to resume. Start it again, discarding what it \
+             wrote, with: nanodemon run {} --out {dir} --restart",
+            sc.run.checkpoint_interval_ps,
+            scenario_path.display(),
+            dir = out.display()
+        );
+    }
+    let prev = read_run_json(out)?;
+    let mut prev_sc = prev.scenario.clone();
+    prev_sc.run.production_ps = sc.run.production_ps;
+    if &prev_sc != sc {
+        bail!(
+            "--resume: the scenario {} differs from the one {} was started with (beyond run.production_ps); \
+             resume with the original scenario file",
+            scenario_path.display(),
+            out.display()
+        );
+    }
+    let mut earlier = prev.earlier_invocations;
+    earlier.extend(prev.provenance);
+    Ok((State::load(&ckpt_path)?, earlier))
+}
+
+/// A fresh start: refused where a run already is, unless `restart` discards it.
+fn startable(scenario_path: &Path, out: &Path, restart: bool) -> Result<()> {
+    if restart {
+        for name in RUN_OUTPUTS {
+            let p = out.join(name);
+            if p.exists() {
+                std::fs::remove_file(&p)
+                    .with_context(|| format!("--restart: removing {}", p.display()))?;
+            }
+        }
+        return Ok(());
+    }
+    if out.join("heat.csv").exists() || out.join(CHECKPOINT).exists() {
+        let hint = if out.join(CHECKPOINT).exists() {
+            "continue it with --resume, "
+        } else {
+            "it has no checkpoint to resume from; "
+        };
+        bail!(
+            "{dir} already holds a run; {hint}start it over with `nanodemon run {} --out {dir} --restart` (discards \
+             its outputs), or choose another --out",
+            scenario_path.display(),
+            dir = out.display()
+        );
+    }
+    Ok(())
+}
+
+/// The run proper, once the directory is settled and run.log is open.
+fn run_in(
+    sc: &Scenario,
+    opts: &RunOptions,
+    resume_state: Option<State>,
+    prov: &mut Provenance,
+    earlier: Vec<Provenance>,
+    runlog: &mut RunLog,
+) -> Result<RunSummary> {
+    let out = &opts.out;
     let heat_path = out.join("heat.csv");
     let ckpt_path = out.join(CHECKPOINT);
     let com_path = out.join("com.csv");
-    let resume_state = if opts.resume {
-        let prev = read_run_json(out)?;
-        let mut prev_sc = prev.scenario.clone();
-        prev_sc.run.production_ps = sc.run.production_ps;
-        if prev_sc != sc {
+    let est = sc.size_estimate();
+    runlog.line(&format!(
+        "estimated size: {:.0} atoms, {:.0} neighbour cells, {:.2} GiB of engine memory",
+        est.atoms,
+        est.cells,
+        est.bytes / GIB
+    ))?;
+    if let Some(total) = host_memory_bytes() {
+        if est.bytes > total {
             bail!(
-                "--resume: the scenario {} differs from the one {} was started with (beyond run.production_ps); \
-                 resume with the original scenario file",
-                scenario_path.display(),
-                out.display()
+                "geometry.container_length_a / potential.cutoff_a: this system needs about {:.1} GiB, more than this \
+                 machine's {:.1} GiB of memory; shrink it or run it on a larger machine",
+                est.bytes / GIB,
+                total / GIB
             );
         }
-        if !ckpt_path.exists() {
-            bail!(
-                "--resume: {} holds no checkpoint yet; start the run again without --resume",
-                out.display()
-            );
-        }
-        Some(State::load(&ckpt_path)?)
-    } else {
-        if heat_path.exists() || ckpt_path.exists() {
-            bail!(
-                "{} already holds a run; continue it with --resume, or choose another --out",
-                out.display()
-            );
-        }
-        None
+    }
+    let sys = build_system(sc)?;
+    let (mut eng, backend) = engine::create(opts.backend, sc, &sys, opts.threads, &opts.adapter)?;
+    prov.adapter = eng.adapter();
+    prov.driver = eng.driver();
+    let meta = RunMeta {
+        sc,
+        sys: &sys,
+        backend,
+        opts,
+        prov,
+        earlier: &earlier,
     };
-
-    let sys = build_system(&sc)?;
-    let (mut eng, backend) = engine::create(opts.backend, &sc, &sys, opts.threads, &opts.adapter)?;
-    log(opts, &format!("engine: {}", eng.describe()));
-    log(opts, &format!("atoms: {}", counts_line(&sys)));
+    runlog.line(&format!("engine: {}", eng.describe()))?;
+    runlog.line(&format!("atoms: {}", counts_line(&sys)))?;
 
     let eq_steps = if sc.run.equilibration_ps > 0.0 {
         sc.interval_steps(sc.run.equilibration_ps, "run.equilibration_ps")?
@@ -154,13 +278,10 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
                 truncate(&com_path, driver.com_bytes)?;
             }
             eng.restore(&state)?;
-            log(
-                opts,
-                &format!(
-                    "resuming at step {} ({} rows kept)",
-                    state.step, driver.rows
-                ),
-            );
+            runlog.line(&format!(
+                "resuming at step {} ({} rows kept)",
+                state.step, driver.rows
+            ))?;
         }
         None => {
             let o = eng.observe()?;
@@ -181,7 +302,7 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
             }
         }
     }
-    write_run_json(out, &sc, &sys, &*eng, backend, opts, "running", None)?;
+    write_run_json(&meta, &*eng, "running", None)?;
 
     let mut heat = std::fs::OpenOptions::new().append(true).open(&heat_path)?;
     let fmt = sc.run.trajectory_format;
@@ -208,14 +329,12 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
     let start_step = eng.observe()?.step;
     let t0 = Instant::now();
     let mut last_progress = Instant::now();
+    let mut stop_noticed = false;
     let mut temps = Vec::new();
     let mut step = start_step;
 
     if step < eq_steps {
-        log(
-            opts,
-            &format!("equilibrating {} ps", sc.run.equilibration_ps),
-        );
+        runlog.line(&format!("equilibrating {} ps", sc.run.equilibration_ps))?;
     }
     if step == eq_steps && driver.ledger.is_none() {
         start_production(&mut *eng, &mut heat, &mut driver, eq_steps, sc.dt_ps())?;
@@ -288,23 +407,47 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
                 driver.com_bytes += row.len() as u64;
             }
         }
-        if step % ckpt_steps == 0 || step == end_step {
+        let checkpoint = step % ckpt_steps == 0 || step == end_step;
+        if checkpoint {
             let mut state = eng.state()?;
             state.driver = serde_json::to_value(&driver)?;
             state.save(&ckpt_path)?;
             eng.restore(&state)?;
         }
-        if opts.progress && (last_progress.elapsed().as_secs_f64() > 2.0 || step == end_step) {
+        // A stop signal ends the run at the next scheduled checkpoint, not where it arrives: a checkpoint off
+        // the schedule would restore the engine at a step the uninterrupted run does not, and the resumed
+        // heat.csv would no longer be byte-identical to it.
+        let stop = crate::stop::requested().filter(|_| step < end_step);
+        if let (Some(signal), false) = (stop, stop_noticed) {
+            stop_noticed = true;
+            let next = (step / ckpt_steps + 1) * ckpt_steps;
+            runlog.line(&format!(
+                "{}: stopping at the next checkpoint, step {} ({} ps on)",
+                crate::stop::signal_name(signal),
+                next.min(end_step),
+                (next.min(end_step) - step) as f64 * sc.dt_ps()
+            ))?;
+        }
+        let stopping = checkpoint && stop.is_some();
+        if last_progress.elapsed().as_secs_f64() > 2.0 || step == end_step || stopping {
             last_progress = Instant::now();
-            progress_line(
-                &sc,
+            let line = progress_line(
+                sc,
                 step,
                 start_step,
                 eq_steps,
                 end_step,
                 t0.elapsed().as_secs_f64(),
-                &mut *eng,
-            )?;
+                temps.last().copied(),
+            );
+            runlog.line(&line)?;
+        }
+        if let (Some(signal), true) = (stop, stopping) {
+            let stopped = crate::stop::Stopped { signal, step };
+            meta.prov.finished_utc = Some(utc_now());
+            write_run_json(&meta, &*eng, "stopped", None)?;
+            runlog.line(&stopped.to_string())?;
+            return Err(stopped.into());
         }
     }
 
@@ -330,22 +473,48 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
         work_rate_ev_per_ps: summary_rates.1,
         resumed_from_step: resumed_from,
     };
-    write_run_json(
-        out,
-        &sc,
-        &sys,
-        &*eng,
-        backend,
-        opts,
-        "completed",
-        Some(&summary),
-    )?;
+    meta.prov.finished_utc = Some(utc_now());
+    write_run_json(&meta, &*eng, "completed", Some(&summary))?;
+    runlog.line(&format!(
+        "completed: {} rows, {:.1} s wall, {:.0} steps/s",
+        summary.rows, summary.wall_s, summary.steps_per_s
+    ))?;
     Ok(summary)
 }
 
-fn log(opts: &RunOptions, msg: &str) {
-    if opts.progress {
-        eprintln!("{msg}");
+/// This machine's physical memory (MemTotal of /proc/meminfo), bytes; `None` where that cannot be read.
+fn host_memory_bytes() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024.0)
+}
+
+/// run.log: each line time-stamped (UTC), appended and flushed as written, and echoed to stderr unless quiet.
+struct RunLog {
+    file: std::fs::File,
+    echo: bool,
+}
+
+impl RunLog {
+    fn open(dir: &Path, echo: bool) -> Result<RunLog> {
+        let path = dir.join("run.log");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        Ok(RunLog { file, echo })
+    }
+
+    fn line(&mut self, msg: &str) -> Result<()> {
+        if self.echo {
+            eprintln!("{msg}");
+        }
+        self.file
+            .write_all(format!("{} {msg}\n", utc_now()).as_bytes())
+            .and_then(|()| self.file.flush())
+            .context("writing run.log")
     }
 }
 
@@ -433,6 +602,9 @@ fn write_frame(
     Ok(())
 }
 
+/// One progress line: simulated time, speed, ETA and the bath temperatures of the last heat.csv sample.
+/// It observes nothing itself: a GPU observation folds the f32 ledger into the host's f64 sums, so one taken
+/// at a wall-clock-dependent step would change the last bits of heat.csv from run to run.
 fn progress_line(
     sc: &Scenario,
     step: u64,
@@ -440,29 +612,28 @@ fn progress_line(
     eq: u64,
     end: u64,
     wall: f64,
-    eng: &mut dyn Engine,
-) -> Result<()> {
+    temperature: Option<[f64; 2]>,
+) -> String {
     let dt = sc.dt_ps();
     let rate = (step - start) as f64 / wall.max(1e-9);
     let eta = (end - step) as f64 / rate.max(1e-9);
-    let o = eng.observe()?;
+    let temps = temperature
+        .map(|t| format!(", T_C {:.1} K, T_H {:.1} K", t[0], t[1]))
+        .unwrap_or_default();
     let phase = if step <= eq {
         "equilibration"
     } else {
         "production"
     };
-    eprintln!(
-        "[{phase}] {:.3} / {:.3} ns simulated ({:.0}%), {:.0} steps/s, {:.3} ns/day, ETA {}, T_C {:.1} K, T_H {:.1} K",
+    format!(
+        "[{phase}] {:.3} / {:.3} ns simulated ({:.0}%), {:.0} steps/s, {:.3} ns/day, ETA {}{temps}",
         step as f64 * dt * 1e-3,
         end as f64 * dt * 1e-3,
         100.0 * step as f64 / end as f64,
         rate,
         rate * dt * 1e-3 * crate::units::SECONDS_PER_DAY,
         format_duration(eta),
-        o.temperature[0],
-        o.temperature[1]
-    );
-    Ok(())
+    )
 }
 
 fn format_duration(s: f64) -> String {
@@ -487,8 +658,27 @@ pub struct RunJson {
     pub atom_counts: crate::system::GroupCounts,
     pub nanoparticle_mass_amu: f64,
     pub heat_columns: Vec<String>,
+    /// What each heat.csv column holds, in order.
+    #[serde(default)]
+    pub heat_column_descriptions: Vec<ColumnDoc>,
+    /// Units and sign conventions of every number written (absent in run.json files from before it existed).
+    #[serde(default)]
+    pub conventions: Option<Conventions>,
+    /// Build, host, command and times of the invocation that wrote this file.
+    #[serde(default)]
+    pub provenance: Option<Provenance>,
+    /// The same for every earlier invocation of this run (the start, then each `--resume`), oldest first.
+    #[serde(default)]
+    pub earlier_invocations: Vec<Provenance>,
     #[serde(default)]
     pub summary: Option<serde_json::Value>,
+}
+
+/// One heat.csv column in run.json.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ColumnDoc {
+    pub name: String,
+    pub description: String,
 }
 
 pub fn read_run_json(dir: &Path) -> Result<RunJson> {
@@ -497,20 +687,33 @@ pub fn read_run_json(dir: &Path) -> Result<RunJson> {
     serde_json::from_str(&text).with_context(|| format!("parsing {}", p.display()))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_run_json(
-    out: &Path,
-    sc: &Scenario,
-    sys: &System,
-    eng: &dyn Engine,
+/// What run.json says about a run besides its status and summary.
+struct RunMeta<'a> {
+    sc: &'a Scenario,
+    sys: &'a System,
     backend: Backend,
-    opts: &RunOptions,
+    opts: &'a RunOptions,
+    prov: &'a mut Provenance,
+    earlier: &'a [Provenance],
+}
+
+fn write_run_json(
+    meta: &RunMeta,
+    eng: &dyn Engine,
     status: &str,
     summary: Option<&RunSummary>,
 ) -> Result<()> {
+    let RunMeta {
+        sc,
+        sys,
+        backend,
+        opts,
+        ..
+    } = meta;
+    let out = &opts.out;
     let rj = RunJson {
-        scenario: sc.clone(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: (*sc).clone(),
+        version: crate::provenance::VERSION.to_string(),
         status: status.to_string(),
         backend: format!("{backend:?}").to_lowercase(),
         engine: eng.describe(),
@@ -520,6 +723,16 @@ fn write_run_json(
         nanoparticle_mass_amu: sys.group_mass[Group::ColdParticle as usize]
             * sc.nanoparticle.atoms as f64,
         heat_columns: HEAT_CSV_HEADER.split(',').map(str::to_string).collect(),
+        heat_column_descriptions: HEAT_CSV_COLUMNS
+            .iter()
+            .map(|(name, description)| ColumnDoc {
+                name: name.to_string(),
+                description: description.to_string(),
+            })
+            .collect(),
+        conventions: Some(Conventions::current()),
+        provenance: Some(meta.prov.clone()),
+        earlier_invocations: meta.earlier.to_vec(),
         summary: summary.map(serde_json::to_value).transpose()?,
     };
     let tmp = out.join("run.json.tmp");

@@ -32,12 +32,41 @@ const MAX_ATOMS: f64 = 1e8;
 const MAX_CELLS: f64 = 1e9;
 /// Densest bath the estimate allows, Å⁻³: fcc argon at the closest neighbour distance validate accepts.
 const MAX_BATH_DENSITY_PER_A3: f64 = 0.1;
+/// Bytes in a GiB, for messages.
+pub const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+/// Most engine memory a scenario may ask for, bytes (512 GiB: more than any one host or GPU this runs on).
+const MAX_MEMORY_BYTES: f64 = 512.0 * GIB;
+/// Host bytes per atom besides its neighbour list: position, velocity, force, list reference (24 B each),
+/// group and cell index, and per-thread force scratch for up to 16 threads, rounded up.
+const BYTES_PER_ATOM: f64 = 512.0;
+/// Neighbour-list slots per atom beyond the density estimate, as the GPU list sizes itself (×1.5 + 32).
+const LIST_HEADROOM: f64 = 1.5;
+const LIST_MARGIN: f64 = 32.0;
 /// Longest Nosé–Hoover chain; each link is a few f64 per bath.
 const MAX_CHAIN_LENGTH: usize = 1000;
 /// Shortest timestep, fs.
 const MIN_TIMESTEP_FS: f64 = 1e-3;
 /// Most steps per run phase: 1e12 steps is decades of wall time at any speed this engine reaches.
 const MAX_STEPS: f64 = 1e12;
+
+/// What a scenario will allocate, estimated from the file before anything is (all f64, so absurd inputs stay
+/// numbers instead of overflowing). Atom counts mirror `system::build_system` and are upper bounds on them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SizeEstimate {
+    /// Argon of each bath (cold, hot).
+    pub bath_atoms: [f64; 2],
+    pub wall_atoms: f64,
+    /// Cu atoms of both nanoparticles.
+    pub particle_atoms: f64,
+    /// Every atom.
+    pub atoms: f64,
+    /// Neighbour cells of edge cutoff + skin over the 2L × L × L box.
+    pub cells: f64,
+    /// Neighbour-list slots per atom: the densest allowed packing (0.1 Å⁻³) within cutoff + skin, with headroom.
+    pub neighbours_per_atom: f64,
+    /// Engine memory, bytes: per-atom state, neighbour lists (4 B a slot) and cells (16 B each).
+    pub bytes: f64,
+}
 
 /// Two cubic containers of edge `container_length_a`, the box is 2L × L × L, periodic in all three
 /// directions, with one-atom-thick immobile Cu walls at x = 0 and x = L (equivalent to the paper's
@@ -214,6 +243,80 @@ fn default_checkpoint() -> f64 {
     100.0
 }
 
+/// The dotted path (`cold.thermostat.chain_length`, `controller.demon_axes[1]`) of the JSON value open at
+/// `line`/`column` (1-based, as serde_json reports errors), from a scan of the text before that point.
+fn json_path_at(text: &str, line: usize, column: usize) -> String {
+    enum Open {
+        Object(Option<String>),
+        Array(usize),
+    }
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let end = (line_start + column).min(text.len());
+    let b = &text.as_bytes()[..end];
+    let mut stack: Vec<Open> = Vec::new();
+    let mut expect_key = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                if let (true, Some(Open::Object(key))) = (expect_key, stack.last_mut()) {
+                    *key = Some(String::from_utf8_lossy(&b[start..i.min(b.len())]).into_owned());
+                }
+                expect_key = false;
+            }
+            b'{' => {
+                stack.push(Open::Object(None));
+                expect_key = true;
+            }
+            b'[' => stack.push(Open::Array(0)),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Open::Object(key)) => {
+                    *key = None;
+                    expect_key = true;
+                }
+                Some(Open::Array(n)) => *n += 1,
+                None => {}
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut path = String::new();
+    for open in &stack {
+        match open {
+            Open::Object(Some(key)) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+            }
+            Open::Array(n) => path.push_str(&format!("[{n}]")),
+            Open::Object(None) => {}
+        }
+    }
+    path
+}
+
+/// `Ok` when `v` is positive and finite, else an error naming `field`.
+fn positive(v: f64, field: &str, what: &str) -> Result<()> {
+    if !(v.is_finite() && v > 0.0) {
+        bail!("{field} = {v}: {what} must be a positive finite number");
+    }
+    Ok(())
+}
+
 /// Densest argon we accept: an fcc lattice whose nearest-neighbour distance is 0.85 σ_Ar. Denser
 /// starts overlap so strongly that the first steps explode.
 const MIN_NEIGHBOUR_DISTANCE_SIGMA: f64 = 0.85;
@@ -226,15 +329,24 @@ impl Scenario {
         Scenario::from_json(&text).with_context(|| format!("scenario file {}", path.display()))
     }
 
-    /// Parses and validates scenario JSON; syntax errors carry line and column.
+    /// Parses and validates scenario JSON; syntax errors carry line and column, and a value of the wrong
+    /// type, a missing, unknown or duplicated field also the path of the field (e.g. `cold.thermostat`).
     pub fn from_json(text: &str) -> Result<Scenario> {
-        let scenario: Scenario = serde_json::from_str(text).map_err(|e| {
+        let syntax = |e: serde_json::Error| {
             anyhow::anyhow!(
                 "malformed scenario JSON at line {} column {}: {}",
                 e.line(),
                 e.column(),
                 e
             )
+        };
+        serde_json::from_str::<serde_json::Value>(text).map_err(syntax)?;
+        // Well-formed JSON, so what remains is a field of the wrong type, missing, unknown or repeated.
+        let scenario: Scenario = serde_json::from_str(text).map_err(|e| {
+            match json_path_at(text, e.line(), e.column()) {
+                path if path.is_empty() => anyhow::anyhow!("scenario, top level: {e}"),
+                path => anyhow::anyhow!("scenario field {path}: {e}"),
+            }
         })?;
         scenario.validate()?;
         Ok(scenario)
@@ -250,11 +362,19 @@ impl Scenario {
         self.run.timestep_fs * 1e-3
     }
 
-    /// Converts an interval in ps to a whole number of steps, failing if it is not a multiple of dt.
+    /// Converts an interval in ps to a whole number of steps, failing if it is not a multiple of dt, or more
+    /// than `MAX_STEPS` (the step counter's arithmetic must not overflow).
     pub fn interval_steps(&self, ps: f64, field: &str) -> Result<u64> {
         let steps = ps * self.steps_per_ps();
         let rounded = steps.round();
-        if rounded < 1.0 || (steps - rounded).abs() > 1e-6 * rounded.max(1.0) {
+        if rounded > MAX_STEPS {
+            bail!(
+                "{field} = {ps} ps is {steps:.3e} steps of {} fs, more than {MAX_STEPS:.0e}: such an interval is never \
+                 reached; shorten it",
+                self.run.timestep_fs
+            );
+        }
+        if rounded.is_nan() || rounded < 1.0 || (steps - rounded).abs() > 1e-6 * rounded.max(1.0) {
             bail!(
                 "{field} = {ps} ps is not a positive whole number of timesteps ({} fs); choose a multiple of the timestep",
                 self.run.timestep_fs
@@ -279,12 +399,19 @@ impl Scenario {
 
     /// Checks everything the engine relies on and names the offending field in the error.
     pub fn validate(&self) -> Result<()> {
-        let positive = |v: f64, field: &str, what: &str| -> Result<()> {
-            if !(v.is_finite() && v > 0.0) {
-                bail!("{field} = {v}: {what} must be a positive finite number");
-            }
-            Ok(())
-        };
+        self.check_potential()?;
+        self.check_geometry()?;
+        self.check_sizes()?;
+        self.check_bath("cold", &self.cold)?;
+        self.check_bath("hot", &self.hot)?;
+        self.check_nanoparticle()?;
+        self.check_controller()?;
+        self.check_run_settings()?;
+        self.check_run_lengths()
+    }
+
+    /// LJ cutoff, skin and the two species' parameters.
+    fn check_potential(&self) -> Result<()> {
         let p = &self.potential;
         positive(p.cutoff_a, "potential.cutoff_a", "the LJ cutoff")?;
         if !(p.skin_a.is_finite() && p.skin_a >= 0.0) {
@@ -306,8 +433,12 @@ impl Scenario {
             )?;
             positive(s.mass_amu, &format!("potential.{name}.mass_amu"), "a mass")?;
         }
+        Ok(())
+    }
 
-        let g = &self.geometry;
+    /// Container edge (at least twice cutoff plus skin, or images interact) and wall spacing.
+    fn check_geometry(&self) -> Result<()> {
+        let (g, p) = (&self.geometry, &self.potential);
         positive(
             g.container_length_a,
             "geometry.container_length_a",
@@ -325,82 +456,95 @@ impl Scenario {
             g.wall_spacing_a,
             "geometry.wall_spacing_a",
             "the wall lattice spacing",
-        )?;
-        self.check_sizes()?;
+        )
+    }
 
-        for (name, b) in [("cold", &self.cold), ("hot", &self.hot)] {
+    /// One bath: temperature, an argon filling that can be realised, its driving and its thermostat.
+    fn check_bath(&self, name: &str, b: &Bath) -> Result<()> {
+        positive(
+            b.temperature_k,
+            &format!("{name}.temperature_k"),
+            "a temperature",
+        )?;
+        self.check_filling(name, b)?;
+        if let Some(o) = &b.oscillation {
+            if !(o.amplitude_k.is_finite() && o.amplitude_k.abs() < b.temperature_k) {
+                bail!(
+                    "{name}.oscillation.amplitude_k = {}: the target temperature must stay positive, so |amplitude| \
+                     must be below {name}.temperature_k = {}",
+                    o.amplitude_k,
+                    b.temperature_k
+                );
+            }
             positive(
-                b.temperature_k,
-                &format!("{name}.temperature_k"),
-                "a temperature",
+                o.period_ps,
+                &format!("{name}.oscillation.period_ps"),
+                "a period",
             )?;
-            let rho = b.argon_density_per_a3;
-            if !(rho.is_finite() && rho >= 0.0) {
+            if b.thermostat.is_none() {
                 bail!(
-                    "{name}.argon_density_per_a3 = {rho}: a density must be ≥ 0 (0 means vacuum)"
+                    "{name}.oscillation needs {name}.thermostat: only a thermostat can impose T(t)"
                 );
-            }
-            let nn = (4.0 / rho).cbrt() / 2f64.sqrt();
-            let nn_min = MIN_NEIGHBOUR_DISTANCE_SIGMA * p.argon.sigma_a;
-            if rho > 0.0 && nn < nn_min {
-                bail!(
-                    "{name}.argon_density_per_a3 = {rho} Å⁻³ cannot be realised: its fcc lattice puts neighbours \
-                     {nn:.3} Å apart, closer than {MIN_NEIGHBOUR_DISTANCE_SIGMA} σ_Ar = {nn_min:.3} Å; liquid argon is about 0.021 Å⁻³"
-                );
-            }
-            if rho > 0.0 && rho * g.container_length_a.powi(3) < 1.0 {
-                bail!(
-                    "{name}.argon_density_per_a3 = {rho} Å⁻³ cannot be realised: it puts less than one atom in the \
-                     container; use 0 for vacuum or raise the density"
-                );
-            }
-            if let Some(n) = b.argon_atoms {
-                if n == 0 {
-                    bail!("{name}.argon_atoms = 0: leave it out and set argon_density_per_a3 = 0 for vacuum");
-                }
-                let rho_n = n as f64 / g.container_length_a.powi(3);
-                let nn_n = (4.0 / rho_n).cbrt() / 2f64.sqrt();
-                if nn_n < nn_min {
-                    bail!(
-                        "{name}.argon_atoms = {n} cannot be realised in a {} Å container: that is {rho_n:.4} Å⁻³, \
-                         neighbours {nn_n:.3} Å apart (< {nn_min:.3} Å)",
-                        g.container_length_a
-                    );
-                }
-            }
-            if let Some(o) = &b.oscillation {
-                if !(o.amplitude_k.is_finite() && o.amplitude_k.abs() < b.temperature_k) {
-                    bail!(
-                        "{name}.oscillation.amplitude_k = {}: the target temperature must stay positive, so |amplitude| \
-                         must be below {name}.temperature_k = {}",
-                        o.amplitude_k,
-                        b.temperature_k
-                    );
-                }
-                positive(
-                    o.period_ps,
-                    &format!("{name}.oscillation.period_ps"),
-                    "a period",
-                )?;
-                if b.thermostat.is_none() {
-                    bail!("{name}.oscillation needs {name}.thermostat: only a thermostat can impose T(t)");
-                }
-            }
-            if let Some(t) = &b.thermostat {
-                if t.chain_length == 0 {
-                    bail!("{name}.thermostat.chain_length = 0: a Nosé–Hoover chain needs at least one thermostat");
-                }
-                positive(
-                    t.damping_ps,
-                    &format!("{name}.thermostat.damping_ps"),
-                    "a damping time",
-                )?;
-                if rho == 0.0 && b.argon_atoms.is_none() {
-                    bail!("{name}.thermostat: the bath is empty (argon_density_per_a3 = 0); remove the thermostat");
-                }
             }
         }
+        if let Some(t) = &b.thermostat {
+            if t.chain_length == 0 {
+                bail!("{name}.thermostat.chain_length = 0: a Nosé–Hoover chain needs at least one thermostat");
+            }
+            positive(
+                t.damping_ps,
+                &format!("{name}.thermostat.damping_ps"),
+                "a damping time",
+            )?;
+            if b.argon_density_per_a3 == 0.0 && b.argon_atoms.is_none() {
+                bail!("{name}.thermostat: the bath is empty (argon_density_per_a3 = 0); remove the thermostat");
+            }
+        }
+        Ok(())
+    }
 
+    /// A bath's argon density or atom count: not denser than fcc argon at `MIN_NEIGHBOUR_DISTANCE_SIGMA` σ,
+    /// and at least one atom when not vacuum.
+    fn check_filling(&self, name: &str, b: &Bath) -> Result<()> {
+        let l = self.geometry.container_length_a;
+        let rho = b.argon_density_per_a3;
+        if !(rho.is_finite() && rho >= 0.0) {
+            bail!("{name}.argon_density_per_a3 = {rho}: a density must be ≥ 0 (0 means vacuum)");
+        }
+        let nn = (4.0 / rho).cbrt() / 2f64.sqrt();
+        let nn_min = MIN_NEIGHBOUR_DISTANCE_SIGMA * self.potential.argon.sigma_a;
+        if rho > 0.0 && nn < nn_min {
+            bail!(
+                "{name}.argon_density_per_a3 = {rho} Å⁻³ cannot be realised: its fcc lattice puts neighbours \
+                 {nn:.3} Å apart, closer than {MIN_NEIGHBOUR_DISTANCE_SIGMA} σ_Ar = {nn_min:.3} Å; liquid argon is about 0.021 Å⁻³"
+            );
+        }
+        if rho > 0.0 && rho * l.powi(3) < 1.0 {
+            bail!(
+                "{name}.argon_density_per_a3 = {rho} Å⁻³ cannot be realised: it puts less than one atom in the \
+                 container; use 0 for vacuum or raise the density"
+            );
+        }
+        if let Some(n) = b.argon_atoms {
+            if n == 0 {
+                bail!("{name}.argon_atoms = 0: leave it out and set argon_density_per_a3 = 0 for vacuum");
+            }
+            let rho_n = n as f64 / l.powi(3);
+            let nn_n = (4.0 / rho_n).cbrt() / 2f64.sqrt();
+            if nn_n < nn_min {
+                bail!(
+                    "{name}.argon_atoms = {n} cannot be realised in a {l} Å container: that is {rho_n:.4} Å⁻³, \
+                     neighbours {nn_n:.3} Å apart (< {nn_min:.3} Å)"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// At least two atoms, and a particle small enough to stay a cutoff away from the walls.
+    fn check_nanoparticle(&self) -> Result<()> {
+        let p = &self.potential;
+        let g = &self.geometry;
         let np = &self.nanoparticle;
         if np.enabled {
             if np.atoms < 2 {
@@ -426,7 +570,12 @@ impl Scenario {
                 );
             }
         }
+        Ok(())
+    }
 
+    /// Finite couplings, a non-negative trap, and a stable stiffness matrix (SPEC: κ_H + κ_C > −κ).
+    fn check_controller(&self) -> Result<()> {
+        let np = &self.nanoparticle;
         let c = &self.controller;
         for (field, v) in [
             ("controller.trap_kappa_ev_per_a2", c.trap_kappa_ev_per_a2),
@@ -473,9 +622,20 @@ impl Scenario {
                 bail!("controller.drag needs nanoparticles; set nanoparticle.enabled = true");
             }
         }
+        Ok(())
+    }
 
+    /// Timestep, lengths and intervals: whole numbers of steps, checkpoints on sample boundaries.
+    fn check_run_settings(&self) -> Result<()> {
         let r = &self.run;
         positive(r.timestep_fs, "run.timestep_fs", "the timestep")?;
+        if r.timestep_fs < MIN_TIMESTEP_FS {
+            bail!(
+                "run.timestep_fs = {:e} fs: below {MIN_TIMESTEP_FS} fs no run of useful length can finish; \
+                 LJ argon runs at 1 fs",
+                r.timestep_fs
+            );
+        }
         if r.timestep_fs > 10.0 {
             bail!(
                 "run.timestep_fs = {}: LJ argon needs a timestep of a few fs at most (paper: 1 fs)",
@@ -515,7 +675,54 @@ impl Scenario {
         if r.equilibration_ps > 0.0 {
             self.interval_steps(r.equilibration_ps, "run.equilibration_ps")?;
         }
-        self.check_run_lengths()
+        Ok(())
+    }
+
+    /// Atoms, cells and memory this scenario will need (see [`SizeEstimate`]).
+    pub fn size_estimate(&self) -> SizeEstimate {
+        let g = &self.geometry;
+        let l = g.container_length_a;
+        // fill_bath: an fcc block of round(l (ρ/4)^⅓) cells per edge, 4 sites each, minus overlaps; or exactly
+        // argon_atoms.
+        let bath = |b: &Bath| match b.argon_atoms {
+            Some(n) => n as f64,
+            None if b.argon_density_per_a3 > 0.0 => {
+                4.0 * (l * (b.argon_density_per_a3 / 4.0).cbrt())
+                    .round()
+                    .max(1.0)
+                    .powi(3)
+            }
+            None => 0.0,
+        };
+        let bath_atoms = [bath(&self.cold), bath(&self.hot)];
+        let wall_atoms = if g.walls {
+            2.0 * (l / g.wall_spacing_a).round().max(1.0).powi(2)
+        } else {
+            0.0
+        };
+        let particle_atoms = if self.nanoparticle.enabled {
+            2.0 * self.nanoparticle.atoms as f64
+        } else {
+            0.0
+        };
+        let atoms = bath_atoms[0] + bath_atoms[1] + wall_atoms + particle_atoms;
+        let reach = self.potential.cutoff_a + self.potential.skin_a;
+        let cells = 2.0 * (l / reach).powi(3);
+        let neighbours_per_atom = MAX_BATH_DENSITY_PER_A3
+            * (4.0 / 3.0)
+            * std::f64::consts::PI
+            * reach.powi(3)
+            * LIST_HEADROOM
+            + LIST_MARGIN;
+        SizeEstimate {
+            bath_atoms,
+            wall_atoms,
+            particle_atoms,
+            atoms,
+            cells,
+            neighbours_per_atom,
+            bytes: atoms * (BYTES_PER_ATOM + 4.0 * neighbours_per_atom) + 16.0 * cells,
+        }
     }
 
     /// Refuses, before anything is allocated, a system whose atom or cell count cannot fit in memory
@@ -535,17 +742,51 @@ impl Scenario {
         let wall_atoms = 6.0 * (l / g.wall_spacing_a).powi(2);
         if wall_atoms > MAX_ATOMS {
             bail!(
-                "geometry.wall_spacing_a = {} Å gives about {wall_atoms:.3e} wall atoms over containers of edge {l} Å, \
+                "geometry.wall_spacing_a = {} Å gives about {wall_atoms:.3e} wall atoms over containers of edge \
+                 geometry.container_length_a = {l} Å, \
                  more than {MAX_ATOMS:.0e}; use a lattice spacing of a few Å (copper: 3.6 Å)",
                 g.wall_spacing_a
             );
         }
+        let est = self.size_estimate();
+        for (name, b, n) in [
+            ("cold", &self.cold, est.bath_atoms[0]),
+            ("hot", &self.hot, est.bath_atoms[1]),
+        ] {
+            if n > MAX_ATOMS {
+                let field = match b.argon_atoms {
+                    Some(_) => "argon_atoms",
+                    None => "argon_density_per_a3",
+                };
+                bail!(
+                    "{name}.{field}: the {name} bath would hold {n:.3e} argon atoms in a container of edge {l} Å, more \
+                     than the {MAX_ATOMS:.0e} this build can allocate"
+                );
+            }
+        }
+        if est.particle_atoms > MAX_ATOMS {
+            bail!(
+                "nanoparticle.atoms = {}: more than the {MAX_ATOMS:.0e} atoms this build can allocate (paper: 186)",
+                self.nanoparticle.atoms
+            );
+        }
         let cell = self.potential.cutoff_a + self.potential.skin_a;
-        let cells = 2.0 * (l / cell).powi(3);
+        let cells = est.cells;
         if cells > MAX_CELLS {
             bail!(
                 "potential.cutoff_a + potential.skin_a = {cell} Å over containers of edge {l} Å gives {cells:.3e} \
                  neighbour cells, more than {MAX_CELLS:.0e}; lengthen the cutoff or shrink geometry.container_length_a"
+            );
+        }
+        if est.bytes > MAX_MEMORY_BYTES {
+            bail!(
+                "potential.cutoff_a + potential.skin_a = {cell} Å with {:.3e} atoms (geometry.container_length_a = \
+                 {l} Å) needs about {:.0} GiB for {:.0} neighbour-list slots per atom, more than the {:.0} GiB this \
+                 build allows; shorten the cutoff or shrink the system",
+                est.atoms,
+                est.bytes / GIB,
+                est.neighbours_per_atom,
+                MAX_MEMORY_BYTES / GIB
             );
         }
         for (name, b) in [("cold", &self.cold), ("hot", &self.hot)] {
@@ -562,17 +803,10 @@ impl Scenario {
         Ok(())
     }
 
-    /// Refuses a timestep or run length that could never finish: more than `MAX_STEPS` steps in all
-    /// (1e-300 fs was accepted and never ended), or a timestep below `MIN_TIMESTEP_FS`.
+    /// Refuses a run length that could never finish: more than `MAX_STEPS` steps in a phase (with a 1e-300 fs
+    /// timestep, now refused by `check_run_settings`, a run was accepted and never ended).
     fn check_run_lengths(&self) -> Result<()> {
         let r = &self.run;
-        if r.timestep_fs < MIN_TIMESTEP_FS {
-            bail!(
-                "run.timestep_fs = {} fs: below {MIN_TIMESTEP_FS} fs no run of useful length can finish; \
-                 LJ argon runs at 1 fs",
-                r.timestep_fs
-            );
-        }
         for (v, field) in [
             (r.equilibration_ps, "run.equilibration_ps"),
             (r.production_ps, "run.production_ps"),
@@ -642,6 +876,43 @@ mod tests {
             assert!(err.contains(field), "{field}: {err}");
         }
         with(|_| ()).expect("the shipped scenario stays valid");
+    }
+
+    #[test]
+    fn type_and_field_errors_name_the_field_path() {
+        let cases: [Mutation; 6] = [
+            ("scenario field cold.thermostat.chain_length", |v| {
+                v["cold"]["thermostat"]["chain_length"] = "NaN".into()
+            }),
+            ("scenario field controller.demon_axes[1]", |v| {
+                v["controller"]["demon_axes"] = serde_json::json!(["x", 3])
+            }),
+            ("scenario field hot.thermostat", |v| {
+                v["hot"]["thermostat"] = serde_json::json!({"chain_length": 3})
+            }),
+            ("scenario field geometry.container_length_a", |v| {
+                v["geometry"]["container_length_a"] = serde_json::json!([1])
+            }),
+            ("scenario field run", |v| {
+                v["run"].as_object_mut().unwrap().remove("timestep_fs");
+            }),
+            ("scenario field nanoparticle.atoms", |v| {
+                v["nanoparticle"]["atoms"] = (-3).into()
+            }),
+        ];
+        for (want, edit) in cases {
+            for pretty in [false, true] {
+                let mut v: serde_json::Value = serde_json::from_str(&small_json()).unwrap();
+                edit(&mut v);
+                let text = if pretty {
+                    serde_json::to_string_pretty(&v).unwrap()
+                } else {
+                    v.to_string()
+                };
+                let err = Scenario::from_json(&text).unwrap_err().to_string();
+                assert!(err.starts_with(want), "{want}: {err}");
+            }
+        }
     }
 
     #[test]

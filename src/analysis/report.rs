@@ -50,7 +50,9 @@ pub struct Compared {
 }
 
 impl Compared {
+    /// A non-finite theory (e.g. Var/mean² where the mean power vanishes) has no value to compare with.
     fn new(e: Estimate, theory: Option<f64>) -> Compared {
+        let theory = theory.filter(|t| t.is_finite());
         let z = theory.map(|t| (e.value - t) / e.error);
         Compared {
             measured: e.value,

@@ -1,7 +1,6 @@
 //! Statistics of correlated time series: means with block-averaged errors, autocorrelations,
 //! histograms, the χ² goodness-of-fit test and Hill's tail-index estimator.
 
-use crate::theory::demon_pair::special::normal_cdf;
 use anyhow::{bail, Result};
 
 /// Mean and sample variance (n − 1).
@@ -60,7 +59,7 @@ pub fn integrated_autocorrelation_time(x: &[f64]) -> f64 {
 pub struct ChiSquare {
     pub chi2: f64,
     pub dof: usize,
-    /// Upper-tail probability (Wilson–Hilferty approximation, good to a few % of p for dof ≥ 5).
+    /// Upper-tail probability Q(dof/2, χ²/2) (regularized upper incomplete gamma function, from statrs).
     pub p_value: f64,
 }
 
@@ -85,14 +84,21 @@ pub fn chi_square(counts: &[usize], probabilities: &[f64], total: usize) -> Resu
         chi2 += (rest_c - rest_p * n).powi(2) / (rest_p * n);
         bins += 1;
     }
+    if bins < 2 {
+        bail!("χ² test needs at least two bins (counting the overflow bin); merge fewer bins");
+    }
     let dof = bins - 1;
-    let k = dof as f64;
-    let z = ((chi2 / k).cbrt() - (1.0 - 2.0 / (9.0 * k))) / (2.0 / (9.0 * k)).sqrt();
     Ok(ChiSquare {
         chi2,
         dof,
-        p_value: 1.0 - normal_cdf(z),
+        p_value: chi_square_upper_tail(chi2, dof as f64),
     })
+}
+
+/// P(X ≥ chi2) for X ~ χ²(dof): Q(dof/2, chi2/2) from statrs. The Wilson–Hilferty normal approximation it
+/// replaces was 1% off at dof = 5, p = 0.05, 5.5% at dof = 1 and 6% in the far tail at dof = 50 (mpmath).
+pub fn chi_square_upper_tail(chi2: f64, dof: f64) -> f64 {
+    statrs::function::gamma::gamma_ur(0.5 * dof, 0.5 * chi2)
 }
 
 /// Equal-width histogram on [lo, hi): (bin centres, counts, density normalised by all samples).
@@ -184,5 +190,26 @@ mod tests {
             }
         }
         assert!((8..=35).contains(&rejected), "{rejected}/400 rejected");
+    }
+
+    /// (dof, χ², upper tail) from mpmath at 40 digits: `gammainc(dof/2, chi2/2, inf, regularized=True)`.
+    #[test]
+    fn chi_square_tail_matches_mpmath() {
+        for (dof, chi2, want) in [
+            (1.0, 3.84, 0.050_043_521_248_705_103),
+            (5.0, 11.07, 0.050_009_618_622_405_48),
+            (10.0, 2.0, 0.996_340_153_172_656_3),
+            (20.0, 40.0, 0.004_995_412_308_307_587),
+            (50.0, 100.0, 3.454_931_382_984_864e-5),
+            (100.0, 150.0, 9.039_320_423_540_091e-4),
+            (3.0, 0.1, 0.991_837_423_731_876_4),
+            (30.0, 30.0, 0.465_653_708_944_009_63),
+        ] {
+            let got = chi_square_upper_tail(chi2, dof);
+            assert!(
+                (got / want - 1.0).abs() < 1e-12,
+                "Q({dof}, {chi2}) = {got} vs {want}"
+            );
+        }
     }
 }

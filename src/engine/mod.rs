@@ -79,6 +79,10 @@ pub trait Engine {
     fn adapter(&self) -> Option<String> {
         None
     }
+    /// The GPU driver's name and version, for run.json; `None` on the CPU.
+    fn driver(&self) -> Option<String> {
+        None
+    }
     /// Advances `steps` timesteps. GPU engines record many steps per submit and do not wait.
     fn advance(&mut self, steps: u64) -> Result<()>;
     /// A sampling point: waits for the work in flight and reads everything back. A pure query: it changes

@@ -101,6 +101,8 @@ pub struct GpuContext {
     pub adapter_name: String,
     /// Backend name, e.g. "Vulkan".
     pub backend: String,
+    /// Driver name and version as the adapter reports them, e.g. "NVIDIA 550.54.15" (for run.json).
+    pub driver: String,
     /// Whether the device was created with timestamp queries (per-kernel timings in `bench`).
     pub timestamps: bool,
 }
@@ -232,6 +234,9 @@ impl GpuContext {
             queue,
             adapter_name: info.name.clone(),
             backend: format!("{:?}", info.backend),
+            driver: format!("{} {}", info.driver, info.driver_info)
+                .trim()
+                .to_string(),
             timestamps,
         }))
     }

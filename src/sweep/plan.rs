@@ -86,7 +86,7 @@ pub fn plan(sweep_file: &Path, out: &Path) -> Result<PlanSummary> {
     } else {
         Manifest {
             name: sweep.file.name.clone(),
-            version: env!("CARGO_PKG_VERSION").into(),
+            version: crate::provenance::VERSION.into(),
             slurm: sweep.file.slurm.clone(),
             points: Vec::new(),
         }
@@ -148,8 +148,18 @@ pub fn plan(sweep_file: &Path, out: &Path) -> Result<PlanSummary> {
     )?;
 
     let run_ps = sweep.base.run.equilibration_ps + sweep.base.run.production_ps;
-    let minutes = time_limit_minutes(run_ps, &manifest.slurm);
-    let script = batch_script(&root, &manifest, minutes)?;
+    let speed = Speed::of(&manifest.slurm, sweep_file, &sweep.base)?;
+    let minutes = time_limit_minutes(run_ps, speed.ns_per_day, manifest.slurm.time_margin);
+    checkpoint_within_warning(
+        sweep.base.run.checkpoint_interval_ps,
+        &speed,
+        manifest.slurm.signal_lead_s,
+    )?;
+    let mem_gb = manifest
+        .slurm
+        .mem_gb
+        .unwrap_or_else(|| default_mem_gb(&sweep.base));
+    let script = batch_script(&root, &manifest, minutes, mem_gb, &speed)?;
     let script_path = root.join(BATCH_SCRIPT);
     write_atomic(&script_path, &script)?;
     Ok(PlanSummary {
@@ -163,10 +173,86 @@ pub fn plan(sweep_file: &Path, out: &Path) -> Result<PlanSummary> {
     })
 }
 
+/// The speed a time limit is computed from, and where it came from (for the batch script's comment).
+#[derive(Clone, Debug, PartialEq)]
+struct Speed {
+    ns_per_day: f64,
+    source: String,
+}
+
+impl Speed {
+    /// `slurm.expected_ns_per_day`, or the `slurm.measured_bench` file (relative to the sweep file) scaled to the
+    /// base scenario's atom count.
+    fn of(s: &SlurmSettings, sweep_file: &Path, base: &Scenario) -> Result<Speed> {
+        let Some(file) = &s.measured_bench else {
+            let v = s
+                .expected_ns_per_day
+                .context("slurm.expected_ns_per_day is missing")?;
+            return Ok(Speed {
+                ns_per_day: v,
+                source: format!("{v} ns/day (slurm.expected_ns_per_day)"),
+            });
+        };
+        let path = sweep_file.parent().unwrap_or(Path::new(".")).join(file);
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "slurm.measured_bench: reading {}; record it on the cluster's machine with \
+                 `nanodemon bench --backend gpu --json > {file}`",
+                path.display()
+            )
+        })?;
+        Speed::from_bench(&text, base.size_estimate().atoms)
+            .with_context(|| format!("slurm.measured_bench: {}", path.display()))
+    }
+
+    /// A `nanodemon bench --json` output's ns/day scaled from its atom count to `atoms`.
+    fn from_bench(text: &str, atoms: f64) -> Result<Speed> {
+        let b: serde_json::Value = serde_json::from_str(text).context("not JSON")?;
+        let (Some(v), Some(n)) = (b["ns_per_day"].as_f64(), b["atoms"].as_f64()) else {
+            bail!("no ns_per_day and atoms fields: is it the output of `nanodemon bench --json`?");
+        };
+        if !(v.is_finite() && v > 0.0 && n >= 1.0 && atoms >= 1.0) {
+            bail!("ns_per_day = {v} with atoms = {n} is not a usable speed");
+        }
+        let machine = b["adapter"]
+            .as_str()
+            .or(b["engine"].as_str())
+            .unwrap_or("an unnamed machine");
+        let ns_per_day = v * n / atoms;
+        Ok(Speed {
+            ns_per_day,
+            source: format!(
+                "{ns_per_day:.4} ns/day: {v} ns/day measured with {n} atoms on {machine}, scaled to {atoms} atoms"
+            ),
+        })
+    }
+}
+
+/// A run warned `lead_s` before its time limit stops at its next checkpoint, so one checkpoint interval must
+/// take at most half the warning at the planned speed, or the task is killed before it gets there.
+fn checkpoint_within_warning(checkpoint_ps: f64, speed: &Speed, lead_s: u32) -> Result<()> {
+    let wall_s = checkpoint_ps * 1e-3 / speed.ns_per_day * crate::units::SECONDS_PER_DAY;
+    if wall_s > 0.5 * lead_s as f64 {
+        bail!(
+            "run.checkpoint_interval_ps = {checkpoint_ps} ps takes about {wall_s:.0} s at {}, more than half of \
+             slurm.signal_lead_s = {lead_s} s: a task warned before its time limit could not reach its next \
+             checkpoint; shorten the base scenario's checkpoint interval or raise slurm.signal_lead_s",
+            speed.source
+        );
+    }
+    Ok(())
+}
+
 /// Wall-clock minutes one point may take: margin × simulated ps / (ns/day) plus the start-up allowance.
-fn time_limit_minutes(run_ps: f64, s: &SlurmSettings) -> u64 {
-    let days = run_ps * 1e-3 / s.expected_ns_per_day;
-    (s.time_margin * days * 24.0 * 60.0 + STARTUP_MIN).ceil() as u64
+fn time_limit_minutes(run_ps: f64, ns_per_day: f64, margin: f64) -> u64 {
+    let days = run_ps * 1e-3 / ns_per_day;
+    (margin * days * 24.0 * 60.0 + STARTUP_MIN).ceil() as u64
+}
+
+/// Host memory a task asks for when the sweep file does not say, GB: twice the size estimate of the base
+/// scenario (an upper bound already) plus 2 GB for the GPU driver, runtime and binary, rounded up.
+fn default_mem_gb(base: &Scenario) -> f64 {
+    (2.0 * base.size_estimate().bytes / 1e9 + 2.0).ceil()
 }
 
 /// Slurm's D-HH:MM:SS.
@@ -180,7 +266,16 @@ fn slurm_time(minutes: u64) -> String {
 }
 
 /// The array job: task i runs point i and resumes it from its checkpoint when requeued after preemption.
-fn batch_script(root: &Path, m: &Manifest, minutes: u64) -> Result<String> {
+/// `slurm.signal_lead_s` before the time limit Slurm sends the script USR1; the script forwards it to the run,
+/// which goes on to its next checkpoint and exits with `stop::EXIT_STOPPED` there, and the script requeues the
+/// task (preemption's TERM takes the same path).
+fn batch_script(
+    root: &Path,
+    m: &Manifest,
+    minutes: u64,
+    mem_gb: f64,
+    speed: &Speed,
+) -> Result<String> {
     let s = &m.slurm;
     let last = m
         .points
@@ -212,6 +307,8 @@ fn batch_script(root: &Path, m: &Manifest, minutes: u64) -> Result<String> {
         format!("--output={}/slurm/%A_%a.out", root.display()),
         "--open-mode=append".into(),
         "--requeue".into(),
+        format!("--signal=B:USR1@{}", s.signal_lead_s),
+        format!("--mem={mem_gb}G"),
     ];
     if s.gpus_per_task > 0 {
         d.push(format!("--gres=gpu:{}", s.gpus_per_task));
@@ -227,26 +324,48 @@ fn batch_script(root: &Path, m: &Manifest, minutes: u64) -> Result<String> {
     }
     d.extend(s.extra_directives.iter().cloned());
     let backend = format!("{:?}", s.backend).to_lowercase();
-    let threads = match s.cpus_per_task {
-        Some(_) => " --threads \"${SLURM_CPUS_PER_TASK}\"",
-        None => "",
-    };
     let mut out = String::from("#!/bin/bash\n");
     for line in d {
         out.push_str(&format!("#SBATCH {line}\n"));
     }
     out.push_str(&format!(
-        "# nanodemon sweep \"{}\": {} points, time limit from {} ns/day x {} margin.\n\
+        "# nanodemon sweep \"{}\": {} points, time limit from {} x {} margin.\n\
          # Task i runs point i; a killed or requeued task resumes from the point's checkpoint, a finished point\n\
-         # returns at once. NANODEMON overrides the binary.\n\
-         set -euo pipefail\n\
-         exec \"${{NANODEMON:-{}}}\" sweep run {} --index \"$SLURM_ARRAY_TASK_ID\" --backend {backend}{threads}\n",
+         # returns at once. NANODEMON overrides the binary. Progress lines go to this log and to the point's\n\
+         # run/run.log.\n\
+         set -euo pipefail\n",
         m.name,
         m.points.len(),
-        s.expected_ns_per_day,
+        speed.source,
         s.time_margin,
-        exe.display(),
-        q(root),
+    ));
+    for line in &s.setup {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "set +e\n\
+         \"${{NANODEMON:-{exe}}}\" sweep run {root} --index \"$SLURM_ARRAY_TASK_ID\" --backend {backend} \\\n\
+         \x20   --threads \"${{SLURM_CPUS_PER_TASK:-${{NANODEMON_THREADS:-1}}}}\" &\n\
+         child=$!\n\
+         # Slurm's warning before the time limit (USR1) or preemption (TERM): the run goes on to its next\n\
+         # checkpoint and exits {code} there, and the task requeues itself.\n\
+         trap 'kill -USR1 \"$child\" 2>/dev/null' USR1 TERM\n\
+         wait \"$child\"\n\
+         rc=$?\n\
+         while kill -0 \"$child\" 2>/dev/null; do\n\
+         \x20   wait \"$child\"\n\
+         \x20   rc=$?\n\
+         done\n\
+         if [ \"$rc\" -eq {code} ]; then\n\
+         \x20   echo \"nanodemon: point checkpointed before the time limit; requeueing task $SLURM_ARRAY_TASK_ID\" >&2\n\
+         \x20   scontrol requeue \"${{SLURM_ARRAY_JOB_ID}}_${{SLURM_ARRAY_TASK_ID}}\"\n\
+         \x20   exit 0\n\
+         fi\n\
+         exit \"$rc\"\n",
+        exe = exe.display(),
+        root = q(root),
+        code = crate::stop::EXIT_STOPPED,
     ));
     Ok(out)
 }
@@ -268,10 +387,35 @@ mod tests {
 
     #[test]
     fn time_limit_is_margin_times_run_time_plus_startup() {
-        let s: SlurmSettings =
-            serde_json::from_str(r#"{"expected_ns_per_day": 2.0, "time_margin": 1.5}"#).unwrap();
         // 30 ns at 2 ns/day = 15 days; × 1.5 = 22.5 days = 32,400 min; + 10 min.
-        assert_eq!(time_limit_minutes(30_000.0, &s), 32_410);
+        assert_eq!(time_limit_minutes(30_000.0, 2.0, 1.5), 32_410);
         assert_eq!(slurm_time(32_410), "22-12:10:00");
+    }
+
+    #[test]
+    fn a_checkpoint_interval_longer_than_half_the_warning_is_refused() {
+        let speed = Speed {
+            ns_per_day: 1.0,
+            source: "1 ns/day".into(),
+        };
+        // 1 ps at 1 ns/day is 86.4 s of wall time.
+        assert!(checkpoint_within_warning(1.0, &speed, 173).is_ok());
+        let err = checkpoint_within_warning(1.0, &speed, 172).unwrap_err();
+        assert!(
+            err.to_string().contains("run.checkpoint_interval_ps")
+                && err.to_string().contains("slurm.signal_lead_s"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn measured_speed_scales_inversely_with_atoms() {
+        let bench =
+            r#"{"engine": "gpu", "adapter": "NVIDIA H100", "atoms": 54630, "ns_per_day": 30.0}"#;
+        let s = Speed::from_bench(bench, 2.0 * 54630.0).unwrap();
+        assert_eq!(s.ns_per_day, 15.0);
+        assert!(s.source.contains("NVIDIA H100"), "{}", s.source);
+        let err = Speed::from_bench(r#"{"steps": 3}"#, 100.0).unwrap_err();
+        assert!(err.to_string().contains("ns_per_day"), "{err}");
     }
 }

@@ -4,6 +4,7 @@
 //! (heat.csv, run.json, checkpoint.ckpt); `lock` names the host and process running the point; `failed.json`
 //! holds the error of the last attempt.
 
+use crate::provenance::host_name;
 use crate::run::read_run_json;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
@@ -87,7 +88,7 @@ impl PointDir {
     fn lock_holder(&self) -> Option<String> {
         let text = std::fs::read_to_string(self.lock()).ok()?;
         let (host, pid) = text.trim().split_once(' ')?;
-        if host == hostname() && !pid_alive(pid) {
+        if host == host_name() && !pid_alive(pid) {
             return None;
         }
         Some(text.trim().to_string())
@@ -96,9 +97,9 @@ impl PointDir {
     /// Takes the point's lock for this process. Under Slurm (SLURM_JOB_ID set) the scheduler runs one task per
     /// index, so a lock from another host is a leftover of a preempted or timed-out task and is taken over.
     pub fn acquire(&self) -> Result<PointLock> {
-        let me = format!("{} {}", hostname(), std::process::id());
+        let me = format!("{} {}", host_name(), std::process::id());
         if let Some(holder) = self.lock_holder() {
-            let other_host = !holder.starts_with(&format!("{} ", hostname()));
+            let other_host = !holder.starts_with(&format!("{} ", host_name()));
             let slurm_takeover = other_host && std::env::var_os("SLURM_JOB_ID").is_some();
             if holder != me && !slurm_takeover {
                 bail!(
@@ -128,6 +129,47 @@ impl PointDir {
     }
 }
 
+/// A point's speed from the last progress line of its run/run.log.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PointRate {
+    /// Simulated ns per wall-clock day.
+    pub ns_per_day: f64,
+    /// Wall-clock seconds to the end of the run at that speed, counted from `at_utc`.
+    pub eta_s: f64,
+    /// When the line was written (UTC, ISO 8601).
+    pub at_utc: String,
+}
+
+impl PointDir {
+    /// The rate and ETA of the last progress line in run/run.log (`None` before the first one).
+    pub fn rate(&self) -> Option<PointRate> {
+        let text = tail(&self.run().join("run.log"), 16_384).ok()?;
+        text.lines().rev().find_map(parse_progress)
+    }
+}
+
+/// Reads "TIME [phase] A / B ns simulated (..), R steps/s, X ns/day, ETA .." as `run::progress_line` writes it.
+fn parse_progress(line: &str) -> Option<PointRate> {
+    let (at, rest) = line.split_once(' ')?;
+    let rest = rest.strip_prefix('[')?;
+    let (_, rest) = rest.split_once("] ")?;
+    let (done, rest) = rest.split_once(" / ")?;
+    let (total, rest) = rest.split_once(" ns simulated")?;
+    let (_, rest) = rest.split_once("steps/s, ")?;
+    let (rate, _) = rest.split_once(" ns/day")?;
+    let (done, total, ns_per_day): (f64, f64, f64) =
+        (done.parse().ok()?, total.parse().ok()?, rate.parse().ok()?);
+    Some(PointRate {
+        ns_per_day,
+        eta_s: if ns_per_day > 0.0 {
+            (total - done).max(0.0) / ns_per_day * crate::units::SECONDS_PER_DAY
+        } else {
+            f64::INFINITY
+        },
+        at_utc: at.to_string(),
+    })
+}
+
 /// Removes the lock when the attempt ends, however it ends.
 pub struct PointLock {
     path: PathBuf,
@@ -137,13 +179,6 @@ impl Drop for PointLock {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
     }
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .or_else(|_| std::env::var("HOSTNAME"))
-        .unwrap_or_else(|_| "localhost".into())
 }
 
 fn pid_alive(pid: &str) -> bool {
@@ -164,4 +199,22 @@ fn tail(path: &Path, n: u64) -> Result<String> {
         (true, Some(i)) => text[i + 1..].to_string(),
         _ => text,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_lines_give_rate_and_eta() {
+        let r = parse_progress(
+            "2026-12-03T15:13:36Z [production] 0.250 / 1.250 ns simulated (20%), 303 steps/s, 2.000 ns/day, \
+             ETA 1 h 0 min, T_C 100.1 K, T_H 119.8 K",
+        )
+        .unwrap();
+        assert_eq!(r.ns_per_day, 2.0);
+        assert_eq!(r.eta_s, 0.5 * 86_400.0);
+        assert_eq!(r.at_utc, "2026-12-03T15:13:36Z");
+        assert_eq!(parse_progress("2026-12-03T15:13:35Z engine: cpu"), None);
+    }
 }

@@ -33,9 +33,12 @@ pub struct SweepRunOptions {
 #[derive(Clone, Debug, Serialize)]
 pub struct PointOutcome {
     pub index: usize,
-    /// "completed", "resumed and completed", "already done", or "failed".
+    /// "completed", "resumed and completed", "already done", "stopped" (checkpointed on a signal), or "failed".
     pub outcome: String,
     pub error: Option<String>,
+    /// The signal stop, when the point checkpointed on one (not a failure: the next attempt resumes it).
+    #[serde(skip)]
+    pub stopped: Option<crate::stop::Stopped>,
     pub wall_s: f64,
 }
 
@@ -53,7 +56,17 @@ pub fn run_index(root: &Path, index: usize, opts: &SweepRunOptions) -> Result<Sw
     let threads = opts
         .threads
         .unwrap_or_else(crate::engine::cpu::default_threads);
-    let o = run_point(&PointDir::new(root, index), opts, threads, &opts.adapter);
+    // One point per process (a Slurm array task): its progress lines go to the task's log.
+    let o = run_point(
+        &PointDir::new(root, index),
+        opts,
+        threads,
+        opts.progress,
+        &opts.adapter,
+    );
+    if let Some(stopped) = &o.stopped {
+        return Err(stopped.clone().into());
+    }
     if let Some(e) = &o.error {
         bail!("point {index} failed: {e}");
     }
@@ -92,10 +105,15 @@ pub fn run_all(root: &Path, opts: &SweepRunOptions) -> Result<SweepRunSummary> {
         for adapter in &slots {
             let (queue, outcomes) = (&queue, &outcomes);
             s.spawn(move || loop {
+                // After a stop signal, points in progress checkpoint and no new one starts.
+                if crate::stop::requested().is_some() {
+                    break;
+                }
                 let Some(index) = queue.lock().expect("queue lock").next() else {
                     break;
                 };
-                let o = run_point(&PointDir::new(root, index), opts, threads, adapter);
+                let echo = opts.progress && opts.jobs == 1;
+                let o = run_point(&PointDir::new(root, index), opts, threads, echo, adapter);
                 outcomes.lock().expect("outcome lock").push(o);
             });
         }
@@ -103,6 +121,9 @@ pub fn run_all(root: &Path, opts: &SweepRunOptions) -> Result<SweepRunSummary> {
     let mut outcomes = outcomes.into_inner().expect("outcome lock");
     outcomes.sort_by_key(|o| o.index);
     let s = summary(outcomes);
+    if let Some(stopped) = s.points.iter().find_map(|o| o.stopped.clone()) {
+        return Err(stopped.into());
+    }
     if s.failed > 0 {
         let failed: Vec<String> = s
             .points
@@ -136,30 +157,46 @@ fn slot_adapters(jobs: usize, fixed: &AdapterChoice, hardware: &[usize]) -> Vec<
 
 fn summary(points: Vec<PointOutcome>) -> SweepRunSummary {
     let failed = points.iter().filter(|o| o.error.is_some()).count();
+    let stopped = points.iter().filter(|o| o.stopped.is_some()).count();
     SweepRunSummary {
-        completed: points.len() - failed,
+        completed: points.len() - failed - stopped,
         failed,
         points,
     }
 }
 
 /// One attempt at a point: skip when done, resume when a checkpoint exists, else start afresh.
+/// `echo`: the run's progress lines on stderr too (they always go to the point's run/run.log).
 fn run_point(
     pd: &PointDir,
     opts: &SweepRunOptions,
     threads: usize,
+    echo: bool,
     adapter: &AdapterChoice,
 ) -> PointOutcome {
     let t0 = std::time::Instant::now();
-    let result = attempt(pd, opts, threads, adapter);
+    let result = attempt(pd, opts, threads, echo, adapter);
     let wall_s = t0.elapsed().as_secs_f64();
     match result {
         Ok(outcome) => PointOutcome {
             index: pd.index,
             outcome,
             error: None,
+            stopped: None,
             wall_s,
         },
+        Err(e) if e.is::<crate::stop::Stopped>() => {
+            if opts.progress {
+                eprintln!("[point {}] {e:#}", pd.index);
+            }
+            PointOutcome {
+                index: pd.index,
+                outcome: "stopped".into(),
+                error: None,
+                stopped: e.downcast_ref::<crate::stop::Stopped>().cloned(),
+                wall_s,
+            }
+        }
         Err(e) => {
             let msg = format!("{e:#}");
             if opts.progress {
@@ -174,6 +211,7 @@ fn run_point(
                 index: pd.index,
                 outcome: "failed".into(),
                 error: Some(msg),
+                stopped: None,
                 wall_s,
             }
         }
@@ -184,6 +222,7 @@ fn attempt(
     pd: &PointDir,
     opts: &SweepRunOptions,
     threads: usize,
+    echo: bool,
     adapter: &AdapterChoice,
 ) -> Result<String> {
     if pd.completed() {
@@ -214,8 +253,9 @@ fn attempt(
         out: run_dir,
         time_ps: None,
         resume,
+        restart: false,
         threads,
-        progress: false,
+        progress: echo,
         adapter: adapter.clone(),
     };
     run(&pd.scenario(), &ro).with_context(|| format!("running {}", pd.scenario().display()))?;

@@ -51,8 +51,14 @@ pub struct Vary {
 #[serde(deny_unknown_fields)]
 pub struct SlurmSettings {
     /// Simulated ns per wall-clock day of one point on one job's resources (measure it with `nanodemon
-    /// bench`); sets the time limit.
-    pub expected_ns_per_day: f64,
+    /// bench`); sets the time limit. Give this or `measured_bench`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_ns_per_day: Option<f64>,
+    /// A `nanodemon bench --json` output recorded on the cluster's machine (path relative to the sweep file):
+    /// its ns/day, scaled by its atom count over the base scenario's (the cost per step grows linearly with
+    /// the atoms), sets the time limit instead of `expected_ns_per_day`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_bench: Option<String>,
     /// The time limit is this factor times the expected run time (plus 10 minutes of start-up), ≥ 1.
     #[serde(default = "default_margin")]
     pub time_margin: f64,
@@ -74,6 +80,22 @@ pub struct SlurmSettings {
     /// More `#SBATCH` lines, verbatim without the prefix (e.g. `"--qos=long"`).
     #[serde(default)]
     pub extra_directives: Vec<String>,
+    /// Host memory per task, GB (`--mem`); absent: twice the base scenario's size estimate plus 2 GB for the
+    /// GPU driver and runtime.
+    #[serde(default)]
+    pub mem_gb: Option<f64>,
+    /// Seconds before the time limit at which Slurm warns the task (`--signal=B:USR1@N`); the script then has
+    /// the run checkpoint and requeues the task.
+    #[serde(default = "default_signal_lead")]
+    pub signal_lead_s: u32,
+    /// Shell lines run before nanodemon in every task, e.g. `"module load cuda"` or
+    /// `"export VK_ICD_FILENAMES=/usr/share/vulkan/icd.d/nvidia_icd.json"`; a failing line fails the task.
+    #[serde(default)]
+    pub setup: Vec<String>,
+}
+
+fn default_signal_lead() -> u32 {
+    300
 }
 
 fn default_margin() -> f64 {
@@ -170,12 +192,19 @@ impl Sweep {
 }
 
 fn validate_slurm(s: &SlurmSettings) -> Result<()> {
-    if !(s.expected_ns_per_day.is_finite() && s.expected_ns_per_day > 0.0) {
-        bail!(
-            "slurm.expected_ns_per_day = {}: must be a positive number of simulated ns per day; measure it with \
-             `nanodemon bench --atoms N` on the cluster's GPU",
-            s.expected_ns_per_day
-        );
+    match (s.expected_ns_per_day, &s.measured_bench) {
+        (Some(v), None) if !(v.is_finite() && v > 0.0) => bail!(
+            "slurm.expected_ns_per_day = {v}: must be a positive number of simulated ns per day; measure it with \
+             `nanodemon bench --atoms N` on the cluster's GPU"
+        ),
+        (None, None) => bail!(
+            "slurm.expected_ns_per_day: give the expected speed (simulated ns per day), or slurm.measured_bench: a \
+             `nanodemon bench --json` output recorded on the cluster's machine"
+        ),
+        (Some(_), Some(_)) => bail!(
+            "slurm.expected_ns_per_day and slurm.measured_bench both set the time limit; give one of them"
+        ),
+        _ => {}
     }
     if !(s.time_margin.is_finite() && s.time_margin >= 1.0) {
         bail!(
@@ -195,6 +224,23 @@ fn validate_slurm(s: &SlurmSettings) -> Result<()> {
                 "slurm.extra_directives: {d:?} spans several lines; give one directive per entry"
             );
         }
+    }
+    for (i, line) in s.setup.iter().enumerate() {
+        if line.contains('\n') {
+            bail!("slurm.setup[{i}]: {line:?} spans several lines; give one command per entry");
+        }
+    }
+    if let Some(m) = s.mem_gb {
+        if !(m.is_finite() && m > 0.0) {
+            bail!("slurm.mem_gb = {m}: give the host memory per task in GB (e.g. 8), or leave it out for an estimate");
+        }
+    }
+    if s.signal_lead_s < 30 {
+        bail!(
+            "slurm.signal_lead_s = {}: leave the run at least 30 s (300 by default) to reach a checkpoint before \
+             the time limit",
+            s.signal_lead_s
+        );
     }
     Ok(())
 }

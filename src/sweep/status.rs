@@ -1,7 +1,7 @@
 //! `nanodemon sweep status`: the state of every point and how far its production has got.
 
 use super::plan::Manifest;
-use super::point::{PointDir, PointState};
+use super::point::{PointDir, PointRate, PointState};
 use super::spec::PointParams;
 use crate::scenario::Scenario;
 use anyhow::Result;
@@ -18,6 +18,8 @@ pub struct PointStatus {
     pub production_ps: f64,
     /// The error of the last failed attempt.
     pub error: Option<String>,
+    /// Speed and ETA from the last progress line of the point's run.log (for points not yet done).
+    pub rate: Option<PointRate>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -50,6 +52,7 @@ pub fn status(root: &Path) -> Result<SweepStatus> {
             production_done_ps: pd.progress_ps(sc.run.production_ps).unwrap_or(0.0),
             production_ps: sc.run.production_ps,
             error,
+            rate: (state != PointState::Done).then(|| pd.rate()).flatten(),
         });
     }
     let count = |s: PointState| points.iter().filter(|p| p.state == s).count();

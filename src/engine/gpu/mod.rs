@@ -479,6 +479,10 @@ impl Engine for GpuEngine {
         Some(self.ctx.adapter_name.clone())
     }
 
+    fn driver(&self) -> Option<String> {
+        Some(self.ctx.driver.clone())
+    }
+
     fn advance(&mut self, steps: u64) -> Result<()> {
         if self.fold_due {
             let snap = self.read(false, false)?;

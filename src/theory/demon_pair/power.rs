@@ -135,7 +135,7 @@ impl ParticlePower {
     }
     /// Var/mean², the relative uncertainty of Fig. 6.
     pub fn relative_uncertainty(&self) -> f64 {
-        self.variance() / self.mean().powi(2)
+        relative_uncertainty(self.variance(), self.mean())
     }
     /// Exact density of Ẇ, 1/eV·ps.
     pub fn density(&self, w: f64) -> f64 {
@@ -160,6 +160,17 @@ impl ParticlePower {
 
 /// Seed 000, Eq. 12: Var(Ẇ)/⟨Ẇ⟩² ≥ 2 k_B / (⟨Ṡ_tot⟩ dt), with Ṡ in k_B/ps and dt in ps. Infinite where
 /// no entropy is produced (the pseudo-equilibrium point, or rounding just below zero there).
+/// Var/mean² of a power (Fig. 6). Where the mean vanishes to rounding against the fluctuations (at
+/// κ_H/κ_C = T_H/T_C the mean power is exactly zero in theory but ~1e-17 in floating point) the ratio is
+/// infinite, not a finite 1e25 that a z-score would then compare with.
+pub fn relative_uncertainty(variance: f64, mean: f64) -> f64 {
+    if mean.abs() <= 1e-9 * variance.sqrt() {
+        f64::INFINITY
+    } else {
+        variance / mean.powi(2)
+    }
+}
+
 pub fn tur_bound(entropy_production_kb_per_ps: f64, dt_ps: f64) -> f64 {
     if entropy_production_kb_per_ps > 0.0 {
         2.0 / (entropy_production_kb_per_ps * dt_ps)
@@ -171,6 +182,13 @@ pub fn tur_bound(entropy_production_kb_per_ps: f64, dt_ps: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_uncertainty_is_infinite_where_the_mean_power_vanishes_to_rounding() {
+        assert_eq!(relative_uncertainty(4.0, 1.0), 4.0);
+        assert_eq!(relative_uncertainty(4.0, 1e-17), f64::INFINITY);
+        assert_eq!(relative_uncertainty(4.0, 0.0), f64::INFINITY);
+    }
 
     fn simpson(f: impl Fn(f64) -> f64, a: f64, b: f64, n: usize) -> f64 {
         let h = (b - a) / n as f64;

@@ -70,7 +70,8 @@ impl TheoryPoint {
             power_hot_variance: hot.variance(),
             relative_uncertainty_cold: cold.relative_uncertainty() / d,
             relative_uncertainty_hot: hot.relative_uncertainty() / d,
-            relative_uncertainty_total: var_total / mean_total.powi(2) / d,
+            relative_uncertainty_total: super::power::relative_uncertainty(var_total, mean_total)
+                / d,
             tur_bound: super::power::tur_bound(
                 d * s.entropy_production_kb_per_ps,
                 sample_interval_ps,
