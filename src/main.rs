@@ -135,6 +135,10 @@ enum Command {
         /// Time step of the Langevin simulation, ps.
         #[arg(long, default_value_t = 0.01)]
         langevin_dt_ps: f64,
+        /// Also predict with baths with memory fitted from this equilibrium run directory (issue 11);
+        /// with --sweep-csv FILE.csv the memory sweep goes to FILE.memory.csv.
+        #[arg(long)]
+        bath_from: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -152,6 +156,10 @@ enum Command {
         /// Write the figures (SVG, each with the CSV of what it draws) into PLOTS_DIR, by default DIR/figures.
         #[arg(long, value_name = "PLOTS_DIR", num_args = 0..=1)]
         plots: Option<Option<std::path::PathBuf>>,
+        /// Also compare with baths with memory fitted from this equilibrium run directory (issue 11);
+        /// --json puts the predictions under theory.memory.
+        #[arg(long)]
+        bath_from: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -393,6 +401,7 @@ fn main() {
             sweep,
             langevin_out,
             langevin_dt_ps,
+            bath_from,
             json,
         } => theory(
             &scenario,
@@ -401,6 +410,7 @@ fn main() {
             sweep_csv.as_deref(),
             &sweep,
             langevin_out.as_deref().map(|d| (d, langevin_dt_ps)),
+            bath_from.as_deref(),
             json,
         ),
         Command::Analyze {
@@ -408,10 +418,18 @@ fn main() {
             friction_kg_per_s,
             blocks,
             plots,
+            bath_from,
             json,
         } => {
             let plots = plots.map(|d| d.unwrap_or_else(|| dir.join("figures")));
-            analyze(&dir, friction_kg_per_s, blocks, plots.as_deref(), json)
+            analyze(
+                &dir,
+                friction_kg_per_s,
+                blocks,
+                plots.as_deref(),
+                bath_from.as_deref(),
+                json,
+            )
         }
         Command::Drive(args) => drive(args),
         Command::Compare {
@@ -611,6 +629,8 @@ fn ndemon(
     Ok(())
 }
 
+// One argument per CLI option of `theory`; bundling them would only move the list.
+#[allow(clippy::too_many_arguments)]
 fn theory(
     scenario: &std::path::Path,
     ratios: &[f64],
@@ -618,9 +638,13 @@ fn theory(
     sweep_csv: Option<&std::path::Path>,
     sweep: &str,
     langevin: Option<(&std::path::Path, f64)>,
+    bath_from: Option<&std::path::Path>,
     json: bool,
 ) -> anyhow::Result<()> {
     use nanodemon::theory::demon_pair::predictions;
+    let memory = bath_from
+        .map(|eq| memory_theory(scenario, eq, ratios))
+        .transpose()?;
     let sc = nanodemon::scenario::Scenario::load(scenario)?;
     let report = predictions::theory_report(&sc, friction_kg_per_s, ratios)?;
     let mut sweep_rows = None;
@@ -636,6 +660,19 @@ fn theory(
         )?;
         predictions::write_sweep_csv(&points, path)?;
         eprintln!("wrote {} sweep rows to {}", points.len(), path.display());
+        if let Some((baths, _)) = &memory {
+            let mem_path = path.with_extension("memory.csv");
+            let rows = nanodemon::analysis::memory_fit::write_memory_sweep_csv(
+                &sc,
+                baths,
+                (min, max, n),
+                &mem_path,
+            )?;
+            eprintln!(
+                "wrote {rows} memory-bath sweep rows to {}",
+                mem_path.display()
+            );
+        }
         sweep_rows = Some(points.len());
     }
     let mut langevin_dirs = Vec::new();
@@ -656,6 +693,9 @@ fn theory(
             .iter()
             .map(|d| d.display().to_string())
             .collect::<Vec<_>>());
+        if let Some((baths, points)) = &memory {
+            v["memory"] = serde_json::json!({"baths": baths, "points": points});
+        }
         print_json(&v);
         return Ok(());
     }
@@ -686,6 +726,9 @@ fn theory(
             p.regime
         );
     }
+    if let Some((baths, points)) = &memory {
+        print_memory_theory(baths, points);
+    }
     Ok(())
 }
 
@@ -694,6 +737,7 @@ fn analyze(
     friction_kg_per_s: Option<f64>,
     blocks: usize,
     plots: Option<&std::path::Path>,
+    bath_from: Option<&std::path::Path>,
     json: bool,
 ) -> anyhow::Result<()> {
     use nanodemon::analysis::{report, sweep};
@@ -702,7 +746,8 @@ fn analyze(
         blocks,
         ..Default::default()
     };
-    let (value, runs) = if sweep::is_run_dir(dir) {
+    let baths = bath_from.map(fit_baths).transpose()?;
+    let (mut value, runs) = if sweep::is_run_dir(dir) {
         let run = nanodemon::analysis::run_dir::RunDir::load(dir)?;
         let a = report::analyze_run(&run, &opts)?;
         let figures = if let Some(out) = plots {
@@ -725,6 +770,10 @@ fn analyze(
             serde_json::json!({"kind": "sweep", "runs": analyses, "figures": figures}),
             analyses,
         )
+    };
+    let memory = match &baths {
+        Some(b) => attach_memory_theory(&mut value, dir, b)?,
+        None => vec![],
     };
     if json {
         print_json(&value);
@@ -790,6 +839,20 @@ fn analyze(
                 "  friction ({}): {:.3e} ± {:.1e} kg/s",
                 f.method, f.gamma_kg_per_s.value, f.gamma_kg_per_s.error
             );
+            if let Some(st) = &f.stationarity {
+                println!(
+                    "    velocity trend {:+.2e} ± {:.1e} Å/ps² (z {:.1}); second half {:.3e} ± {:.1e} kg/s, systematic {:.1e} kg/s",
+                    st.velocity_trend_a_per_ps2,
+                    st.velocity_trend_error,
+                    st.velocity_trend_z,
+                    st.gamma_second_half_kg_per_s.value,
+                    st.gamma_second_half_kg_per_s.error,
+                    st.systematic_kg_per_s
+                );
+            }
+        }
+        if let Some((_, m, md)) = memory.iter().find(|m| m.0 == a.dir) {
+            print_memory_comparison(a, m, md);
         }
     }
     if let Some(figs) = value["figures"].as_array().filter(|f| !f.is_empty()) {
@@ -839,6 +902,137 @@ fn print_heat_rates(h: &nanodemon::analysis::report::HeatRates) {
     }
 }
 
+/// Fits the baths with memory of an equilibrium run (`--bath-from`), with progress on stderr.
+fn fit_baths(
+    dir: &std::path::Path,
+) -> anyhow::Result<nanodemon::analysis::memory_fit::FittedBaths> {
+    use nanodemon::analysis::memory_fit;
+    eprintln!("fitting baths with memory to {}", dir.display());
+    let run = nanodemon::analysis::run_dir::RunDir::load(dir)?;
+    memory_fit::fit_run(&run, &memory_fit::FitOptions::default())
+}
+
+/// Puts the memory-bath predictions for each analysed run under its `theory.memory` and returns them
+/// by run directory; runs without a Markov theory (drag, equilibrium) are left alone.
+fn attach_memory_theory(
+    value: &mut serde_json::Value,
+    dir: &std::path::Path,
+    baths: &nanodemon::analysis::memory_fit::FittedBaths,
+) -> anyhow::Result<
+    Vec<(
+        String,
+        nanodemon::analysis::memory_fit::MemoryTheory,
+        [nanodemon::analysis::fit::Estimate; 2],
+    )>,
+> {
+    use nanodemon::analysis::{memory_fit, run_dir::RunDir};
+    let mut out = Vec::new();
+    let entries: Vec<&mut serde_json::Value> = if value["kind"] == "run" {
+        vec![&mut value["analysis"]]
+    } else {
+        value["runs"]
+            .as_array_mut()
+            .map(|a| a.iter_mut().collect())
+            .unwrap_or_default()
+    };
+    for entry in entries {
+        if !entry["theory"].is_object() {
+            continue;
+        }
+        let run_dir = entry["dir"].as_str().unwrap_or_default().to_string();
+        let path = if run_dir.is_empty() {
+            dir.to_path_buf()
+        } else {
+            std::path::PathBuf::from(&run_dir)
+        };
+        let run = RunDir::load(&path)?;
+        let m = memory_fit::memory_theory(&run.scenario, baths, None)?;
+        entry["theory"]["memory"] = serde_json::to_value(&m)?;
+        let blocks = entry["blocks"].as_u64().unwrap_or(20) as usize;
+        let measured = memory_fit::measured_kinetic_temperatures(&run, blocks)?;
+        entry["theory"]["memory"]["md_kinetic_temperature_cold_k"] =
+            serde_json::to_value(measured[0])?;
+        entry["theory"]["memory"]["md_kinetic_temperature_hot_k"] =
+            serde_json::to_value(measured[1])?;
+        out.push((run_dir, m, measured));
+    }
+    value["memory_baths"] = serde_json::to_value(baths)?;
+    Ok(out)
+}
+
+fn print_memory_comparison(
+    a: &nanodemon::analysis::report::RunAnalysis,
+    m: &nanodemon::analysis::memory_fit::MemoryTheory,
+    md: &[nanodemon::analysis::fit::Estimate; 2],
+) {
+    let (p, e) = (&m.point, &m.errors);
+    println!(
+        "  memory theory (baths from {}: cold {}, hot {}):",
+        m.bath_from, m.bath_model_cold, m.bath_model_hot
+    );
+    for (name, c, theory, terr) in [
+        (
+            "Q̇_C bath (eV/ps)",
+            &a.rates.heat_cold_ev_per_ps,
+            p.heat_rate_cold_ev_per_ps,
+            e.heat_rate_cold_ev_per_ps,
+        ),
+        (
+            "Q̇_H bath (eV/ps)",
+            &a.rates.heat_hot_ev_per_ps,
+            p.heat_rate_hot_ev_per_ps,
+            e.heat_rate_hot_ev_per_ps,
+        ),
+        (
+            "Ẇ (eV/ps)",
+            &a.rates.power_ev_per_ps,
+            p.power_ev_per_ps,
+            e.power_ev_per_ps,
+        ),
+        (
+            "Ṡ_tot (k_B/ps)",
+            &a.rates.entropy_production_kb_per_ps,
+            p.entropy_production_kb_per_ps,
+            e.entropy_production_kb_per_ps,
+        ),
+    ]
+    .into_iter()
+    .chain(a.power.as_ref().map(|pw| {
+        (
+            "Var/⟨Ẇ⟩²",
+            &pw.relative_uncertainty_total,
+            p.relative_uncertainty_total,
+            e.relative_uncertainty_total,
+        )
+    })) {
+        let z = (c.measured - theory) / (c.error * c.error + terr * terr).sqrt();
+        println!(
+            "    {name:<24} {:>12.4e} ± {:<10.2e} memory {theory:>12.4e} ± {terr:<9.2e} z {z:>7.2}",
+            c.measured, c.error
+        );
+    }
+    for (name, md, theory, terr) in [
+        (
+            "cold",
+            &md[0],
+            p.kinetic_temperature_cold_k,
+            e.kinetic_temperature_cold_k,
+        ),
+        (
+            "hot",
+            &md[1],
+            p.kinetic_temperature_hot_k,
+            e.kinetic_temperature_hot_k,
+        ),
+    ] {
+        let z = (md.value - theory) / (md.error * md.error + terr * terr).sqrt();
+        println!(
+            "    m⟨V²⟩/k_B {name:<4} (K)          {:>12.1} ± {:<10.1} memory {theory:>12.1} ± {terr:<9.1} z {z:>7.2}",
+            md.value, md.error
+        );
+    }
+}
+
 /// `analyze` text: the stationary identity and the first law per particle, deviations in σ.
 fn print_heat_checks(c: &nanodemon::analysis::report::HeatChecks) {
     for i in &c.stationary_identity {
@@ -872,6 +1066,98 @@ fn print_heat_checks(c: &nanodemon::analysis::report::HeatChecks) {
                 l.closure_drift_sigma,
                 l.closure_max_abs_ev,
                 l.particle_energy_change_rms_ev
+            );
+        }
+    }
+}
+
+/// `theory --bath-from`: baths fitted from the equilibrium run and the predictions with them.
+fn memory_theory(
+    scenario: &std::path::Path,
+    eq: &std::path::Path,
+    ratios: &[f64],
+) -> anyhow::Result<(
+    nanodemon::analysis::memory_fit::FittedBaths,
+    Vec<nanodemon::analysis::memory_fit::MemoryTheory>,
+)> {
+    use nanodemon::analysis::memory_fit;
+    let sc = nanodemon::scenario::Scenario::load(scenario)?;
+    let baths = fit_baths(eq)?;
+    let kc = sc.controller.kappa_cold_ev_per_a2;
+    let points = if ratios.is_empty() {
+        vec![memory_fit::memory_theory(&sc, &baths, None)?]
+    } else {
+        ratios
+            .iter()
+            .map(|r| memory_fit::memory_theory(&sc, &baths, Some(r * kc)))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    Ok((baths, points))
+}
+
+fn print_memory_theory(
+    baths: &nanodemon::analysis::memory_fit::FittedBaths,
+    points: &[nanodemon::analysis::memory_fit::MemoryTheory],
+) {
+    for (name, f) in [("cold", &baths.cold), ("hot", &baths.hot)] {
+        println!(
+            "{name} bath from {} ({}, {} blocks): {}",
+            baths.run, baths.source, baths.blocks, f.model
+        );
+        for p in &f.parameters {
+            println!("    {:<30} {:>12.4e} ± {:.2e}", p.name, p.value, p.error);
+        }
+        for r in &f.responses {
+            println!(
+                "    ω = {:.4} /ps: Re γ = {:.4e} ± {:.1e} amu/ps ({:.3e} kg/s), m_add = {:.4e} ± {:.1e} amu",
+                r.omega_per_ps,
+                r.gamma_re_amu_per_ps,
+                r.gamma_re_error,
+                r.gamma_re_kg_per_s,
+                r.added_mass_amu,
+                r.added_mass_error
+            );
+        }
+    }
+    println!(
+        "{:>10} {:>22} {:>22} {:>12} {:>12}",
+        "κ_H/κ_C", "Q̇_C eV/ps", "Q̇_H eV/ps", "T_kin,C K", "T_kin,H K"
+    );
+    for m in points {
+        let (p, e) = (&m.point, &m.errors);
+        println!(
+            "{:>10.4} {:>12.4e} ± {:.1e} {:>12.4e} ± {:.1e} {:>7.1} ± {:.1} {:>7.1} ± {:.1}  {:?} (memory)",
+            p.kappa_ratio,
+            p.heat_rate_cold_ev_per_ps,
+            e.heat_rate_cold_ev_per_ps,
+            p.heat_rate_hot_ev_per_ps,
+            e.heat_rate_hot_ev_per_ps,
+            p.kinetic_temperature_cold_k,
+            e.kinetic_temperature_cold_k,
+            p.kinetic_temperature_hot_k,
+            e.kinetic_temperature_hot_k,
+            p.regime
+        );
+        if let (Some(c), Some(ce)) = (p.cop, e.cop) {
+            println!("{:>10} COP {c:.3} ± {ce:.3}", "");
+        }
+        for (name, r, ge, me) in [
+            (
+                "cold",
+                &p.probe_cold,
+                e.probe_cold_gamma_re_amu_per_ps,
+                e.probe_cold_added_mass_amu,
+            ),
+            (
+                "hot",
+                &p.probe_hot,
+                e.probe_hot_gamma_re_amu_per_ps,
+                e.probe_hot_added_mass_amu,
+            ),
+        ] {
+            println!(
+                "{:>10} {name} particle held at ω = {:.4}/ps: Re γ = {:.4e} ± {ge:.1e} amu/ps, m_add = {:.4e} ± {me:.1e} amu",
+                "", r.omega_per_ps, r.gamma_re_amu_per_ps, r.added_mass_amu
             );
         }
     }

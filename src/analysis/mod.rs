@@ -7,6 +7,8 @@ pub mod friction;
 pub mod heat_checks;
 pub mod heat_rate;
 pub mod kappa_figures;
+pub mod memory_fit;
+pub mod nelder_mead;
 pub mod report;
 pub mod run_dir;
 pub mod stats;

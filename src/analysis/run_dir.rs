@@ -41,6 +41,17 @@ pub struct HeatTable {
 
 impl HeatTable {
     pub fn parse(text: &str, origin: &str) -> Result<HeatTable> {
+        Self::parse_columns(text, origin, &REQUIRED_COLUMNS, "SPEC.md heat.csv contract")
+    }
+
+    /// A CSV of the heat.csv kind (header, then numbers) with its own `required` columns, e.g.
+    /// com.csv; `contract` names where they are required, for the error message.
+    pub fn parse_columns(
+        text: &str,
+        origin: &str,
+        required: &[&str],
+        contract: &str,
+    ) -> Result<HeatTable> {
         let mut lines = text
             .lines()
             .enumerate()
@@ -49,9 +60,9 @@ impl HeatTable {
             .next()
             .with_context(|| format!("{origin} is empty; expected a header row"))?;
         let names: Vec<String> = header.split(',').map(|s| s.trim().to_string()).collect();
-        for required in REQUIRED_COLUMNS {
-            if !names.iter().any(|n| n == required) {
-                bail!("{origin}: missing column {required:?} (SPEC.md heat.csv contract); header is {header:?}");
+        for column in required {
+            if !names.iter().any(|n| n == column) {
+                bail!("{origin}: missing column {column:?} ({contract}); header is {header:?}");
             }
         }
         let mut columns = vec![Vec::new(); names.len()];

@@ -4,5 +4,6 @@ pub mod demon_pair;
 pub mod gauss_kronrod;
 pub mod golden;
 pub mod langevin;
+pub mod memory;
 pub mod ndemon;
 pub mod periodic;
