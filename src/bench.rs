@@ -5,7 +5,7 @@
 //! warm-up lets the neighbour list reach its steady rebuild rate before the clock starts.
 
 use crate::engine::{self, Backend};
-use crate::gpu::{GpuContext, GpuRequirement};
+use crate::gpu::{AdapterChoice, GpuContext, GpuRequirement};
 use crate::scenario::Scenario;
 use crate::system::build_system;
 use anyhow::{Context, Result};
@@ -55,11 +55,12 @@ pub fn bench(
     steps: u64,
     warmup: u64,
     threads: usize,
+    adapter: &AdapterChoice,
 ) -> Result<BenchResult> {
     let ctx = match backend {
         Backend::Cpu => None,
-        Backend::Gpu => GpuContext::new(GpuRequirement::Required)?,
-        Backend::Auto => GpuContext::new(GpuRequirement::Hardware)?,
+        Backend::Gpu => GpuContext::new(GpuRequirement::Required, adapter)?,
+        Backend::Auto => GpuContext::new(GpuRequirement::Hardware, adapter)?,
     };
     if let Some(ctx) = ctx {
         let g = crate::engine::gpu::bench::bench(sc, ctx, steps, warmup)?;
@@ -78,7 +79,7 @@ pub fn bench(
         });
     }
     let sys = build_system(sc)?;
-    let (mut eng, used) = engine::create(backend, sc, &sys, threads)?;
+    let (mut eng, used) = engine::create(backend, sc, &sys, threads, adapter)?;
     eng.advance(warmup)?;
     eng.observe()?;
     let t0 = Instant::now();

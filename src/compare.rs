@@ -4,7 +4,7 @@
 use crate::engine::cpu::{default_threads, min_image, CpuEngine};
 use crate::engine::gpu::GpuEngine;
 use crate::engine::{Engine, Observation};
-use crate::gpu::{GpuContext, GpuRequirement};
+use crate::gpu::{AdapterChoice, GpuContext, GpuRequirement};
 use crate::scenario::Scenario;
 use crate::system::build_system;
 use anyhow::{bail, Result};
@@ -51,11 +51,17 @@ fn diff2(a: [f64; 2], b: [f64; 2]) -> [f64; 2] {
 }
 
 /// Runs `steps` steps on both engines from the scenario's start, comparing every `every` steps.
-pub fn compare(sc: &Scenario, steps: u64, every: u64) -> Result<Comparison> {
+pub fn compare(
+    sc: &Scenario,
+    steps: u64,
+    every: u64,
+    adapter: &AdapterChoice,
+) -> Result<Comparison> {
     if steps == 0 || every == 0 {
         bail!("--steps and --every must be positive");
     }
-    let ctx = GpuContext::new(GpuRequirement::Required)?.expect("Required never returns None");
+    let ctx =
+        GpuContext::new(GpuRequirement::Required, adapter)?.expect("Required never returns None");
     let (adapter, backend) = (ctx.adapter_name.clone(), ctx.backend.clone());
     let sys = build_system(sc)?;
     let threads = default_threads();

@@ -24,6 +24,9 @@ enum Command {
         scenario: PathBuf,
         #[arg(long, value_enum, default_value_t = Backend::Auto)]
         backend: Backend,
+        /// GPU adapter index from `nanodemon gpus` (default: NANODEMON_ADAPTER, else the fastest).
+        #[arg(long)]
+        adapter: Option<usize>,
         /// Output directory.
         #[arg(long, default_value = "runs/latest")]
         out: PathBuf,
@@ -50,6 +53,9 @@ enum Command {
     Bench {
         #[arg(long, value_enum, default_value_t = Backend::Auto)]
         backend: Backend,
+        /// GPU adapter index from `nanodemon gpus` (default: NANODEMON_ADAPTER, else the fastest).
+        #[arg(long)]
+        adapter: Option<usize>,
         /// Approximate total atom count (default: the scenario as it is, 55k atoms for the paper).
         #[arg(long)]
         atoms: Option<usize>,
@@ -73,6 +79,14 @@ enum Command {
     },
     /// Show the GPU adapter nanodemon would use.
     Gpu {
+        /// GPU adapter index from `nanodemon gpus` (default: NANODEMON_ADAPTER, else the fastest).
+        #[arg(long)]
+        adapter: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List every GPU adapter: index (for --adapter and NANODEMON_ADAPTER), name, backend, device type.
+    Gpus {
         #[arg(long)]
         json: bool,
     },
@@ -159,6 +173,9 @@ enum Command {
         /// Compare every this many steps.
         #[arg(long, default_value_t = 100)]
         every: u64,
+        /// GPU adapter index from `nanodemon gpus` (default: NANODEMON_ADAPTER, else the fastest).
+        #[arg(long)]
+        adapter: Option<usize>,
         #[arg(long)]
         json: bool,
     },
@@ -266,6 +283,10 @@ enum SweepAction {
         jobs: usize,
         #[arg(long, value_enum, default_value_t = Backend::Auto)]
         backend: Backend,
+        /// GPU adapter index for every point (default: NANODEMON_ADAPTER; unset, --all gives job j hardware
+        /// adapter j mod their number when there are several).
+        #[arg(long)]
+        adapter: Option<usize>,
         /// CPU worker threads per point (default: the cores divided among the jobs).
         #[arg(long)]
         threads: Option<usize>,
@@ -316,10 +337,12 @@ fn main() {
         nanodemon::stop::install();
     }
     let result = match cli.command {
-        Command::Gpu { json } => gpu_info(json),
+        Command::Gpu { adapter, json } => gpu_info(adapter, json),
+        Command::Gpus { json } => gpus(json),
         Command::Run {
             scenario,
             backend,
+            adapter,
             out,
             time_ps,
             resume,
@@ -327,7 +350,7 @@ fn main() {
             threads,
             quiet,
             json,
-        } => {
+        } => nanodemon::gpu::AdapterChoice::resolve(adapter).and_then(|adapter| {
             let opts = nanodemon::run::RunOptions {
                 backend,
                 out,
@@ -336,12 +359,14 @@ fn main() {
                 restart,
                 threads: threads.unwrap_or_else(nanodemon::engine::cpu::default_threads),
                 progress: !quiet,
+                adapter,
             };
             nanodemon::run::run(&scenario, &opts).map(|s| print_run(&s, json))
-        }
+        }),
         Command::Sweep { action } => sweep(action),
         Command::Bench {
             backend,
+            adapter,
             atoms,
             scenario,
             steps,
@@ -356,6 +381,7 @@ fn main() {
                     steps,
                     warmup,
                     threads.unwrap_or_else(nanodemon::engine::cpu::default_threads),
+                    &nanodemon::gpu::AdapterChoice::resolve(adapter)?,
                 )
             })
             .map(|r| print_bench(&r, json)),
@@ -410,8 +436,9 @@ fn main() {
             scenario,
             steps,
             every,
+            adapter,
             json,
-        } => compare(&scenario, steps, every, json),
+        } => compare(&scenario, steps, every, adapter, json),
         Command::Export {
             target:
                 ExportTarget::Lammps {
@@ -463,15 +490,32 @@ fn restore_default_sigpipe() {
     }
 }
 
-fn gpu_info(json: bool) -> anyhow::Result<()> {
-    let ctx = nanodemon::gpu::GpuContext::new(nanodemon::gpu::GpuRequirement::Required)?
-        .expect("Required never returns None");
+fn gpu_info(adapter: Option<usize>, json: bool) -> anyhow::Result<()> {
+    let ctx = nanodemon::gpu::GpuContext::new(
+        nanodemon::gpu::GpuRequirement::Required,
+        &nanodemon::gpu::AdapterChoice::resolve(adapter)?,
+    )?
+    .expect("Required never returns None");
     if json {
         print_json(
             &serde_json::json!({"adapter": ctx.adapter_name, "backend": ctx.backend, "timestamp_queries": ctx.timestamps}),
         );
     } else {
         println!("adapter: {} ({})", ctx.adapter_name, ctx.backend);
+    }
+    Ok(())
+}
+
+fn gpus(json: bool) -> anyhow::Result<()> {
+    let list = nanodemon::gpu::adapters();
+    if json {
+        print_json(&serde_json::json!({ "adapters": list }));
+    } else if list.is_empty() {
+        println!("no GPU adapter found (install a Vulkan driver, or set WGPU_BACKEND to another backend)");
+    } else {
+        for a in &list {
+            println!("{}: {} ({}, {})", a.index, a.name, a.backend, a.device_type);
+        }
     }
     Ok(())
 }
@@ -1202,9 +1246,16 @@ fn drive(a: DriveArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn compare(path: &std::path::Path, steps: u64, every: u64, json: bool) -> anyhow::Result<()> {
+fn compare(
+    path: &std::path::Path,
+    steps: u64,
+    every: u64,
+    adapter: Option<usize>,
+    json: bool,
+) -> anyhow::Result<()> {
     let sc = nanodemon::scenario::Scenario::load(path)?;
-    let c = nanodemon::compare::compare(&sc, steps, every)?;
+    let adapter = nanodemon::gpu::AdapterChoice::resolve(adapter)?;
+    let c = nanodemon::compare::compare(&sc, steps, every, &adapter)?;
     if json {
         print_json(&serde_json::to_value(&c)?);
     } else {
@@ -1267,6 +1318,7 @@ fn sweep(action: SweepAction) -> anyhow::Result<()> {
             all,
             jobs,
             backend,
+            adapter,
             threads,
             quiet,
             json,
@@ -1276,6 +1328,7 @@ fn sweep(action: SweepAction) -> anyhow::Result<()> {
                 jobs,
                 threads,
                 progress: !quiet,
+                adapter: nanodemon::gpu::AdapterChoice::resolve(adapter)?,
             };
             let s = match (index, all) {
                 (Some(i), _) => sweep::run_index(&dir, i, &opts)?,

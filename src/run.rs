@@ -41,6 +41,8 @@ pub struct RunOptions {
     pub threads: usize,
     /// Progress lines on stderr.
     pub progress: bool,
+    /// The GPU adapter (`--adapter`, NANODEMON_ADAPTER).
+    pub adapter: crate::gpu::AdapterChoice,
 }
 
 /// What `run` returns (and prints with --json).
@@ -227,7 +229,7 @@ fn run_in(
         }
     }
     let sys = build_system(sc)?;
-    let (mut eng, backend) = engine::create(opts.backend, sc, &sys, opts.threads)?;
+    let (mut eng, backend) = engine::create(opts.backend, sc, &sys, opts.threads, &opts.adapter)?;
     prov.adapter = eng.adapter();
     prov.driver = eng.driver();
     let meta = RunMeta {

@@ -13,7 +13,7 @@ pub mod state;
 pub use observe::Measurement;
 pub use state::{Accumulators, BodyState, State};
 
-use crate::gpu::{GpuContext, GpuRequirement};
+use crate::gpu::{AdapterChoice, GpuContext, GpuRequirement};
 use crate::scenario::Scenario;
 use crate::system::System;
 use anyhow::Result;
@@ -103,12 +103,14 @@ pub trait Engine {
 /// Creates the engine for `backend`, returning it with the backend actually used. `Gpu` takes any adapter
 /// (lavapipe included, which is how CI tests the GPU path); `Auto` takes a hardware GPU when one exists and
 /// says which, else falls back to the CPU and says so (on stderr), since an emulated GPU is slower than the
-/// native CPU engine.
+/// native CPU engine. `adapter` picks the GPU (`--adapter`, NANODEMON_ADAPTER); an explicit one is used
+/// under `Auto` too.
 pub fn create(
     backend: Backend,
     sc: &Scenario,
     sys: &System,
     threads: usize,
+    adapter: &AdapterChoice,
 ) -> Result<(Box<dyn Engine>, Backend)> {
     let gpu = |ctx: GpuContext| -> Result<(Box<dyn Engine>, Backend)> {
         Ok((Box::new(gpu::GpuEngine::new(sc, sys, ctx)?), Backend::Gpu))
@@ -118,11 +120,10 @@ pub fn create(
             Box::new(cpu::CpuEngine::new(sc, sys, threads)?),
             Backend::Cpu,
         )),
-        Backend::Gpu => {
-            gpu(GpuContext::new(GpuRequirement::Required)?.expect("Required never returns None"))
-        }
+        Backend::Gpu => gpu(GpuContext::new(GpuRequirement::Required, adapter)?
+            .expect("Required never returns None")),
         Backend::Auto => {
-            match GpuContext::new(GpuRequirement::Hardware)? {
+            match GpuContext::new(GpuRequirement::Hardware, adapter)? {
                 Some(ctx) => {
                     eprintln!(
                         "backend auto: using GPU adapter {} ({})",

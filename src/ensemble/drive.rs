@@ -3,7 +3,7 @@
 //! paper's figures as SVG.
 
 use super::{cpu, gpu, EnsembleResult, EnsembleSpec, HistogramSpec, Scheme};
-use crate::gpu::{GpuContext, GpuRequirement};
+use crate::gpu::{AdapterChoice, GpuContext, GpuRequirement};
 use crate::theory::periodic::heat::{HeatCumulants, HeatDistribution};
 use crate::theory::periodic::moments::{self, SecondMoments};
 use crate::theory::periodic::{Oscillator, Sinusoid};
@@ -314,15 +314,18 @@ pub fn drive(opts: &DriveOptions, log: &mut dyn FnMut(&str)) -> Result<DriveRepo
     let executor = match opts.backend {
         Backend::Cpu => Executor::Cpu(opts.threads.max(1)),
         Backend::Gpu => Executor::Gpu(Box::new(
-            GpuContext::new(GpuRequirement::Required)?.expect("Required never returns None"),
+            GpuContext::new(GpuRequirement::Required, &AdapterChoice::resolve(None)?)?
+                .expect("Required never returns None"),
         )),
-        Backend::Auto => match GpuContext::new(GpuRequirement::Hardware)? {
-            Some(ctx) => Executor::Gpu(Box::new(ctx)),
-            None => {
-                log("no hardware GPU adapter: running the ensembles on the CPU");
-                Executor::Cpu(opts.threads.max(1))
+        Backend::Auto => {
+            match GpuContext::new(GpuRequirement::Hardware, &AdapterChoice::resolve(None)?)? {
+                Some(ctx) => Executor::Gpu(Box::new(ctx)),
+                None => {
+                    log("no hardware GPU adapter: running the ensembles on the CPU");
+                    Executor::Cpu(opts.threads.max(1))
+                }
             }
-        },
+        }
     };
     let (backend, device) = match &executor {
         Executor::Cpu(t) => ("cpu".to_string(), format!("{t} threads")),

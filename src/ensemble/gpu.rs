@@ -8,40 +8,45 @@ use super::{
     initial_spread, sqrt_temperatures, EnsembleResult, EnsembleSpec, Execution, StepCoefficients,
     BATCHES, SUMS, WORKGROUP,
 };
+use crate::gpu::layout::wgsl_struct;
 use crate::gpu::GpuContext;
 use crate::theory::periodic::Protocol;
 use anyhow::{anyhow, bail, Result};
 use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
 
-/// Mirrors `Params` in the shader.
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    n_traj: u32,
-    steps: u32,
-    step0: u32,
-    record: u32,
-    seed_lo: u32,
-    seed_hi: u32,
-    hist_slot: u32,
-    hist_bins: u32,
-    m00: f32,
-    m01: f32,
-    m10: f32,
-    m11: f32,
-    l00: f32,
-    l10: f32,
-    l11: f32,
-    half_k: f32,
-    half_m: f32,
-    hist_min: f32,
-    hist_inv_width: f32,
-    init: u32,
-    sx0: f32,
-    sv0: f32,
-    n_groups: u32,
-    pad: u32,
+#[cfg(test)]
+mod contract;
+
+wgsl_struct! {
+    /// Mirrors `Params` in the shader, checked field by field in `contract`.
+    #[derive(Clone, Copy, Pod, Zeroable)]
+    struct Params {
+        n_traj: u32,
+        steps: u32,
+        step0: u32,
+        record: u32,
+        seed_lo: u32,
+        seed_hi: u32,
+        hist_slot: u32,
+        hist_bins: u32,
+        m00: f32,
+        m01: f32,
+        m10: f32,
+        m11: f32,
+        l00: f32,
+        l10: f32,
+        l11: f32,
+        half_k: f32,
+        half_m: f32,
+        hist_min: f32,
+        hist_inv_width: f32,
+        init: u32,
+        sx0: f32,
+        sv0: f32,
+        n_groups: u32,
+        pad: u32,
+    }
 }
 
 fn storage(ctx: &GpuContext, label: &str, size: u64, extra: wgpu::BufferUsages) -> wgpu::Buffer {

@@ -2,5 +2,6 @@
 //! (the MD engine and the Langevin ensembles alike).
 
 pub mod context;
+pub mod layout;
 
-pub use context::{GpuContext, GpuRequirement};
+pub use context::{adapters, AdapterChoice, AdapterSummary, GpuContext, GpuRequirement};

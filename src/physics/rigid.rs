@@ -156,6 +156,17 @@ impl RigidBody {
         )
     }
 
+    /// Interaction force Σ Fᵢ (eV/Å) and torque Σ (R bᵢ) × Fᵢ (eV) on the body from its atoms' forces
+    /// `force` (indexed by atom), R the rotation of `quat`: what LAMMPS `fix rigid` sums each step.
+    pub fn force_and_torque(&self, force: &[DVec3]) -> (DVec3, DVec3) {
+        self.atoms
+            .clone()
+            .zip(self.space_offsets())
+            .fold((DVec3::ZERO, DVec3::ZERO), |(f, t), (i, off)| {
+                (f + force[i], t + off.cross(force[i]))
+            })
+    }
+
     /// Translational kinetic energy, eV.
     pub fn translational_energy(&self) -> f64 {
         0.5 * self.mass * self.vcom.length_squared() * MVV2E
@@ -194,6 +205,22 @@ impl RigidBody {
         self.vcom += (0.5 * dt / (self.mass * MVV2E)) * force;
         self.angmom += (0.5 * dt / MVV2E) * torque;
     }
+}
+
+/// Stratonovich (midpoint) work of the interaction force and torque on a body over one step, eV:
+/// ½(F₀ + F₁)·(X₁ − X₀) + ½(τ₀ + τ₁)·½(ω₀ + ω₁) dt, with forces and torques at the step's ends and ω the
+/// space-frame angular velocity (rad/ps). The particle heat of seed 000 (Eq. 19's bookkeeping) decreases by
+/// it: energy the bath's forces put into the particle is heat it received.
+pub fn interaction_work(
+    force: [DVec3; 2],
+    torque: [DVec3; 2],
+    com: [DVec3; 2],
+    omega: [DVec3; 2],
+    dt: f64,
+) -> f64 {
+    let translational = 0.5 * (force[0] + force[1]).dot(com[1] - com[0]);
+    let rotational = 0.5 * (torque[0] + torque[1]).dot(0.5 * (omega[0] + omega[1])) * dt;
+    translational + rotational
 }
 
 fn outer(a: DVec3, b: DVec3) -> DMat3 {

@@ -3,13 +3,14 @@
 //!
 //! Points run as threads of this process, each with its own CPU worker threads (cores / K by default). A point
 //! is done only when its run.json says "completed"; an error is recorded in the point's failed.json and the
-//! other points go on. Design note for several GPUs: the GPU backend selects its adapter per engine, so job
-//! slot j will take GPU j once the GPU engine accepts an adapter index; until then `--backend` is passed
-//! through unchanged.
+//! other points go on. Several GPUs: unless an adapter is fixed (`--adapter`, NANODEMON_ADAPTER), job slot j
+//! of `--all` runs its points on hardware adapter j mod (number of hardware adapters), so K jobs spread over
+//! the cards instead of sharing the first.
 
 use super::plan::Manifest;
 use super::point::{PointDir, PointState};
 use crate::engine::Backend;
+use crate::gpu::{adapters, AdapterChoice};
 use crate::run::{run, RunOptions};
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
@@ -24,6 +25,8 @@ pub struct SweepRunOptions {
     /// CPU worker threads per point; `None`: the machine's cores divided among the jobs.
     pub threads: Option<usize>,
     pub progress: bool,
+    /// A fixed GPU adapter for every point; unfixed, `--all` spreads its jobs over the hardware adapters.
+    pub adapter: AdapterChoice,
 }
 
 /// What happened to one point in this invocation.
@@ -54,7 +57,13 @@ pub fn run_index(root: &Path, index: usize, opts: &SweepRunOptions) -> Result<Sw
         .threads
         .unwrap_or_else(crate::engine::cpu::default_threads);
     // One point per process (a Slurm array task): its progress lines go to the task's log.
-    let o = run_point(&PointDir::new(root, index), opts, threads, opts.progress);
+    let o = run_point(
+        &PointDir::new(root, index),
+        opts,
+        threads,
+        opts.progress,
+        &opts.adapter,
+    );
     if let Some(stopped) = &o.stopped {
         return Err(stopped.clone().into());
     }
@@ -81,9 +90,21 @@ pub fn run_all(root: &Path, opts: &SweepRunOptions) -> Result<SweepRunSummary> {
             .into_iter(),
     );
     let outcomes = Mutex::new(Vec::new());
+    let jobs = opts.jobs.min(m.points.len());
+    let hardware: Vec<usize> = if opts.backend == Backend::Cpu || opts.adapter.index().is_some() {
+        Vec::new()
+    } else {
+        adapters()
+            .iter()
+            .filter(|a| a.is_hardware())
+            .map(|a| a.index)
+            .collect()
+    };
+    let slots = slot_adapters(jobs, &opts.adapter, &hardware);
     std::thread::scope(|s| {
-        for _ in 0..opts.jobs.min(m.points.len()) {
-            s.spawn(|| loop {
+        for adapter in &slots {
+            let (queue, outcomes) = (&queue, &outcomes);
+            s.spawn(move || loop {
                 // After a stop signal, points in progress checkpoint and no new one starts.
                 if crate::stop::requested().is_some() {
                     break;
@@ -92,7 +113,7 @@ pub fn run_all(root: &Path, opts: &SweepRunOptions) -> Result<SweepRunSummary> {
                     break;
                 };
                 let echo = opts.progress && opts.jobs == 1;
-                let o = run_point(&PointDir::new(root, index), opts, threads, echo);
+                let o = run_point(&PointDir::new(root, index), opts, threads, echo, adapter);
                 outcomes.lock().expect("outcome lock").push(o);
             });
         }
@@ -120,6 +141,20 @@ pub fn run_all(root: &Path, opts: &SweepRunOptions) -> Result<SweepRunSummary> {
     Ok(s)
 }
 
+/// The adapter of each of `jobs` job slots: with several hardware adapters (indices `hardware`), slot j
+/// takes hardware[j mod their number]; otherwise every slot takes `fixed` (an explicit choice, or none).
+fn slot_adapters(jobs: usize, fixed: &AdapterChoice, hardware: &[usize]) -> Vec<AdapterChoice> {
+    (0..jobs)
+        .map(|j| {
+            if hardware.len() > 1 {
+                AdapterChoice::for_job(hardware[j % hardware.len()])
+            } else {
+                fixed.clone()
+            }
+        })
+        .collect()
+}
+
 fn summary(points: Vec<PointOutcome>) -> SweepRunSummary {
     let failed = points.iter().filter(|o| o.error.is_some()).count();
     let stopped = points.iter().filter(|o| o.stopped.is_some()).count();
@@ -132,9 +167,15 @@ fn summary(points: Vec<PointOutcome>) -> SweepRunSummary {
 
 /// One attempt at a point: skip when done, resume when a checkpoint exists, else start afresh.
 /// `echo`: the run's progress lines on stderr too (they always go to the point's run/run.log).
-fn run_point(pd: &PointDir, opts: &SweepRunOptions, threads: usize, echo: bool) -> PointOutcome {
+fn run_point(
+    pd: &PointDir,
+    opts: &SweepRunOptions,
+    threads: usize,
+    echo: bool,
+    adapter: &AdapterChoice,
+) -> PointOutcome {
     let t0 = std::time::Instant::now();
-    let result = attempt(pd, opts, threads, echo);
+    let result = attempt(pd, opts, threads, echo, adapter);
     let wall_s = t0.elapsed().as_secs_f64();
     match result {
         Ok(outcome) => PointOutcome {
@@ -177,7 +218,13 @@ fn run_point(pd: &PointDir, opts: &SweepRunOptions, threads: usize, echo: bool) 
     }
 }
 
-fn attempt(pd: &PointDir, opts: &SweepRunOptions, threads: usize, echo: bool) -> Result<String> {
+fn attempt(
+    pd: &PointDir,
+    opts: &SweepRunOptions,
+    threads: usize,
+    echo: bool,
+    adapter: &AdapterChoice,
+) -> Result<String> {
     if pd.completed() {
         return Ok("already done".into());
     }
@@ -209,6 +256,7 @@ fn attempt(pd: &PointDir, opts: &SweepRunOptions, threads: usize, echo: bool) ->
         restart: false,
         threads,
         progress: echo,
+        adapter: adapter.clone(),
     };
     run(&pd.scenario(), &ro).with_context(|| format!("running {}", pd.scenario().display()))?;
     if opts.progress {
@@ -220,4 +268,24 @@ fn attempt(pd: &PointDir, opts: &SweepRunOptions, threads: usize, echo: bool) ->
         "completed"
     }
     .into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_slots_spread_over_several_hardware_adapters_only() {
+        let none = AdapterChoice::default();
+        // Adapters 0, 2, 3 are hardware (1 would be a software one): five slots take 0, 2, 3, 0, 2.
+        let idx: Vec<Option<usize>> = slot_adapters(5, &none, &[0, 2, 3])
+            .iter()
+            .map(AdapterChoice::index)
+            .collect();
+        assert_eq!(idx, [Some(0), Some(2), Some(3), Some(0), Some(2)]);
+        // One hardware adapter (or none): every slot keeps the caller's choice.
+        for hw in [&[1][..], &[]] {
+            assert!(slot_adapters(3, &none, hw).iter().all(|a| *a == none));
+        }
+    }
 }

@@ -11,6 +11,7 @@ use super::baths::Baths;
 use super::{Accumulators, Engine, Measurement, Observation, State};
 use crate::physics::controller::Controller;
 use crate::physics::lj::PairTable;
+use crate::physics::rigid::interaction_work;
 use crate::physics::thermostat::NoseHooverChain;
 use crate::scenario::Scenario;
 use crate::system::{build::wrap, Group, RigidBody, System};
@@ -145,13 +146,7 @@ impl CpuEngine {
             self.threads,
         );
         for (k, b) in self.bodies.iter().enumerate() {
-            let (mut f, mut t) = (DVec3::ZERO, DVec3::ZERO);
-            for (i, off) in b.atoms.clone().zip(b.space_offsets()) {
-                f += self.force[i];
-                t += off.cross(self.force[i]);
-            }
-            self.body_force[k] = f;
-            self.body_torque[k] = t;
+            (self.body_force[k], self.body_torque[k]) = b.force_and_torque(&self.force);
         }
     }
 
@@ -212,9 +207,13 @@ impl CpuEngine {
             for k in 0..2 {
                 self.acc.work[k] += w[k];
                 self.acc.work_since_start += w[k];
-                let translational = 0.5 * (f0[k] + f1[k]).dot(x1[k] - x0[k]);
-                let rotational = 0.5 * (t0[k] + t1[k]).dot(0.5 * (w0[k] + w1[k])) * dt;
-                self.acc.particle_heat[k] -= translational + rotational;
+                self.acc.particle_heat[k] -= interaction_work(
+                    [f0[k], f1[k]],
+                    [t0[k], t1[k]],
+                    [x0[k], x1[k]],
+                    [w0[k], w1[k]],
+                    dt,
+                );
             }
             self.acc.controller_impulse += 0.5 * dt / MVV2E * (c0[0] + c0[1] + c1[0] + c1[1]);
         }

@@ -1,7 +1,9 @@
 //! The host–WGSL contract checked at test time: the bind-group layouts the host builds
 //! (`kernels::{MAIN,DECIDE,FORCES}_BINDINGS`, `STORAGE_BUFFERS`) against the `@binding` declarations the
-//! shaders make, and the workgroup counts md_decide.wgsl writes as indirect arguments against the
-//! `@workgroup_size` of the kernels they dispatch. A change to one side alone fails a test here.
+//! shaders make, the workgroup counts md_decide.wgsl writes as indirect arguments against the
+//! `@workgroup_size` of the kernels they dispatch, and the scalar-buffer layout against the constants the
+//! kernels are compiled with. A change to one side alone fails a test here. (The ensemble's shared struct:
+//! src/ensemble/gpu/contract.rs.)
 
 use super::kernels::{DECIDE_BINDINGS, FORCES_BINDINGS, FORCES_READ_ONLY, MAIN_BINDINGS};
 use super::STORAGE_BUFFERS;
@@ -115,5 +117,121 @@ fn indirect_arguments_use_the_rebuild_kernels_workgroup_sizes() {
             arg.contains(&rounding),
             "{name}: count {arg} does not round up by {size}"
         );
+    }
+}
+
+/// The scalar buffer `s` has one definition, `prelude::Layout` and the `B_*` offsets, which the WGSL sees
+/// only as generated constants. Checked here: the per-body slots do not overlap and fit in BODY_STRIDE,
+/// the regions of `Layout` tile [0, len) without gaps or overlaps for every chain length, and the
+/// generated constant block carries exactly the host's values.
+#[test]
+fn scalar_layout_is_disjoint_and_generated_from_the_host() {
+    use super::prelude::*;
+    let mut slots = [
+        (B_X, 3),
+        (B_V, 3),
+        (B_Q, 4),
+        (B_L, 3),
+        (B_F, 3),
+        (B_T, 3),
+        (B_X0, 3),
+        (B_W0, 3),
+        (B_F0, 3),
+        (B_T0, 3),
+        (B_C0, 3),
+    ];
+    slots.sort();
+    for w in slots.windows(2) {
+        assert!(w[0].0 + w[0].1 <= w[1].0, "body slots {w:?} overlap");
+    }
+    let (last, len) = slots[slots.len() - 1];
+    assert!(last + len <= BODY_STRIDE, "body slots overflow BODY_STRIDE");
+
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/small-heater.json");
+    let text = std::fs::read_to_string(path).expect("scenario file");
+    for chain in 1..=5 {
+        let mut v: serde_json::Value = serde_json::from_str(&text).expect("json");
+        v["hot"]["thermostat"]["chain_length"] = chain.into();
+        let sc = crate::scenario::Scenario::from_json(&v.to_string()).expect("valid scenario");
+        let l = Layout::new(&sc);
+        let regions = [
+            (0, 2 * BODY_STRIDE),
+            (l.ch, 2 * l.cs),
+            (l.scale, 2),
+            (l.ke, 2),
+            (l.l_heat, 4),
+            (l.l_work, 4),
+            (l.l_pheat, 4),
+            (l.l_imp, 6),
+            (l.l_deta, 2 * 2 * l.mch),
+        ];
+        let mut end = 0;
+        for (start, size) in regions {
+            assert_eq!(
+                start, end,
+                "chain {chain}: region at {start} should start at {end}"
+            );
+            end = start + size;
+        }
+        assert_eq!(end, l.len, "chain {chain}: regions do not fill the layout");
+        assert!(
+            l.cs >= 2 * l.mch && l.mch >= chain,
+            "chain {chain}: slots too short"
+        );
+
+        let sys = crate::system::build_system(&sc).expect("system builds");
+        let consts = wgsl_constants(&sc, &sys, &l);
+        for (name, val) in [
+            ("BODY_STRIDE", BODY_STRIDE),
+            ("B_Q", B_Q),
+            ("B_C0", B_C0),
+            ("MCH", l.mch),
+            ("CH", l.ch),
+            ("CS", l.cs),
+            ("SCALE", l.scale),
+            ("KE", l.ke),
+            ("L_HEAT", l.l_heat),
+            ("L_DETA", l.l_deta),
+            ("S_LEN", l.len),
+        ] {
+            let decl = format!("const {name}: u32 = {val}u;");
+            assert_eq!(
+                consts.matches(&format!("const {name}: ")).count(),
+                1,
+                "{name} declared once"
+            );
+            assert!(consts.contains(&decl), "generated block lacks `{decl}`");
+        }
+    }
+}
+
+/// No kernel indexes the scalar buffer with a literal offset: every offset must come from the generated
+/// constants, or a layout change would silently leave the shader behind.
+#[test]
+fn shaders_index_scalars_only_through_generated_offsets() {
+    for (name, src) in [
+        (
+            "md_step.wgsl",
+            include_str!("../../../shaders/md_step.wgsl"),
+        ),
+        (
+            "md_integrate.wgsl",
+            include_str!("../../../shaders/md_integrate.wgsl"),
+        ),
+    ] {
+        for pat in ["s[", "ws["] {
+            for (at, _) in src.match_indices(pat) {
+                let before = src[..at].chars().next_back();
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    continue;
+                }
+                let next = src[at + pat.len()..].chars().next();
+                assert!(
+                    !next.is_some_and(|c| c.is_ascii_digit()),
+                    "{name}: literal scalar offset at `{}`",
+                    &src[at..at + 12]
+                );
+            }
+        }
     }
 }

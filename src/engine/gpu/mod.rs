@@ -14,6 +14,8 @@
 
 pub mod bench;
 #[cfg(test)]
+mod conformance;
+#[cfg(test)]
 mod contract;
 mod kernels;
 mod prelude;
