@@ -320,8 +320,8 @@ fn displacement(k: u32) -> vec3<f32> {
 // First half of the body step: remember the start point for the ledger, kick, drift, NO_SQUISH rotation.
 // The rotation moves q only: each of its five sub-rotations is the exact flow of a Hamiltonian invariant
 // under rotations of space, so it conserves the space-frame L exactly (src/physics/rigid.rs). Turning p back
-// into L in f32 instead changed |L| by about one rounding per step with a consistent sign (lavapipe: +1.0
-// eps per step; on the H100 the rotational energy drained at ≈ 7e-9 eV per step), energy that no ledger
+// into L in f32 instead changed |L| by a few roundings per step with a consistent sign (lavapipe: +1 eps per
+// step; on the H100 the rotational energy lost ≈ 10 eps of itself, ≈ 8e-9 eV, per step), energy no ledger
 // term counts, so W − Q − ΔE per particle drifted linearly (tests/gpu_first_law.rs).
 fn bodies_start() {
     let xc = displacement(0u);

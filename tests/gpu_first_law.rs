@@ -1,10 +1,15 @@
 //! The first law per particle on the f32 GPU engine: W = Q + ΔE (W the controller's Stratonovich work, seed
 //! 000, Eq. 19; Q minus the work of the interaction forces and torques; E kinetic + rotational + controller
 //! energy) may differ from the f64 CPU reference's residual only by f32 rounding, which adds up as a random
-//! walk (∝ √steps), never as a drift ∝ steps. The committed H100 runs drifted by ≈ 7e-9 eV per step per
-//! particle (0.015–0.027 eV over 2e6 steps) because each step rebuilt the space-frame angular momentum
-//! from the rotated quaternion momentum in f32, changing |L| by about one rounding per step with a
-//! consistent sign.
+//! walk (∝ √steps), never as a drift ∝ steps.
+//!
+//! The committed H100 runs drifted by 8–13e-9 eV per step per particle (docs/runs/paper-equilibrium: 0.0159
+//! eV for the cold particle at 100 K, 0.0181 for the hot one at 120 K over 2e6 steps): in both the
+//! rotational energy 3/2 k_B T lost ≈ 10 u = 10 · 2⁻²⁴ of itself per step. Each step rebuilt the space-frame
+//! L from the quaternion momentum p after the five NO_SQUISH sub-rotations, and p's norm changes by
+//! √(c² + s²) in each with f32 cos and sin of a tiny angle, with a consistent sign (lavapipe: |L| +1 u per
+//! step; one u lost per sub-rotation, as an f32 cos that returns 1 − u for tiny arguments would, explains
+//! the H100's 10 u of energy per step, not verified on one). The GPU now keeps L across the rotation.
 
 mod common;
 
