@@ -2,9 +2,13 @@
 //! (Miller, Eleftheriou, Pattnaik, Ndirango, Newns & Martyna, J. Chem. Phys. 116, 8649 (2002)).
 //!
 //! State: centre of mass, its velocity, orientation quaternion q (body → space) and the space-frame angular
-//! momentum L. Each half step turns L into the quaternion momentum p = 2 q ⊗ (0, Rᵀ L), rotates (q, p) by the
-//! five-stage free-rotor splitting 3-2-1-2-3, and turns p back into L. Atom positions are always recomputed
-//! from (com, q, body coordinates), so inter-atomic distances stay exact up to rounding.
+//! momentum L. Each half step turns L into the quaternion momentum p = 2 q ⊗ (0, Rᵀ L) and rotates (q, p) by
+//! the five-stage free-rotor splitting 3-2-1-2-3. L itself is left as it was: each sub-rotation is the exact
+//! flow of H_k = (p · P_k q)² / (8 I_k), which is invariant under q, p → u ⊗ q, u ⊗ p (rotations of space), so
+//! by Noether it conserves the space-frame L exactly. (LAMMPS turns p back into L; in f32 on the GPU that
+//! changed |L| by about one rounding per step with a consistent sign, unaccounted energy that made the
+//! first law per particle drift.) Only the kicks change L. Atom positions are always recomputed from
+//! (com, q, body coordinates), so inter-atomic distances stay exact up to rounding.
 
 use crate::system::RigidBody;
 use crate::units::MVV2E;
@@ -18,15 +22,6 @@ fn quatvec(q: DQuat, v: DVec3) -> [f64; 4] {
         q.w * v.y + q.z * v.x - q.x * v.z,
         q.w * v.z + q.x * v.y - q.y * v.x,
     ]
-}
-
-/// The vector part of q* ⊗ p — LAMMPS MathExtra::invquatvec.
-fn invquatvec(q: DQuat, p: [f64; 4]) -> DVec3 {
-    DVec3::new(
-        -q.x * p[0] + q.w * p[1] + q.z * p[2] - q.y * p[3],
-        -q.y * p[0] - q.z * p[1] + q.w * p[2] + q.x * p[3],
-        -q.z * p[0] + q.y * p[1] - q.x * p[2] + q.w * p[3],
-    )
 }
 
 /// Exact free rotation about body axis `k` (1, 2, 3) for time `dt` (Miller et al., Eq. 2.22).
@@ -192,8 +187,6 @@ impl RigidBody {
         no_squish_rotate(2, &mut p, &mut q, self.inertia, dtq);
         no_squish_rotate(3, &mut p, &mut q, self.inertia, dtq);
         self.quat = DQuat::from_xyzw(q[1], q[2], q[3], q[0]).normalize();
-        let rot = DMat3::from_quat(self.quat);
-        self.angmom = rot * (0.5 * invquatvec(self.quat, p));
     }
 
     /// Second half of a velocity-Verlet step: half kick with the force and torque at t + dt.
