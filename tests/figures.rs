@@ -290,7 +290,7 @@ fn kappa_figures_of_the_committed_small_sweep() {
     let ratios = ["0.17", "1.2", "2.0", "3.79", "4.8", "7.0"];
     let spec = serde_json::json!({"name": "small", "base": base,
         "vary": {"kappa_ratio": ratios.iter().map(|r| r.parse::<f64>().unwrap()).collect::<Vec<_>>()},
-        "slurm": {"expected_ns_per_day": 1.0, "gpus_per_task": 0}});
+        "slurm": {"expected_ns_per_day": 100.0, "gpus_per_task": 0}});
     let file = dir.join("sweep.json");
     std::fs::write(&file, spec.to_string()).unwrap();
     let planned = dir.join("planned");
