@@ -2,9 +2,13 @@
 //! CSV of what it draws: Fig. 2 (cumulative heat and work with least-squares lines), Fig. 5 (power
 //! histogram with the exact and Eq. 9 densities; stochastic COP density with its |ε|⁻² law, Eq. 11)
 //! and, for an equilibrium run, the autocorrelations behind the friction fit (Eq. 15). The κ-axis
-//! figures of a sweep are [`super::kappa_figures`].
+//! figures of a sweep are [`super::kappa_figures`]. With baths with memory fitted from an
+//! equilibrium run (`--bath-from`, issue 11), Fig. 5 draws that model's exact power density beside the
+//! Markov one (Fig. 2 draws no theory).
 
 use super::fit::ols;
+use super::kappa_figures::{markov_label, memory_label, MemoryBaths};
+use super::memory_fit::{memory_theory, pair_for, FittedBaths};
 use super::report::{sampled_power, stochastic_cop_samples, RunAnalysis};
 use super::run_dir::RunDir;
 use super::stats;
@@ -15,12 +19,18 @@ use crate::theory::demon_pair::DemonPair;
 use anyhow::{anyhow, Context, Result};
 use std::path::Path;
 
-/// Figures of one run; returns the SVG files written (each with its CSV beside it).
-pub fn run_figures(run: &RunDir, a: &RunAnalysis, out: &Path) -> Result<Vec<String>> {
+/// Figures of one run, with the memory-bath theory beside the Markov one when `baths` are given;
+/// returns the SVG files written (each with its CSV beside it).
+pub fn run_figures(
+    run: &RunDir,
+    a: &RunAnalysis,
+    baths: Option<&FittedBaths>,
+    out: &Path,
+) -> Result<Vec<String>> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let mut figures = vec![fig2(run, a)?];
     if a.power.is_some() {
-        figures.push(fig5(run, a)?);
+        figures.push(fig5(run, a, baths)?);
     }
     if let Some(e) = a
         .friction_estimates
@@ -35,14 +45,30 @@ pub fn run_figures(run: &RunDir, a: &RunAnalysis, out: &Path) -> Result<Vec<Stri
         .collect()
 }
 
-/// Figures of a sweep of runs that differ in κ_H only (sorted by κ_H/κ_C); returns the SVG files.
-pub fn sweep_figures(runs: &[RunDir], analyses: &[RunAnalysis], out: &Path) -> Result<Vec<String>> {
+/// Figures of a sweep of runs that differ in κ_H only (sorted by κ_H/κ_C), with the memory-bath
+/// theory beside the Markov one when `baths` are given; returns the SVG files.
+pub fn sweep_figures(
+    runs: &[RunDir],
+    analyses: &[RunAnalysis],
+    baths: Option<&FittedBaths>,
+    out: &Path,
+) -> Result<Vec<String>> {
     let first = &runs
         .first()
         .ok_or_else(|| anyhow!("a sweep needs at least one run"))?
         .scenario;
     let model = DemonPair::from_scenario(first, analyses[0].friction_kg_per_s)?;
-    super::kappa_figures::kappa_figures(analyses, &model, first.controller.demon_axes.len(), out)
+    let memory = baths.map(|baths| MemoryBaths {
+        scenario: first,
+        baths,
+    });
+    super::kappa_figures::kappa_figures(
+        analyses,
+        &model,
+        memory.as_ref(),
+        first.controller.demon_axes.len(),
+        out,
+    )
 }
 
 fn title_of(a: &RunAnalysis) -> String {
@@ -146,7 +172,7 @@ fn fig2(run: &RunDir, a: &RunAnalysis) -> Result<Figure> {
     })
 }
 
-fn fig5(run: &RunDir, a: &RunAnalysis) -> Result<Figure> {
+fn fig5(run: &RunDir, a: &RunAnalysis, baths: Option<&FittedBaths>) -> Result<Figure> {
     let sc = &run.scenario;
     let model = DemonPair::from_scenario(sc, a.friction_kg_per_s)?;
     let dt = a.sample_interval_ps;
@@ -189,7 +215,7 @@ fn fig5(run: &RunDir, a: &RunAnalysis) -> Result<Figure> {
         .copied()
         .fold(exact.density(exact.mean() + 0.05 * sd), f64::max)
         * 3.0;
-    let hist_panel = Panel::new(
+    let mut hist_panel = Panel::new(
         &format!("power on the cold particle per axis, Δt = {dt} ps"),
         AxisSpec::linear("Ẇ_C", Some("eV/ps")).with_range(lo, hi),
         AxisSpec::log("P(Ẇ_C)", Some("ps/eV")).with_range(floor * 0.5, top),
@@ -201,7 +227,13 @@ fn fig5(run: &RunDir, a: &RunAnalysis) -> Result<Figure> {
                 bars,
             ),
             Series::new(
-                "exact density (Bessel K₀)",
+                &match baths {
+                    Some(_) => format!(
+                        "exact density (Bessel K₀), {}",
+                        markov_label(a.friction_kg_per_s)
+                    ),
+                    None => "exact density (Bessel K₀)".into(),
+                },
                 "theory",
                 Mark::line(BLUE),
                 grid.iter().map(|&x| Pt::new(x, exact.density(x))).collect(),
@@ -216,6 +248,24 @@ fn fig5(run: &RunDir, a: &RunAnalysis) -> Result<Figure> {
             ),
         ],
     );
+    if let Some(baths) = baths {
+        // The system check (particle, temperatures, liquid) of the memory predictions, then the
+        // exact density of the same Gaussian product with the extended system's covariance.
+        memory_theory(sc, baths, None)?;
+        let memory = pair_for(sc, &baths.cold.bath, &baths.hot.bath).particle_power(true, dt)?;
+        hist_panel.series.push(Series::new(
+            &format!("exact density, {}", memory_label(baths)),
+            "theory (bath with memory)",
+            Mark::Line {
+                colour: VERMILLION,
+                dash: Dash::Dashed,
+                width: 2,
+            },
+            grid.iter()
+                .map(|&x| Pt::new(x, memory.density(x)))
+                .collect(),
+        ));
+    }
 
     // (b) stochastic COP density, log–log, with Poisson errors and the |ε|⁻² law.
     let eps = stochastic_cop_samples(run, &model, dt)?;
@@ -280,8 +330,9 @@ fn fig5(run: &RunDir, a: &RunAnalysis) -> Result<Figure> {
             title_of(a)
         ),
         statement: format!(
-            "{SIMULATION_AND_THEORY} Histogram bars: simulation. Theory at γ = {:.4} × 10⁻¹² kg/s.",
-            a.friction_kg_per_s * 1e12
+            "{SIMULATION_AND_THEORY} Histogram bars: simulation. Theory at γ = {:.4} × 10⁻¹² kg/s{}.",
+            a.friction_kg_per_s * 1e12,
+            if baths.is_some() { "; dashed vermillion: the bath with memory fitted to the equilibrium autocorrelations (issue 11)" } else { "" }
         ),
         double_column: true,
         columns: 2,
