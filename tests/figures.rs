@@ -590,6 +590,36 @@ fn figures_draw_the_memory_bath_beside_markov() {
         .sum();
     assert!((mass - 1.0).abs() < 0.02, "∫ p(Ẇ_C) dẆ_C = {mass}");
 
+    // The friction figure of the equilibrium run draws the fitted model's autocorrelations in its own
+    // trap: the velocity curve is the mean of the two baths' model autocorrelations the fit reports.
+    let eq = dir.join("equilibrium");
+    copy_run(Path::new("docs/runs/paper-equilibrium"), &eq);
+    let eq_plots = dir.join("equilibrium-plots");
+    let v = analyze(&eq, &eq_plots, true);
+    let (svg, rows) = check_figure(&eq_plots.join("friction_autocorrelation.svg"));
+    let velocity = xy(&rows, &format!("velocity: {label}"));
+    assert!(all_text(&svg).contains(&format!("velocity: {label}")));
+    assert!(!xy(&rows, &format!("position: {label}")).is_empty());
+    let baths = &v["memory_baths"];
+    let column = |side: &str, key: &str| -> Vec<f64> {
+        baths[side][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let lags = column("cold", "lags_ps");
+    let (cold, hot) = (column("cold", "vacf_model"), column("hot", "vacf_model"));
+    let mut compared = 0;
+    for (k, &t) in lags.iter().enumerate().filter(|(_, t)| **t >= 2.0) {
+        let want = 0.5 * (cold[k] + hot[k]);
+        let got = at(&velocity, t);
+        assert!((got - want).abs() < 2e-3, "lag {t} ps: {got} vs {want}");
+        compared += 1;
+    }
+    assert!(compared >= 40, "{compared}");
+
     // The small sweep's 3.6-nm containers are another system: the memory kernel is refused there.
     let small = dir.join("small");
     for e in std::fs::read_dir("docs/runs/sweep-small").unwrap() {

@@ -4,11 +4,12 @@
 //! and, for an equilibrium run, the autocorrelations behind the friction fit (Eq. 15). The κ-axis
 //! figures of a sweep are [`super::kappa_figures`]. With baths with memory fitted from an
 //! equilibrium run (`--bath-from`, issue 11), Fig. 5 draws that model's exact power density beside the
-//! Markov one (Fig. 2 draws no theory).
+//! Markov one, and the friction figure of an equilibrium run that model's autocorrelations in this
+//! run's trap (Fig. 2 draws no theory).
 
 use super::fit::ols;
 use super::kappa_figures::{markov_label, memory_label, MemoryBaths};
-use super::memory_fit::{memory_theory, pair_for, FittedBaths};
+use super::memory_fit::{check_system, pair_for, FittedBaths, TrappedParticle};
 use super::report::{sampled_power, stochastic_cop_samples, RunAnalysis};
 use super::run_dir::RunDir;
 use super::stats;
@@ -37,7 +38,7 @@ pub fn run_figures(
         .iter()
         .find(|e| e.method.starts_with("equilibrium"))
     {
-        figures.push(fig_friction(run, a, e.gamma_amu_per_ps.value)?);
+        figures.push(fig_friction(run, a, e.gamma_amu_per_ps.value, baths)?);
     }
     figures
         .iter()
@@ -249,9 +250,8 @@ fn fig5(run: &RunDir, a: &RunAnalysis, baths: Option<&FittedBaths>) -> Result<Fi
         ],
     );
     if let Some(baths) = baths {
-        // The system check (particle, temperatures, liquid) of the memory predictions, then the
-        // exact density of the same Gaussian product with the extended system's covariance.
-        memory_theory(sc, baths, None)?;
+        // The exact density of the same Gaussian product with the extended system's covariance.
+        check_system(sc, baths)?;
         let memory = pair_for(sc, &baths.cold.bath, &baths.hot.bath).particle_power(true, dt)?;
         hist_panel.series.push(Series::new(
             &format!("exact density, {}", memory_label(baths)),
@@ -344,7 +344,12 @@ fn fig5(run: &RunDir, a: &RunAnalysis, baths: Option<&FittedBaths>) -> Result<Fi
 
 /// Position and velocity autocorrelations of an equilibrium run with Eq. 15 (ω corrected) at the
 /// fitted friction and at seed 000's 3.5e-12 kg/s.
-fn fig_friction(run: &RunDir, a: &RunAnalysis, gamma_fit: f64) -> Result<Figure> {
+fn fig_friction(
+    run: &RunDir,
+    a: &RunAnalysis,
+    gamma_fit: f64,
+    baths: Option<&FittedBaths>,
+) -> Result<Figure> {
     use super::friction::acf_model;
     use super::report::DEFAULT_MAX_LAG_PS;
     let sc = &run.scenario;
@@ -360,6 +365,33 @@ fn fig_friction(run: &RunDir, a: &RunAnalysis, gamma_fit: f64) -> Result<Figure>
         Ok((0..acfs[0].len())
             .map(|k| acfs.iter().map(|v| v[k]).sum::<f64>() / acfs.len() as f64)
             .collect())
+    };
+    // The memory model's normalised autocorrelations in this run's trap, averaged over the two
+    // particles as the data are (velocity, position); without a trap the extended system has no
+    // stationary position and no memory curve is drawn.
+    let memory = match baths {
+        Some(b) if kappa > 0.0 => {
+            check_system(sc, b)?;
+            let tmax = lag as f64 * dt;
+            let times: Vec<f64> = (0..=400).map(|i| tmax * i as f64 / 400.0).collect();
+            let mut sum = (vec![0.0; times.len()], vec![0.0; times.len()]);
+            for (fit, t_k) in [
+                (&b.cold, sc.cold.temperature_k),
+                (&b.hot, sc.hot.temperature_k),
+            ] {
+                let particle = TrappedParticle {
+                    mass_amu: mass,
+                    trap_kappa_ev_per_a2: sc.controller.trap_kappa_ev_per_a2,
+                    temperature_k: t_k,
+                };
+                let (v, x) = particle.model(&fit.bath, &times)?;
+                for (s, m) in sum.0.iter_mut().zip(v).chain(sum.1.iter_mut().zip(x)) {
+                    *s += 0.5 * m;
+                }
+            }
+            Some((times, sum, memory_label(b)))
+        }
+        _ => None,
     };
     let mut curves = vec![(
         "velocity ⟨V(t)V(t+τ)⟩",
@@ -413,11 +445,24 @@ fn fig_friction(run: &RunDir, a: &RunAnalysis, gamma_fit: f64) -> Result<Figure>
                 .map(|&t| Pt::new(t, acf_model(paper, mass, kappa, t, velocity)))
                 .collect(),
         ));
+        if let Some((times, (v, x), label)) = &memory {
+            let m = if velocity { v } else { x };
+            series.push(Series::new(
+                &format!("{}: {label}", name.split(' ').next().unwrap_or(name)),
+                "theory (bath with memory)",
+                Mark::Line {
+                    colour,
+                    dash: Dash::Dotted,
+                    width: 3,
+                },
+                times.iter().zip(m).map(|(t, y)| Pt::new(*t, *y)).collect(),
+            ));
+        }
     }
     Ok(Figure {
         stem: "friction_autocorrelation".into(),
         title: format!("{}: equilibrium autocorrelations and the friction fit", a.scenario),
-        statement: format!("Simulation: points (mean over particles and axes). Theory: solid lines, seed 000 Eq. 15 (ω corrected) at the fitted γ = {} kg/s; dashed at seed 000's value.", scientific(fit_kg, 3)),
+        statement: format!("Simulation: points (mean over particles and axes). Theory: solid lines, seed 000 Eq. 15 (ω corrected) at the fitted γ = {} kg/s; dashed at seed 000's value{}.", scientific(fit_kg, 3), if memory.is_some() { "; dotted: the bath with memory fitted to the equilibrium autocorrelations (issue 11), mean of the two particles" } else { "" }),
         double_column: false,
         columns: 1,
         panel_height: 560,

@@ -18,7 +18,7 @@ pub struct TrappedParticle {
 
 impl TrappedParticle {
     /// Normalised model autocorrelations (velocity, position) at `times` (ps).
-    pub(super) fn model(&self, bath: &MemoryBath, times: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
+    pub fn model(&self, bath: &MemoryBath, times: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
         let sys = LinearSystem::new(
             &[vec![self.trap_kappa_ev_per_a2 / MVV2E]],
             &[Particle {

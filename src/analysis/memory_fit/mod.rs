@@ -31,7 +31,9 @@ pub use family::{Family, TrappedParticle};
 pub use fit::{fit_bath, BathFit, CandidateScore, NamedEstimate, ResponseEstimate};
 pub use from_run::{fit_run, measured_kinetic_temperatures, FittedBaths, Liquid};
 pub use jackknife::jackknife_error;
-pub use theory::{memory_theory, pair_for, write_memory_sweep_csv, MemoryErrors, MemoryTheory};
+pub use theory::{
+    check_system, memory_theory, pair_for, write_memory_sweep_csv, MemoryErrors, MemoryTheory,
+};
 
 /// How to fit.
 #[derive(Clone, Debug)]

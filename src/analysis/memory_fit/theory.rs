@@ -56,13 +56,9 @@ pub fn pair_for(scenario: &Scenario, cold: &MemoryBath, hot: &MemoryBath) -> Mem
     }
 }
 
-/// Memory-bath predictions for `scenario` (or a κ_H override), with jackknife errors from the
-/// replicas of both baths, refitted without the same block.
-pub fn memory_theory(
-    scenario: &Scenario,
-    baths: &FittedBaths,
-    kappa_hot_ev_per_a2: Option<f64>,
-) -> Result<MemoryTheory> {
+/// Refuses baths fitted for another particle (mass, temperature) or another liquid (container,
+/// argon density): a memory kernel belongs to one particle in one liquid.
+pub fn check_system(scenario: &Scenario, baths: &FittedBaths) -> Result<()> {
     let mass = scenario.nanoparticle.atoms as f64 * scenario.potential.copper.mass_amu;
     for (name, fit, t_k) in [
         ("cold", &baths.cold, scenario.cold.temperature_k),
@@ -89,6 +85,17 @@ pub fn memory_theory(
             );
         }
     }
+    Ok(())
+}
+
+/// Memory-bath predictions for `scenario` (or a κ_H override), with jackknife errors from the
+/// replicas of both baths, refitted without the same block.
+pub fn memory_theory(
+    scenario: &Scenario,
+    baths: &FittedBaths,
+    kappa_hot_ev_per_a2: Option<f64>,
+) -> Result<MemoryTheory> {
+    check_system(scenario, baths)?;
     let axes = scenario.controller.demon_axes.len();
     let build = |cold: &MemoryBath, hot: &MemoryBath| {
         let mut p = pair_for(scenario, cold, hot);
