@@ -751,7 +751,7 @@ fn analyze(
         let run = nanodemon::analysis::run_dir::RunDir::load(dir)?;
         let a = report::analyze_run(&run, &opts)?;
         let figures = if let Some(out) = plots {
-            nanodemon::analysis::figures::run_figures(&run, &a, out)?
+            nanodemon::analysis::figures::run_figures(&run, &a, baths.as_ref(), out)?
         } else {
             vec![]
         };
@@ -762,7 +762,7 @@ fn analyze(
     } else {
         let (runs, analyses) = sweep::analyze_sweep(dir, &opts)?;
         let figures = if let Some(out) = plots {
-            nanodemon::analysis::figures::sweep_figures(&runs, &analyses, out)?
+            nanodemon::analysis::figures::sweep_figures(&runs, &analyses, baths.as_ref(), out)?
         } else {
             vec![]
         };

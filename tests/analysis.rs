@@ -231,7 +231,8 @@ fn friction_from_equilibrium_autocorrelations_recovers_gamma() {
     let a = analyze_run(&run, &Options::default()).unwrap();
     assert!(a.friction_source.contains("estimated from this run"));
     assert!(a.power.is_none(), "no demon coupling, no power statistics");
-    let figs = nanodemon::analysis::figures::run_figures(&run, &a, &dir.join("figures")).unwrap();
+    let figs =
+        nanodemon::analysis::figures::run_figures(&run, &a, None, &dir.join("figures")).unwrap();
     assert!(
         figs.iter()
             .any(|f| f.ends_with("friction_autocorrelation.svg")),

@@ -452,3 +452,188 @@ fn ndemon_figures() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Rows of one series of a figure CSV as (x, y), in file order.
+fn xy(rows: &[std::collections::HashMap<String, String>], series: &str) -> Vec<(f64, f64)> {
+    rows.iter()
+        .filter(|r| r["series"] == series)
+        .map(|r| (r["x"].parse().unwrap(), r["y"].parse().unwrap()))
+        .collect()
+}
+
+/// Linear interpolation of a curve sampled at increasing x.
+fn at(curve: &[(f64, f64)], x: f64) -> f64 {
+    let i = curve.iter().position(|p| p.0 >= x).unwrap();
+    let ((x0, y0), (x1, y1)) = (curve[i - 1], curve[i]);
+    y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+}
+
+/// Legend and statement texts of an SVG joined with spaces (a wrapped label reads as one).
+fn all_text(svg: &str) -> String {
+    texts(svg)
+        .iter()
+        .map(|t| t.content.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Issue 11: with `--bath-from` the figures draw the memory-bath theory beside the Markov one. The
+/// heater and refrigerator (the one pair of committed runs in the equilibrium run's 11-nm system,
+/// differing in κ_H only) form a two-run sweep; sweep-small is a different system and is refused.
+#[test]
+fn figures_draw_the_memory_bath_beside_markov() {
+    let dir = scratch("memory");
+    let pair = dir.join("pair");
+    for run in ["paper-heater", "paper-refrigerator"] {
+        copy_run(&Path::new("docs/runs").join(run), &pair.join(run));
+    }
+    let analyze = |what: &Path, plots: &Path, memory: bool| {
+        let mut c = bin();
+        c.arg("analyze")
+            .arg(what)
+            .args(["--friction-kg-per-s", "3.434e-12", "--json", "--plots"])
+            .arg(plots);
+        if memory {
+            c.args(["--bath-from", "docs/runs/paper-equilibrium"]);
+        }
+        common::json_output(&mut c)
+    };
+    let markov_only = dir.join("markov");
+    analyze(&pair, &markov_only, false);
+    let with_memory = dir.join("memory");
+    let v = analyze(&pair, &with_memory, true);
+    let label = "theory, bath with memory (fitted from paper-equilibrium)";
+    let memory_series = |rows: &[std::collections::HashMap<String, String>]| -> Vec<String> {
+        let mut s: Vec<String> = rows
+            .iter()
+            .filter(|r| r["kind"] == "theory (bath with memory)")
+            .map(|r| r["series"].clone())
+            .collect();
+        s.dedup();
+        s
+    };
+    for (stem, quantities) in [
+        ("fig3_rates_entropy_power", 4),
+        ("fig4_cop", 1),
+        ("fig6_uncertainty_tur", 4),
+    ] {
+        let (plain_svg, plain_rows) = check_figure(&markov_only.join(format!("{stem}.svg")));
+        let (svg, rows) = check_figure(&with_memory.join(format!("{stem}.svg")));
+        assert!(
+            memory_series(&plain_rows).is_empty(),
+            "{stem} without --bath-from"
+        );
+        let series = memory_series(&rows);
+        assert_eq!(series.len(), quantities, "{stem}: {series:?}");
+        for s in &series {
+            assert!(s.ends_with(label), "{s}");
+            let r = rows.iter().find(|r| &r["series"] == s).unwrap();
+            assert!(r["y_quantity"].ends_with(')'), "{stem}: {r:?}");
+            // Each memory series is in the legend once, and the plain figure names no memory bath.
+            assert_eq!(all_text(&svg).matches(s.as_str()).count(), 1, "{stem}: {s}");
+        }
+        assert!(!all_text(&plain_svg).contains("bath with memory"), "{stem}");
+        assert!(
+            svg.matches("<polyline").count() > plain_svg.matches("<polyline").count(),
+            "{stem}: no line added"
+        );
+    }
+
+    // Fig. 3's memory curve is the `theory.memory` of each run (there at the run's own κ_H), and it
+    // is not the Markov curve: at κ_H/κ_C = 0.17 the two differ by ≈ 30 %.
+    let (_, rows) = check_figure(&with_memory.join("fig3_rates_entropy_power.svg"));
+    let memory_qc = xy(&rows, &format!("Q̇_C (cold bath): {label}"));
+    let markov_qc = xy(
+        &rows,
+        "Q̇_C (cold bath): theory, Markov γ = 3.4340 × 10⁻¹² kg/s",
+    );
+    for run in v["runs"].as_array().unwrap() {
+        let ratio = run["kappa_ratio"].as_f64().unwrap();
+        let want = run["theory"]["memory"]["heat_rate_cold_ev_per_ps"]
+            .as_f64()
+            .unwrap();
+        let got = at(&memory_qc, ratio);
+        assert!(
+            (got - want).abs() < 0.01 * want.abs(),
+            "κ_H/κ_C {ratio}: {got} vs {want}"
+        );
+    }
+    let (m, k) = (at(&memory_qc, 0.17), at(&markov_qc, 0.17));
+    assert!((m - k).abs() > 0.1 * k.abs(), "memory {m} vs Markov {k}");
+
+    // Fig. 4: the stationary identity makes COP = κ_C/(κ_H − κ_C) for any bath; the memory curve
+    // (a different linear system) must obey it.
+    let (_, rows) = check_figure(&with_memory.join("fig4_cop.svg"));
+    let cop = xy(&rows, &format!("COP = −Q̇_C/Ẇ (Eq. 7): {label}"));
+    let finite: Vec<_> = cop.iter().filter(|p| p.1.is_finite()).collect();
+    assert!(finite.len() > 50, "{}", finite.len());
+    for (r, c) in finite {
+        assert!(
+            (c - 1.0 / (r - 1.0)).abs() < 1e-6 * c,
+            "κ_H/κ_C {r}: COP {c}"
+        );
+    }
+
+    // Fig. 5 of the refrigerator: the memory density is a probability density on the drawn range.
+    let fridge = dir.join("fridge");
+    copy_run(Path::new("docs/runs/paper-refrigerator"), &fridge);
+    let fridge_plots = dir.join("fridge-plots");
+    analyze(&fridge, &fridge_plots, true);
+    let (svg, rows) = check_figure(&fridge_plots.join("fig5_power_cop.svg"));
+    let name = format!("exact density, {label}");
+    assert!(all_text(&svg).contains(&name));
+    let density = xy(&rows, &name);
+    assert_eq!(density.len(), 601);
+    let mass: f64 = density
+        .windows(2)
+        .map(|w| 0.5 * (w[0].1 + w[1].1) * (w[1].0 - w[0].0))
+        .sum();
+    assert!((mass - 1.0).abs() < 0.02, "∫ p(Ẇ_C) dẆ_C = {mass}");
+
+    // The friction figure of the equilibrium run draws the fitted model's autocorrelations in its own
+    // trap: the velocity curve is the mean of the two baths' model autocorrelations the fit reports.
+    let eq = dir.join("equilibrium");
+    copy_run(Path::new("docs/runs/paper-equilibrium"), &eq);
+    let eq_plots = dir.join("equilibrium-plots");
+    let v = analyze(&eq, &eq_plots, true);
+    let (svg, rows) = check_figure(&eq_plots.join("friction_autocorrelation.svg"));
+    let velocity = xy(&rows, &format!("velocity: {label}"));
+    assert!(all_text(&svg).contains(&format!("velocity: {label}")));
+    assert!(!xy(&rows, &format!("position: {label}")).is_empty());
+    let baths = &v["memory_baths"];
+    let column = |side: &str, key: &str| -> Vec<f64> {
+        baths[side][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let lags = column("cold", "lags_ps");
+    let (cold, hot) = (column("cold", "vacf_model"), column("hot", "vacf_model"));
+    let mut compared = 0;
+    for (k, &t) in lags.iter().enumerate().filter(|(_, t)| **t >= 2.0) {
+        let want = 0.5 * (cold[k] + hot[k]);
+        let got = at(&velocity, t);
+        assert!((got - want).abs() < 2e-3, "lag {t} ps: {got} vs {want}");
+        compared += 1;
+    }
+    assert!(compared >= 40, "{compared}");
+
+    // The small sweep's 3.6-nm containers are another system: the memory kernel is refused there.
+    let small = dir.join("small");
+    for e in std::fs::read_dir("docs/runs/sweep-small").unwrap() {
+        let p = e.unwrap().path();
+        copy_run(&p, &small.join(p.file_name().unwrap()));
+    }
+    let out = bin()
+        .arg("analyze")
+        .arg(&small)
+        .args(["--plots", "--bath-from", "docs/runs/paper-equilibrium"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("container_length_a"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -2,9 +2,14 @@
 //! CSV of what it draws: Fig. 2 (cumulative heat and work with least-squares lines), Fig. 5 (power
 //! histogram with the exact and Eq. 9 densities; stochastic COP density with its |ε|⁻² law, Eq. 11)
 //! and, for an equilibrium run, the autocorrelations behind the friction fit (Eq. 15). The κ-axis
-//! figures of a sweep are [`super::kappa_figures`].
+//! figures of a sweep are [`super::kappa_figures`]. With baths with memory fitted from an
+//! equilibrium run (`--bath-from`, issue 11), Fig. 5 draws that model's exact power density beside the
+//! Markov one, and the friction figure of an equilibrium run that model's autocorrelations in this
+//! run's trap (Fig. 2 draws no theory).
 
 use super::fit::ols;
+use super::kappa_figures::{markov_label, memory_label, MemoryBaths};
+use super::memory_fit::{check_system, pair_for, FittedBaths, TrappedParticle};
 use super::report::{sampled_power, stochastic_cop_samples, RunAnalysis};
 use super::run_dir::RunDir;
 use super::stats;
@@ -15,19 +20,25 @@ use crate::theory::demon_pair::DemonPair;
 use anyhow::{anyhow, Context, Result};
 use std::path::Path;
 
-/// Figures of one run; returns the SVG files written (each with its CSV beside it).
-pub fn run_figures(run: &RunDir, a: &RunAnalysis, out: &Path) -> Result<Vec<String>> {
+/// Figures of one run, with the memory-bath theory beside the Markov one when `baths` are given;
+/// returns the SVG files written (each with its CSV beside it).
+pub fn run_figures(
+    run: &RunDir,
+    a: &RunAnalysis,
+    baths: Option<&FittedBaths>,
+    out: &Path,
+) -> Result<Vec<String>> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let mut figures = vec![fig2(run, a)?];
     if a.power.is_some() {
-        figures.push(fig5(run, a)?);
+        figures.push(fig5(run, a, baths)?);
     }
     if let Some(e) = a
         .friction_estimates
         .iter()
         .find(|e| e.method.starts_with("equilibrium"))
     {
-        figures.push(fig_friction(run, a, e.gamma_amu_per_ps.value)?);
+        figures.push(fig_friction(run, a, e.gamma_amu_per_ps.value, baths)?);
     }
     figures
         .iter()
@@ -35,14 +46,30 @@ pub fn run_figures(run: &RunDir, a: &RunAnalysis, out: &Path) -> Result<Vec<Stri
         .collect()
 }
 
-/// Figures of a sweep of runs that differ in κ_H only (sorted by κ_H/κ_C); returns the SVG files.
-pub fn sweep_figures(runs: &[RunDir], analyses: &[RunAnalysis], out: &Path) -> Result<Vec<String>> {
+/// Figures of a sweep of runs that differ in κ_H only (sorted by κ_H/κ_C), with the memory-bath
+/// theory beside the Markov one when `baths` are given; returns the SVG files.
+pub fn sweep_figures(
+    runs: &[RunDir],
+    analyses: &[RunAnalysis],
+    baths: Option<&FittedBaths>,
+    out: &Path,
+) -> Result<Vec<String>> {
     let first = &runs
         .first()
         .ok_or_else(|| anyhow!("a sweep needs at least one run"))?
         .scenario;
     let model = DemonPair::from_scenario(first, analyses[0].friction_kg_per_s)?;
-    super::kappa_figures::kappa_figures(analyses, &model, first.controller.demon_axes.len(), out)
+    let memory = baths.map(|baths| MemoryBaths {
+        scenario: first,
+        baths,
+    });
+    super::kappa_figures::kappa_figures(
+        analyses,
+        &model,
+        memory.as_ref(),
+        first.controller.demon_axes.len(),
+        out,
+    )
 }
 
 fn title_of(a: &RunAnalysis) -> String {
@@ -146,7 +173,7 @@ fn fig2(run: &RunDir, a: &RunAnalysis) -> Result<Figure> {
     })
 }
 
-fn fig5(run: &RunDir, a: &RunAnalysis) -> Result<Figure> {
+fn fig5(run: &RunDir, a: &RunAnalysis, baths: Option<&FittedBaths>) -> Result<Figure> {
     let sc = &run.scenario;
     let model = DemonPair::from_scenario(sc, a.friction_kg_per_s)?;
     let dt = a.sample_interval_ps;
@@ -189,7 +216,7 @@ fn fig5(run: &RunDir, a: &RunAnalysis) -> Result<Figure> {
         .copied()
         .fold(exact.density(exact.mean() + 0.05 * sd), f64::max)
         * 3.0;
-    let hist_panel = Panel::new(
+    let mut hist_panel = Panel::new(
         &format!("power on the cold particle per axis, Δt = {dt} ps"),
         AxisSpec::linear("Ẇ_C", Some("eV/ps")).with_range(lo, hi),
         AxisSpec::log("P(Ẇ_C)", Some("ps/eV")).with_range(floor * 0.5, top),
@@ -201,7 +228,13 @@ fn fig5(run: &RunDir, a: &RunAnalysis) -> Result<Figure> {
                 bars,
             ),
             Series::new(
-                "exact density (Bessel K₀)",
+                &match baths {
+                    Some(_) => format!(
+                        "exact density (Bessel K₀), {}",
+                        markov_label(a.friction_kg_per_s)
+                    ),
+                    None => "exact density (Bessel K₀)".into(),
+                },
                 "theory",
                 Mark::line(BLUE),
                 grid.iter().map(|&x| Pt::new(x, exact.density(x))).collect(),
@@ -216,6 +249,23 @@ fn fig5(run: &RunDir, a: &RunAnalysis) -> Result<Figure> {
             ),
         ],
     );
+    if let Some(baths) = baths {
+        // The exact density of the same Gaussian product with the extended system's covariance.
+        check_system(sc, baths)?;
+        let memory = pair_for(sc, &baths.cold.bath, &baths.hot.bath).particle_power(true, dt)?;
+        hist_panel.series.push(Series::new(
+            &format!("exact density, {}", memory_label(baths)),
+            "theory (bath with memory)",
+            Mark::Line {
+                colour: VERMILLION,
+                dash: Dash::Dashed,
+                width: 2,
+            },
+            grid.iter()
+                .map(|&x| Pt::new(x, memory.density(x)))
+                .collect(),
+        ));
+    }
 
     // (b) stochastic COP density, log–log, with Poisson errors and the |ε|⁻² law.
     let eps = stochastic_cop_samples(run, &model, dt)?;
@@ -280,8 +330,9 @@ fn fig5(run: &RunDir, a: &RunAnalysis) -> Result<Figure> {
             title_of(a)
         ),
         statement: format!(
-            "{SIMULATION_AND_THEORY} Histogram bars: simulation. Theory at γ = {:.4} × 10⁻¹² kg/s.",
-            a.friction_kg_per_s * 1e12
+            "{SIMULATION_AND_THEORY} Histogram bars: simulation. Theory at γ = {:.4} × 10⁻¹² kg/s{}.",
+            a.friction_kg_per_s * 1e12,
+            if baths.is_some() { "; dashed vermillion: the bath with memory fitted to the equilibrium autocorrelations (issue 11)" } else { "" }
         ),
         double_column: true,
         columns: 2,
@@ -293,7 +344,12 @@ fn fig5(run: &RunDir, a: &RunAnalysis) -> Result<Figure> {
 
 /// Position and velocity autocorrelations of an equilibrium run with Eq. 15 (ω corrected) at the
 /// fitted friction and at seed 000's 3.5e-12 kg/s.
-fn fig_friction(run: &RunDir, a: &RunAnalysis, gamma_fit: f64) -> Result<Figure> {
+fn fig_friction(
+    run: &RunDir,
+    a: &RunAnalysis,
+    gamma_fit: f64,
+    baths: Option<&FittedBaths>,
+) -> Result<Figure> {
     use super::friction::acf_model;
     use super::report::DEFAULT_MAX_LAG_PS;
     let sc = &run.scenario;
@@ -309,6 +365,33 @@ fn fig_friction(run: &RunDir, a: &RunAnalysis, gamma_fit: f64) -> Result<Figure>
         Ok((0..acfs[0].len())
             .map(|k| acfs.iter().map(|v| v[k]).sum::<f64>() / acfs.len() as f64)
             .collect())
+    };
+    // The memory model's normalised autocorrelations in this run's trap, averaged over the two
+    // particles as the data are (velocity, position); without a trap the extended system has no
+    // stationary position and no memory curve is drawn.
+    let memory = match baths {
+        Some(b) if kappa > 0.0 => {
+            check_system(sc, b)?;
+            let tmax = lag as f64 * dt;
+            let times: Vec<f64> = (0..=400).map(|i| tmax * i as f64 / 400.0).collect();
+            let mut sum = (vec![0.0; times.len()], vec![0.0; times.len()]);
+            for (fit, t_k) in [
+                (&b.cold, sc.cold.temperature_k),
+                (&b.hot, sc.hot.temperature_k),
+            ] {
+                let particle = TrappedParticle {
+                    mass_amu: mass,
+                    trap_kappa_ev_per_a2: sc.controller.trap_kappa_ev_per_a2,
+                    temperature_k: t_k,
+                };
+                let (v, x) = particle.model(&fit.bath, &times)?;
+                for (s, m) in sum.0.iter_mut().zip(v).chain(sum.1.iter_mut().zip(x)) {
+                    *s += 0.5 * m;
+                }
+            }
+            Some((times, sum, memory_label(b)))
+        }
+        _ => None,
     };
     let mut curves = vec![(
         "velocity ⟨V(t)V(t+τ)⟩",
@@ -362,11 +445,24 @@ fn fig_friction(run: &RunDir, a: &RunAnalysis, gamma_fit: f64) -> Result<Figure>
                 .map(|&t| Pt::new(t, acf_model(paper, mass, kappa, t, velocity)))
                 .collect(),
         ));
+        if let Some((times, (v, x), label)) = &memory {
+            let m = if velocity { v } else { x };
+            series.push(Series::new(
+                &format!("{}: {label}", name.split(' ').next().unwrap_or(name)),
+                "theory (bath with memory)",
+                Mark::Line {
+                    colour,
+                    dash: Dash::Dotted,
+                    width: 3,
+                },
+                times.iter().zip(m).map(|(t, y)| Pt::new(*t, *y)).collect(),
+            ));
+        }
     }
     Ok(Figure {
         stem: "friction_autocorrelation".into(),
         title: format!("{}: equilibrium autocorrelations and the friction fit", a.scenario),
-        statement: format!("Simulation: points (mean over particles and axes). Theory: solid lines, seed 000 Eq. 15 (ω corrected) at the fitted γ = {} kg/s; dashed at seed 000's value.", scientific(fit_kg, 3)),
+        statement: format!("Simulation: points (mean over particles and axes). Theory: solid lines, seed 000 Eq. 15 (ω corrected) at the fitted γ = {} kg/s; dashed at seed 000's value{}.", scientific(fit_kg, 3), if memory.is_some() { "; dotted: the bath with memory fitted to the equilibrium autocorrelations (issue 11), mean of the two particles" } else { "" }),
         double_column: false,
         columns: 1,
         panel_height: 560,

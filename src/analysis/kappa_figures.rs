@@ -2,19 +2,29 @@
 //! `analyze` on a directory of runs and by `sweep collect`: each run's rates, COP and power
 //! statistics (points, ±1 block standard error) beside the Langevin theory for the runs' own
 //! parameters on a dense κ grid (lines), the refrigerator regime κ_H/κ_C > T_H/T_C (Eq. 6) shaded.
+//! With baths with memory fitted from an equilibrium run (`--bath-from`, issue 11), the same
+//! quantities of the extended linear system ([`super::memory_fit::memory_theory`]) are drawn beside
+//! the Markov lines, dashed, and written to the CSV as their own series.
 
+use super::memory_fit::{memory_theory, FittedBaths, MemoryErrors, MemoryTheory};
 use super::report::{Compared, PowerStats, RunAnalysis};
+use crate::plot::axis::scientific;
 use crate::plot::axis::AxisSpec;
-use crate::plot::figure::{Figure, Mark, Panel, Pt, Series};
+use crate::plot::figure::{Dash, Figure, Mark, Panel, Pt, Series};
 use crate::plot::{BLACK, BLUE, GREEN, SIMULATION_AND_THEORY, SKY, VERMILLION};
+use crate::scenario::Scenario;
 use crate::theory::demon_pair::predictions::{sweep, TheoryPoint};
 use crate::theory::demon_pair::DemonPair;
+use crate::theory::memory::pair::MemoryPoint;
 use anyhow::{bail, Result};
 use plotters::style::RGBColor;
 use std::path::Path;
 
 /// Theory points on the κ axis.
 const DENSE: usize = 400;
+/// Memory-bath points on the κ axis: each costs the Lyapunov solution of the extended system for the
+/// fit and its jackknife replicas, and the curve is as smooth as the Markov one at this density.
+const DENSE_MEMORY: usize = 120;
 /// A COP is drawn only where the power is resolved, |Ẇ| ≥ this many standard errors: COP = −Q̇_C/Ẇ
 /// is meaningless where Ẇ is compatible with zero (one point of a test sweep gave COP ≈ 12,600).
 pub const COP_MIN_POWER_Z: f64 = 2.0;
@@ -25,6 +35,76 @@ struct Quantity {
     colour: RGBColor,
     measured: fn(&RunAnalysis) -> Option<Compared>,
     theory: fn(&TheoryPoint) -> Option<f64>,
+    memory: fn(&MemoryPoint) -> Option<f64>,
+    /// Jackknife error of the memory prediction (the band drawn around its line).
+    memory_error: fn(&MemoryErrors) -> f64,
+}
+
+/// The baths with memory a sweep's scenario is predicted with (`--bath-from`).
+pub struct MemoryBaths<'a> {
+    /// Any run of the sweep: the memory curve varies its κ_H only.
+    pub scenario: &'a Scenario,
+    pub baths: &'a FittedBaths,
+}
+
+/// The theory lines of a κ-axis figure: Markov always, the bath with memory when fitted.
+struct Theory {
+    markov: Vec<TheoryPoint>,
+    /// Legend text of the Markov lines when the memory lines are drawn beside them.
+    markov_label: Option<String>,
+    /// Memory-bath predictions with jackknife errors (None where the extended system has no
+    /// stationary state) and their legend text.
+    memory: Option<(Vec<MemoryAt>, String)>,
+}
+
+/// A memory-bath prediction at one κ_H/κ_C.
+type MemoryAt = (f64, Option<MemoryTheory>);
+
+impl Theory {
+    fn new(
+        markov: Vec<TheoryPoint>,
+        memory: Option<&MemoryBaths>,
+        (x0, x1): (f64, f64),
+        friction_kg_per_s: f64,
+    ) -> Result<Theory> {
+        let Some(m) = memory else {
+            return Ok(Theory {
+                markov,
+                markov_label: None,
+                memory: None,
+            });
+        };
+        let kc = m.scenario.controller.kappa_cold_ev_per_a2;
+        // The scenario's own κ_H first: a mismatch of system (mass, temperature, liquid) is an
+        // error naming the field, not a silently empty curve.
+        memory_theory(m.scenario, m.baths, None)?;
+        let points = (0..DENSE_MEMORY)
+            .map(|i| x0 * (x1 / x0).powf(i as f64 / (DENSE_MEMORY - 1) as f64))
+            .map(|r| (r, memory_theory(m.scenario, m.baths, Some(r * kc)).ok()))
+            .collect();
+        Ok(Theory {
+            markov,
+            markov_label: Some(markov_label(friction_kg_per_s)),
+            memory: Some((points, memory_label(m.baths))),
+        })
+    }
+}
+
+/// Legend text of a Markov theory line drawn beside a memory-bath one.
+pub(crate) fn markov_label(friction_kg_per_s: f64) -> String {
+    format!(
+        "theory, Markov γ = {} kg/s",
+        scientific(friction_kg_per_s, 4)
+    )
+}
+
+/// Legend text of a memory-bath theory line: the equilibrium run its kernels were fitted from.
+pub(crate) fn memory_label(baths: &FittedBaths) -> String {
+    let run = std::path::Path::new(&baths.run)
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| baths.run.clone());
+    format!("theory, bath with memory (fitted from {run})")
 }
 
 /// The κ_H/κ_C axis: log, from 0.1 (or below the smallest ratio) to 10 (or above the largest).
@@ -36,7 +116,7 @@ fn kappa_axis(ratios: &[f64]) -> AxisSpec {
     AxisSpec::log("κ_H/κ_C", None).with_range(lo, hi)
 }
 
-fn series_of(q: &Quantity, analyses: &[RunAnalysis], theory: &[TheoryPoint]) -> [Series; 2] {
+fn series_of(q: &Quantity, analyses: &[RunAnalysis], theory: &Theory) -> Vec<Series> {
     let points = analyses
         .iter()
         .filter_map(|a| {
@@ -45,12 +125,62 @@ fn series_of(q: &Quantity, analyses: &[RunAnalysis], theory: &[TheoryPoint]) -> 
         })
         .collect();
     let line = theory
+        .markov
         .iter()
         .map(|t| Pt::new(t.kappa_ratio, (q.theory)(t).unwrap_or(f64::NAN)))
         .collect();
-    [
+    let markov_label = match &theory.markov_label {
+        Some(l) => format!("{}: {l}", q.label),
+        None => q.label.to_string(),
+    };
+    let mut out = vec![
         Series::new(q.label, "simulation", Mark::points(q.colour), points),
-        Series::new(q.label, "theory", Mark::line(q.colour), line),
+        Series::new(&markov_label, "theory", Mark::line(q.colour), line),
+    ];
+    if let Some((memory, label)) = &theory.memory {
+        let at = |sign: f64| -> Vec<Pt> {
+            memory
+                .iter()
+                .map(|(r, m)| {
+                    let y = m.as_ref().and_then(|m| {
+                        Some((q.memory)(&m.point)? + sign * (q.memory_error)(&m.errors))
+                    });
+                    Pt::new(*r, y.unwrap_or(f64::NAN))
+                })
+                .collect()
+        };
+        out.push(Series::new(
+            &format!("{}: {label}", q.label),
+            "theory (bath with memory)",
+            memory_mark(q.colour),
+            at(0.0),
+        ));
+        out.extend(jackknife_band(q.label, q.colour, [at(-1.0), at(1.0)]));
+    }
+    out
+}
+
+/// The memory-bath lines: dashed in the quantity's colour, beside the solid Markov line.
+fn memory_mark(colour: RGBColor) -> Mark {
+    Mark::Line {
+        colour,
+        dash: Dash::Dashed,
+        width: 2,
+    }
+}
+
+/// The memory line ± its jackknife error over the blocks of the equilibrium run (the error of the
+/// fitted kernels), thin dotted lines under one legend entry.
+fn jackknife_band(label: &str, colour: RGBColor, [lower, upper]: [Vec<Pt>; 2]) -> [Series; 2] {
+    let name = format!("{label}: bath with memory ± 1 jackknife σ");
+    let mark = Mark::Line {
+        colour,
+        dash: Dash::Dotted,
+        width: 1,
+    };
+    [
+        Series::new(&name, "theory (bath with memory) − σ", mark, lower),
+        Series::new(&name, "theory (bath with memory) + σ", mark, upper),
     ]
 }
 
@@ -69,7 +199,7 @@ fn panel(
     y: AxisSpec,
     quantities: &[Quantity],
     analyses: &[RunAnalysis],
-    theory: &[TheoryPoint],
+    theory: &Theory,
     pseudo: f64,
 ) -> Panel {
     let mut series = vec![band(pseudo, x.range.expect("κ axis has a range").1)];
@@ -84,11 +214,12 @@ fn power(a: &RunAnalysis, f: fn(&PowerStats) -> Compared) -> Option<Compared> {
 }
 
 /// Writes fig3_rates_entropy_power, fig4_cop and fig6_uncertainty_tur (SVG + CSV) into `out` for
-/// runs that differ in κ_H only, with the theory of `model` (the runs' parameters and friction);
-/// returns the SVG paths.
+/// runs that differ in κ_H only, with the theory of `model` (the runs' parameters and friction) and,
+/// when given, of the baths with memory; returns the SVG paths.
 pub fn kappa_figures(
     analyses: &[RunAnalysis],
     model: &DemonPair,
+    memory: Option<&MemoryBaths>,
     axes: usize,
     out: &Path,
 ) -> Result<Vec<String>> {
@@ -99,7 +230,12 @@ pub fn kappa_figures(
     let x = kappa_axis(&ratios);
     let (x0, x1) = x.range.expect("set");
     let dt = analyses[0].sample_interval_ps;
-    let theory = sweep(model, axes, dt, x0, x1, DENSE)?;
+    let theory = Theory::new(
+        sweep(model, axes, dt, x0, x1, DENSE)?,
+        memory,
+        (x0, x1),
+        analyses[0].friction_kg_per_s,
+    )?;
     let pseudo = model.t_hot_k / model.t_cold_k;
     let friction = format!(
         "Theory: seed 000's Langevin model at γ = {:.4} × 10⁻¹² kg/s, {axes} driven axes, T_C = {} K, T_H = {} K.",
@@ -107,7 +243,10 @@ pub fn kappa_figures(
         model.t_cold_k,
         model.t_hot_k
     );
-    let statement = format!("{SIMULATION_AND_THEORY} {friction}");
+    let statement = match &theory.memory {
+        Some((_, label)) => format!("{SIMULATION_AND_THEORY} {friction} Dashed: {label}, the generalised Langevin model with the kernels fitted to the equilibrium autocorrelations (issue 11), at the same Δt and axes."),
+        None => format!("{SIMULATION_AND_THEORY} {friction}"),
+    };
     let mut files = Vec::new();
 
     let heat = [
@@ -116,12 +255,16 @@ pub fn kappa_figures(
             colour: BLUE,
             measured: |a| Some(a.rates.heat_cold_ev_per_ps),
             theory: |t| Some(t.heat_rate_cold_ev_per_ps),
+            memory: |t| Some(t.heat_rate_cold_ev_per_ps),
+            memory_error: |e| e.heat_rate_cold_ev_per_ps,
         },
         Quantity {
             label: "Q̇_H (hot bath)",
             colour: VERMILLION,
             measured: |a| Some(a.rates.heat_hot_ev_per_ps),
             theory: |t| Some(t.heat_rate_hot_ev_per_ps),
+            memory: |t| Some(t.heat_rate_hot_ev_per_ps),
+            memory_error: |e| e.heat_rate_hot_ev_per_ps,
         },
     ];
     let entropy = [Quantity {
@@ -129,12 +272,16 @@ pub fn kappa_figures(
         colour: BLACK,
         measured: |a| Some(a.rates.entropy_production_kb_per_ps),
         theory: |t| Some(t.entropy_production_kb_per_ps),
+        memory: |t| Some(t.entropy_production_kb_per_ps),
+        memory_error: |e| e.entropy_production_kb_per_ps,
     }];
     let power_q = [Quantity {
         label: "Ẇ = Ẇ_C + Ẇ_H",
         colour: GREEN,
         measured: |a| Some(a.rates.power_ev_per_ps),
         theory: |t| Some(t.power_ev_per_ps),
+        memory: |t| Some(t.power_ev_per_ps),
+        memory_error: |e| e.power_ev_per_ps,
     }];
     let fig3 = Figure {
         stem: "fig3_rates_entropy_power".into(),
@@ -166,24 +313,32 @@ pub fn kappa_figures(
             colour: BLUE,
             measured: |a| power(a, |p| p.relative_uncertainty_cold),
             theory: |t| Some(t.relative_uncertainty_cold),
+            memory: |t| Some(t.relative_uncertainty_cold),
+            memory_error: |e| e.relative_uncertainty_cold,
         },
         Quantity {
             label: "Var/⟨Ẇ_H⟩²",
             colour: VERMILLION,
             measured: |a| power(a, |p| p.relative_uncertainty_hot),
             theory: |t| Some(t.relative_uncertainty_hot),
+            memory: |t| Some(t.relative_uncertainty_hot),
+            memory_error: |e| e.relative_uncertainty_hot,
         },
         Quantity {
             label: "Var/⟨Ẇ⟩²",
             colour: GREEN,
             measured: |a| power(a, |p| p.relative_uncertainty_total),
             theory: |t| Some(t.relative_uncertainty_total),
+            memory: |t| Some(t.relative_uncertainty_total),
+            memory_error: |e| e.relative_uncertainty_total,
         },
         Quantity {
             label: "TUR bound 2k_B/(Ṡ_tot Δt) (Eq. 12)",
             colour: BLACK,
             measured: |a| power(a, |p| p.tur_bound),
             theory: |t| Some(t.tur_bound),
+            memory: |t| Some(t.tur_bound),
+            memory_error: |e| e.tur_bound,
         },
     ];
     let fig6 = Figure {
@@ -214,7 +369,7 @@ fn cop_figure(
     analyses: &[RunAnalysis],
     model: &DemonPair,
     x: &AxisSpec,
-    theory: &[TheoryPoint],
+    theory: &Theory,
     pseudo: f64,
     statement: &str,
 ) -> Result<Figure> {
@@ -233,7 +388,7 @@ fn cop_figure(
             resolved.push(p);
         }
     }
-    let notes = if unresolved.is_empty() {
+    let mut notes = if unresolved.is_empty() {
         Vec::new()
     } else {
         vec![format!(
@@ -248,9 +403,15 @@ fn cop_figure(
     let points: Vec<Pt> = resolved.iter().chain(&unresolved).copied().collect();
     let (x0, x1) = x.range.expect("κ axis has a range");
     let line = theory
+        .markov
         .iter()
         .map(|t| Pt::new(t.kappa_ratio, t.cop.unwrap_or(f64::NAN)))
         .collect();
+    let cop_label = "COP = −Q̇_C/Ẇ (Eq. 7)";
+    let markov_label = match &theory.markov_label {
+        Some(l) => format!("{cop_label}: {l}"),
+        None => cop_label.to_string(),
+    };
     let lo = points
         .iter()
         .map(|p| p.y - p.err.unwrap_or(0.0))
@@ -261,7 +422,7 @@ fn cop_figure(
         .map(|p| p.y + p.err.unwrap_or(0.0))
         .fold(1.15 * carnot, f64::max)
         .min(3.0 * carnot);
-    let series = vec![
+    let mut series = vec![
         band(pseudo, x1),
         Series::new(
             "Carnot bound T_C/(T_H − T_C)",
@@ -284,8 +445,36 @@ fn cop_figure(
             },
             unresolved,
         ),
-        Series::new("COP = −Q̇_C/Ẇ (Eq. 7)", "theory", Mark::line(BLUE), line),
+        Series::new(&markov_label, "theory", Mark::line(BLUE), line),
     ];
+    if let Some((memory, label)) = &theory.memory {
+        let at = |sign: f64| -> Vec<Pt> {
+            memory
+                .iter()
+                .map(|(r, m)| {
+                    // A replica without a COP (not a refrigerator) leaves the band open there.
+                    let y = m.as_ref().and_then(|m| {
+                        let spread = match sign {
+                            0.0 => 0.0,
+                            _ => sign * m.errors.cop.unwrap_or(f64::NAN),
+                        };
+                        Some(m.point.cop? + spread)
+                    });
+                    Pt::new(*r, y.unwrap_or(f64::NAN))
+                })
+                .collect()
+        };
+        series.push(Series::new(
+            &format!("{cop_label}: {label}"),
+            "theory (bath with memory)",
+            memory_mark(BLUE),
+            at(0.0),
+        ));
+        series.extend(jackknife_band(cop_label, BLUE, [at(-1.0), at(1.0)]));
+    }
+    if theory.memory.is_some() {
+        notes.push("The dashed memory line lies on the Markov one: the stationary identity Q̇_H/Q̇_C = −κ_H/κ_C holds for any bath, so COP = κ_C/(κ_H − κ_C) does too.".into());
+    }
     Ok(Figure {
         stem: "fig4_cop".into(),
         title: "Coefficient of performance in the refrigerator regime against κ_H/κ_C".into(),

@@ -273,7 +273,7 @@ fn kappa_figures(mut runs: Vec<(RunDir, RunAnalysis)>, dir: &Path) -> Result<Vec
     });
     let (dirs, analyses): (Vec<RunDir>, Vec<RunAnalysis>) = runs.into_iter().unzip();
     Ok(
-        crate::analysis::figures::sweep_figures(&dirs, &analyses, dir)?
+        crate::analysis::figures::sweep_figures(&dirs, &analyses, None, dir)?
             .into_iter()
             .map(PathBuf::from)
             .collect(),

@@ -136,6 +136,23 @@ impl MemoryPair {
         Ok((sys, s))
     }
 
+    /// The sampled power of one particle on one axis at interval Δt (seed 000, Eq. 8), a product of
+    /// two jointly Gaussian variables whose covariance the extended system gives: its exact density
+    /// is what Fig. 5 draws beside the Markov one.
+    pub fn particle_power(&self, cold: bool, dt_ps: f64) -> Result<ParticlePower> {
+        if !(dt_ps >= 0.0 && dt_ps.is_finite()) {
+            bail!("sampling interval {dt_ps} ps must be ≥ 0");
+        }
+        let (sys, s) = self.covariance()?;
+        let joint = lagged_covariance(&sys, &s, dt_ps);
+        let kappa = if cold {
+            self.kappa_cold_ev_per_a2
+        } else {
+            self.kappa_hot_ev_per_a2
+        };
+        power_of(kappa, &power_factors(cold, dt_ps), &joint)
+    }
+
     /// Every prediction for `axes` independent driven axes, power statistics for samples `dt_ps` apart.
     pub fn predict(&self, axes: usize, dt_ps: f64) -> Result<MemoryPoint> {
         if !(dt_ps >= 0.0 && dt_ps.is_finite()) {
@@ -173,17 +190,10 @@ impl MemoryPair {
             (self.kappa_cold_ev_per_a2, power_factors(true, dt_ps)),
             (self.kappa_hot_ev_per_a2, power_factors(false, dt_ps)),
         ];
-        let power = |(k, (a, b)): &(f64, ([f64; 8], [f64; 8]))| -> Result<ParticlePower> {
-            Ok(ParticlePower {
-                kappa_ev_per_a2: *k,
-                product: GaussianProduct::from_covariance(
-                    quad(a, &joint, a),
-                    quad(b, &joint, b),
-                    quad(a, &joint, b),
-                )?,
-            })
-        };
-        let (p_cold, p_hot) = (power(&terms[0])?, power(&terms[1])?);
+        let (p_cold, p_hot) = (
+            power_of(terms[0].0, &terms[0].1, &joint)?,
+            power_of(terms[1].0, &terms[1].1, &joint)?,
+        );
         // Isserlis: Cov(a₁b₁, a₂b₂) = C(a₁,a₂)C(b₁,b₂) + C(a₁,b₂)C(b₁,a₂).
         let mean_total: f64 = terms.iter().map(|(k, (a, b))| k * quad(a, &joint, b)).sum();
         let mut var_total = 0.0;
@@ -233,6 +243,22 @@ impl MemoryPair {
     }
 }
 
+/// Ẇ = κ·A·B with A = a·z, B = b·z of the joint state z (see [`power_factors`]).
+fn power_of(
+    kappa_ev_per_a2: f64,
+    (a, b): &([f64; 8], [f64; 8]),
+    joint: &[[f64; 8]; 8],
+) -> Result<ParticlePower> {
+    Ok(ParticlePower {
+        kappa_ev_per_a2,
+        product: GaussianProduct::from_covariance(
+            quad(a, joint, a),
+            quad(b, joint, b),
+            quad(a, joint, b),
+        )?,
+    })
+}
+
 /// Joint covariance of (X_C, X_H, V_C, V_H) at t and at t + τ (indices 0–3 and 4–7), from Σ and
 /// ⟨z(t+τ) z(t)ᵀ⟩ = e^{Aτ} Σ of the extended system.
 fn lagged_covariance(sys: &LinearSystem, sigma: &Mat, tau_ps: f64) -> [[f64; 8]; 8] {
@@ -279,6 +305,28 @@ mod tests {
     use super::*;
     use crate::theory::demon_pair::paper_model;
     use crate::theory::demon_pair::predictions::TheoryPoint;
+
+    #[test]
+    fn memoryless_power_density_is_the_markov_one() {
+        // Fig. 5 draws both densities: with memoryless baths they must coincide (second implementation:
+        // the 4-D Markov lagged covariance of src/theory/demon_pair.rs).
+        for (ratio, cold) in [(0.17, true), (4.8, true), (4.8, false)] {
+            let markov = paper_model(0.1 * ratio);
+            let want = markov.particle_power(cold, 1.0).unwrap();
+            let got = MemoryPair::from_markov(&markov)
+                .particle_power(cold, 1.0)
+                .unwrap();
+            let sd = want.variance().sqrt();
+            for z in [-3.0, -0.7, 0.4, 2.5] {
+                let w = want.mean() + z * sd;
+                let (a, b) = (got.density(w), want.density(w));
+                assert!(
+                    (a - b).abs() <= 1e-9 * b,
+                    "ratio {ratio} at {z} sd: {a} vs {b}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn memoryless_baths_reproduce_the_markov_theory() {
