@@ -98,7 +98,6 @@ impl GpuEngine {
                         end_of_pass_write_index: Some(q + 1),
                     }),
                 });
-                pass.set_bind_group(0, &self.k.main_bg, &[]);
                 self.k.record_stage(&mut pass, stage, opening);
             }
         }
@@ -158,7 +157,6 @@ impl GpuEngine {
         for _ in 0..repeats {
             let t = Instant::now();
             self.submit(|pass| {
-                pass.set_bind_group(0, &self.k.main_bg, &[]);
                 self.k.record_stage(pass, Stage::Decide, Opening::Start);
             });
             self.wait()?;

@@ -1,8 +1,10 @@
 //! Buffers, pipelines and the recording of MD steps into command buffers.
 //!
-//! One bind group holds every buffer (all read_write storage) so a step binds once per pass; the rebuild
-//! decision has its own tiny bind group because its output is then used as indirect dispatch arguments,
-//! and wgpu forbids a buffer being storage and indirect in the same dispatch.
+//! Each kernel has its own bind group holding only the buffers it uses (md_common.wgsl declares all of them,
+//! with fixed binding numbers): wgpu validates and tracks every buffer of the bound groups at every dispatch,
+//! so binding 17 buffers to a kernel that uses 2 made recording cost as much host time as the GPU spends on
+//! the step. The rebuild decision's group is separate anyway because its output is then used as indirect
+//! dispatch arguments, and wgpu forbids a buffer being storage and indirect in the same dispatch.
 
 use super::prelude::{FORCE_WG, TPA};
 use crate::gpu::GpuContext;
@@ -16,8 +18,47 @@ const NEIGHBOR: &str = include_str!("../../../shaders/md_neighbor.wgsl");
 const FORCES: &str = include_str!("../../../shaders/md_forces.wgsl");
 const DECIDE: &str = include_str!("../../../shaders/md_decide.wgsl");
 
-/// Storage buffers of the main bind group (md_common.wgsl), checked against the WGSL in `contract`.
+/// Storage buffers md_common.wgsl declares, checked against the WGSL in `contract`.
 pub(super) const MAIN_BINDINGS: u32 = 17;
+
+/// Binding numbers of md_common.wgsl (the order of [`Buffers::bound`]).
+mod slot {
+    pub const POS: u32 = 0;
+    pub const VEL: u32 = 1;
+    pub const FORCE: u32 = 2;
+    pub const REFPOS: u32 = 3;
+    pub const BCOORD: u32 = 4;
+    pub const CELL_COUNT: u32 = 5;
+    pub const CELL_START: u32 = 6;
+    pub const CELL_ATOMS: u32 = 7;
+    pub const ATOM_CELL: u32 = 8;
+    pub const ATOM_SLOT: u32 = 9;
+    pub const NLIST: u32 = 10;
+    pub const NCOUNT: u32 = 11;
+    pub const PARTIAL: u32 = 12;
+    pub const S: u32 = 13;
+    pub const FLAGS: u32 = 14;
+    pub const COEF: u32 = 16;
+}
+
+/// The md_common.wgsl bindings each kernel uses (its entry point and the functions it calls). A binding
+/// missing here fails pipeline creation (wgpu checks the shader's uses against the layout), which
+/// `GpuEngine::new` reports as an error.
+mod uses {
+    use super::slot::*;
+    pub const SCALAR_START: &[u32] = &[S, FLAGS];
+    pub const SCALAR_END: &[u32] = &[FORCE, BCOORD, PARTIAL, S, FLAGS];
+    pub const INTEGRATE1: &[u32] = &[POS, VEL, FORCE, REFPOS, BCOORD, S, FLAGS];
+    pub const BODY_FORCES: &[u32] = &[FORCE, BCOORD, S];
+    pub const APPLY_SCALE: &[u32] = &[VEL, S];
+    pub const BIN: &[u32] = &[POS, CELL_COUNT, ATOM_CELL, ATOM_SLOT];
+    pub const SCAN: &[u32] = &[CELL_COUNT, CELL_START];
+    pub const SCATTER: &[u32] = &[CELL_START, CELL_ATOMS, ATOM_CELL, ATOM_SLOT];
+    pub const SORT_CELLS: &[u32] = &[CELL_START, CELL_ATOMS];
+    pub const BUILD_LIST: &[u32] = &[
+        POS, REFPOS, CELL_START, CELL_ATOMS, NLIST, NCOUNT, FLAGS, COEF,
+    ];
+}
 /// Storage buffers of the rebuild decision's bind group (md_decide.wgsl).
 pub(super) const DECIDE_BINDINGS: u32 = 2;
 /// Storage buffers of the force kernels' bind group (md_forces.wgsl), the first `FORCES_READ_ONLY` read-only.
@@ -49,7 +90,7 @@ pub struct Buffers {
 
 impl Buffers {
     /// The buffers of the main bind group, in binding order (everything but `args`).
-    pub fn bound(&self) -> [&wgpu::Buffer; 17] {
+    pub fn bound(&self) -> [&wgpu::Buffer; MAIN_BINDINGS as usize] {
         [
             &self.pos,
             &self.vel,
@@ -72,20 +113,83 @@ impl Buffers {
     }
 }
 
+/// A kernel of md_common.wgsl's family with its own bind group of the buffers it uses.
+pub struct Bound {
+    pipe: wgpu::ComputePipeline,
+    layout: wgpu::BindGroupLayout,
+    uses: &'static [u32],
+    bg: wgpu::BindGroup,
+}
+
+impl Bound {
+    fn new(
+        device: &wgpu::Device,
+        module: &wgpu::ShaderModule,
+        entry: &str,
+        uses: &'static [u32],
+        buf: &Buffers,
+    ) -> Bound {
+        let entries: Vec<_> = uses.iter().map(|&b| storage_entry(b, false)).collect();
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some(entry),
+            entries: &entries,
+        });
+        let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some(entry),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let bg = Self::bind(device, &layout, uses, buf);
+        Bound {
+            pipe: pipeline(device, &pl, module, entry),
+            layout,
+            uses,
+            bg,
+        }
+    }
+
+    fn bind(
+        device: &wgpu::Device,
+        layout: &wgpu::BindGroupLayout,
+        uses: &[u32],
+        buf: &Buffers,
+    ) -> wgpu::BindGroup {
+        let all = buf.bound();
+        let entries: Vec<_> = uses
+            .iter()
+            .map(|&b| wgpu::BindGroupEntry {
+                binding: b,
+                resource: all[b as usize].as_entire_binding(),
+            })
+            .collect();
+        device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout,
+            entries: &entries,
+        })
+    }
+
+    /// Binds the kernel and its buffers to the pass.
+    pub fn set(&self, pass: &mut wgpu::ComputePass) {
+        pass.set_pipeline(&self.pipe);
+        pass.set_bind_group(0, &self.bg, &[]);
+    }
+}
+
 /// Every kernel, by name.
 pub struct Pipelines {
-    pub scalar_start: wgpu::ComputePipeline,
-    pub scalar_end_start: wgpu::ComputePipeline,
-    pub scalar_end: wgpu::ComputePipeline,
-    pub integrate1: wgpu::ComputePipeline,
-    pub body_forces: wgpu::ComputePipeline,
-    pub apply_scale: wgpu::ComputePipeline,
+    pub scalar_start: Bound,
+    pub scalar_end_start: Bound,
+    pub scalar_end: Bound,
+    pub integrate1: Bound,
+    pub body_forces: Bound,
+    pub apply_scale: Bound,
     pub decide: wgpu::ComputePipeline,
-    pub bin: wgpu::ComputePipeline,
-    pub scan: wgpu::ComputePipeline,
-    pub scatter: wgpu::ComputePipeline,
-    pub sort_cells: wgpu::ComputePipeline,
-    pub build_list: wgpu::ComputePipeline,
+    pub bin: Bound,
+    pub scan: Bound,
+    pub scatter: Bound,
+    pub sort_cells: Bound,
+    pub build_list: Bound,
     pub forces_kick: wgpu::ComputePipeline,
     pub forces: wgpu::ComputePipeline,
     pub energies: wgpu::ComputePipeline,
@@ -102,9 +206,7 @@ pub struct Grid {
 pub struct Kernels {
     pub buf: Buffers,
     pub pipe: Pipelines,
-    main_layout: wgpu::BindGroupLayout,
     forces_layout: wgpu::BindGroupLayout,
-    pub main_bg: wgpu::BindGroup,
     pub decide_bg: wgpu::BindGroup,
     forces_bg: wgpu::BindGroup,
     pub grid: Grid,
@@ -299,7 +401,6 @@ impl Kernels {
                 mapped_at_creation: false,
             }),
         };
-        let main_layout = layout(device, MAIN_BINDINGS, 0, "md main");
         let decide_layout = layout(device, DECIDE_BINDINGS, 0, "md decide");
         let forces_layout = layout(device, FORCES_BINDINGS, FORCES_READ_ONLY, "md forces");
         let pl = |l: &wgpu::BindGroupLayout| {
@@ -309,7 +410,6 @@ impl Kernels {
                 immediate_size: 0,
             })
         };
-        let main_pl = pl(&main_layout);
         let decide_pl = pl(&decide_layout);
         let forces_pl = pl(&forces_layout);
         let src = |family: &str| format!("{constants}\n{GEOMETRY}\n{COMMON}\n{family}");
@@ -322,45 +422,35 @@ impl Kernels {
             format!("{constants}\n{GEOMETRY}\n{FORCES}"),
         );
         let decide = module(device, "md_decide", format!("{constants}\n{DECIDE}"));
-        let p = |m: &wgpu::ShaderModule, e: &str| pipeline(device, &main_pl, m, e);
+        let p =
+            |m: &wgpu::ShaderModule, e: &str, u: &'static [u32]| Bound::new(device, m, e, u, &buf);
         let pipe = Pipelines {
-            scalar_start: p(&step, "scalar_start"),
-            scalar_end_start: p(&step, "scalar_end_start"),
-            scalar_end: p(&step, "scalar_end"),
-            integrate1: p(&integrate, "integrate1"),
-            body_forces: p(&step, "body_forces"),
-            apply_scale: p(&integrate, "apply_scale"),
+            scalar_start: p(&step, "scalar_start", uses::SCALAR_START),
+            scalar_end_start: p(&step, "scalar_end_start", uses::SCALAR_END),
+            scalar_end: p(&step, "scalar_end", uses::SCALAR_END),
+            integrate1: p(&integrate, "integrate1", uses::INTEGRATE1),
+            body_forces: p(&step, "body_forces", uses::BODY_FORCES),
+            apply_scale: p(&integrate, "apply_scale", uses::APPLY_SCALE),
             decide: pipeline(device, &decide_pl, &decide, "decide"),
-            bin: p(&neighbor, "bin"),
-            scan: p(&neighbor, "scan"),
-            scatter: p(&neighbor, "scatter"),
-            sort_cells: p(&neighbor, "sort_cells"),
-            build_list: p(&neighbor, "build_list"),
+            bin: p(&neighbor, "bin", uses::BIN),
+            scan: p(&neighbor, "scan", uses::SCAN),
+            scatter: p(&neighbor, "scatter", uses::SCATTER),
+            sort_cells: p(&neighbor, "sort_cells", uses::SORT_CELLS),
+            build_list: p(&neighbor, "build_list", uses::BUILD_LIST),
             forces_kick: pipeline(device, &forces_pl, &forces, "forces_kick"),
             forces: pipeline(device, &forces_pl, &forces, "forces"),
             energies: pipeline(device, &forces_pl, &forces, "energies"),
         };
-        let main_bg = Self::main_bind_group(device, &main_layout, &buf);
         let decide_bg = bind_group(device, &decide_layout, &[&buf.flags, &buf.args]);
         let forces_bg = Self::forces_bind_group(device, &forces_layout, &buf);
         Kernels {
             buf,
             pipe,
-            main_layout,
             forces_layout,
-            main_bg,
             decide_bg,
             forces_bg,
             grid,
         }
-    }
-
-    fn main_bind_group(
-        device: &wgpu::Device,
-        layout: &wgpu::BindGroupLayout,
-        b: &Buffers,
-    ) -> wgpu::BindGroup {
-        bind_group(device, layout, &b.bound())
     }
 
     fn forces_bind_group(
@@ -385,7 +475,8 @@ impl Kernels {
             usage: wgpu::BufferUsages::STORAGE,
             mapped_at_creation: false,
         });
-        self.main_bg = Self::main_bind_group(device, &self.main_layout, &self.buf);
+        let k = &mut self.pipe.build_list;
+        k.bg = Bound::bind(device, &k.layout, k.uses, &self.buf);
         self.forces_bg = Self::forces_bind_group(device, &self.forces_layout, &self.buf);
     }
 
@@ -397,27 +488,26 @@ impl Kernels {
     pub fn record_stage(&self, pass: &mut wgpu::ComputePass, stage: Stage, opening: Opening) {
         let p = &self.pipe;
         let g = self.grid;
-        let indirect = |pass: &mut wgpu::ComputePass, pl: &wgpu::ComputePipeline, k: u64| {
-            pass.set_pipeline(pl);
+        let indirect = |pass: &mut wgpu::ComputePass, kernel: &Bound, k: u64| {
+            kernel.set(pass);
             pass.dispatch_workgroups_indirect(&self.buf.args, 12 * k);
         };
         match stage {
             Stage::Scalar => {
                 match opening {
-                    Opening::Start => pass.set_pipeline(&p.scalar_start),
-                    Opening::EndStart => pass.set_pipeline(&p.scalar_end_start),
+                    Opening::Start => p.scalar_start.set(pass),
+                    Opening::EndStart => p.scalar_end_start.set(pass),
                 }
                 pass.dispatch_workgroups(1, 1, 1);
             }
             Stage::Integrate => {
-                pass.set_pipeline(&p.integrate1);
+                p.integrate1.set(pass);
                 pass.dispatch_workgroups(Self::wg(g.atoms, 256), 1, 1);
             }
             Stage::Decide => {
                 pass.set_pipeline(&p.decide);
                 pass.set_bind_group(0, &self.decide_bg, &[]);
                 pass.dispatch_workgroups(1, 1, 1);
-                pass.set_bind_group(0, &self.main_bg, &[]);
             }
             Stage::Bin => indirect(pass, &p.bin, 0),
             Stage::Scan => indirect(pass, &p.scan, 1),
@@ -428,14 +518,12 @@ impl Kernels {
                 pass.set_pipeline(&p.forces_kick);
                 pass.set_bind_group(0, &self.forces_bg, &[]);
                 pass.dispatch_workgroups(Self::wg(g.atoms, FORCE_WG / TPA), 1, 1);
-                pass.set_bind_group(0, &self.main_bg, &[]);
             }
         }
     }
 
     /// Records `steps` whole steps (the last one left open: close it with [`Kernels::record_close`]).
     pub fn record_steps(&self, pass: &mut wgpu::ComputePass, steps: u64, first: Opening) {
-        pass.set_bind_group(0, &self.main_bg, &[]);
         for s in 0..steps {
             let opening = if s == 0 { first } else { Opening::EndStart };
             for stage in Stage::ALL {
@@ -446,17 +534,15 @@ impl Kernels {
 
     /// Closes the last step: its second thermostat half step, then the pending velocity scale.
     pub fn record_close(&self, pass: &mut wgpu::ComputePass) {
-        pass.set_bind_group(0, &self.main_bg, &[]);
-        pass.set_pipeline(&self.pipe.scalar_end);
+        self.pipe.scalar_end.set(pass);
         pass.dispatch_workgroups(1, 1, 1);
-        pass.set_pipeline(&self.pipe.apply_scale);
+        self.pipe.apply_scale.set(pass);
         pass.dispatch_workgroups(self.grid.bath_wg.max(1), 1, 1);
     }
 
     /// A forced neighbour-list build, the forces (no kick) and the bodies' forces and torques at the current
     /// positions (the caller sets the rebuild flag first).
     pub fn record_refresh(&self, pass: &mut wgpu::ComputePass) {
-        pass.set_bind_group(0, &self.main_bg, &[]);
         for stage in [
             Stage::Decide,
             Stage::Bin,
@@ -470,8 +556,7 @@ impl Kernels {
         pass.set_pipeline(&self.pipe.forces);
         pass.set_bind_group(0, &self.forces_bg, &[]);
         pass.dispatch_workgroups(Self::wg(self.grid.atoms, FORCE_WG / TPA), 1, 1);
-        pass.set_bind_group(0, &self.main_bg, &[]);
-        pass.set_pipeline(&self.pipe.body_forces);
+        self.pipe.body_forces.set(pass);
         pass.dispatch_workgroups(1, 1, 1);
     }
 
