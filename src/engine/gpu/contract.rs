@@ -1,15 +1,20 @@
 //! The host–WGSL contract checked at test time: the bind-group layouts the host builds
 //! (`kernels::{MAIN,DECIDE,FORCES}_BINDINGS`, `STORAGE_BUFFERS`) against the `@binding` declarations the
-//! shaders make, and the workgroup counts md_decide.wgsl writes as indirect arguments against the
+//! shaders make, each kernel's own bind group against the buffers its WGSL names, and the workgroup counts md_decide.wgsl writes as indirect arguments against the
 //! `@workgroup_size` of the kernels they dispatch. A change to one side alone fails a test here.
 
-use super::kernels::{DECIDE_BINDINGS, FORCES_BINDINGS, FORCES_READ_ONLY, MAIN_BINDINGS};
+use super::kernels::{
+    uses, BOUND_KERNELS, DECIDE_BINDINGS, FORCES_BINDINGS, FORCES_READ_ONLY, MAIN_BINDINGS,
+};
 use super::STORAGE_BUFFERS;
 
 const COMMON: &str = include_str!("../../../shaders/md_common.wgsl");
 const DECIDE: &str = include_str!("../../../shaders/md_decide.wgsl");
 const FORCES: &str = include_str!("../../../shaders/md_forces.wgsl");
 const NEIGHBOR: &str = include_str!("../../../shaders/md_neighbor.wgsl");
+const GEOMETRY: &str = include_str!("../../../shaders/md_geometry.wgsl");
+const STEP: &str = include_str!("../../../shaders/md_step.wgsl");
+const INTEGRATE: &str = include_str!("../../../shaders/md_integrate.wgsl");
 
 /// Every `@group(G) @binding(B) var<storage, ACCESS>` declaration of `src`: (group, binding, read-only).
 fn bindings(src: &str) -> Vec<(u32, u32, bool)> {
@@ -114,6 +119,94 @@ fn indirect_arguments_use_the_rebuild_kernels_workgroup_sizes() {
         assert!(
             arg.contains(&rounding),
             "{name}: count {arg} does not round up by {size}"
+        );
+    }
+}
+
+/// Functions of `src` (comments stripped): name → body.
+fn functions(src: &str) -> std::collections::HashMap<String, String> {
+    let code: String = src
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut out = std::collections::HashMap::new();
+    let mut rest = code.as_str();
+    while let Some(at) = rest.find("fn ") {
+        let after = &rest[at + 3..];
+        let name: String = after
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let open = after.find('{').expect("function body");
+        let mut depth = 0;
+        let mut end = open;
+        for (k, c) in after[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 {
+                end = open + k;
+                break;
+            }
+        }
+        out.insert(name, after[open..end].to_string());
+        rest = &after[end..];
+    }
+    out
+}
+
+/// The md_common.wgsl bindings entry point `entry` reaches through the functions it calls.
+fn reached(
+    funcs: &std::collections::HashMap<String, String>,
+    globals: &[(u32, String)],
+    entry: &str,
+    seen: &mut std::collections::HashSet<String>,
+) -> std::collections::BTreeSet<u32> {
+    let mut used = std::collections::BTreeSet::new();
+    if !seen.insert(entry.to_string()) {
+        return used;
+    }
+    let words: std::collections::HashSet<&str> = funcs[entry]
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .collect();
+    for (binding, name) in globals {
+        if words.contains(name.as_str()) {
+            used.insert(*binding);
+        }
+    }
+    for callee in words {
+        if callee != entry && funcs.contains_key(callee) {
+            used.extend(reached(funcs, globals, callee, seen));
+        }
+    }
+    used
+}
+
+/// Each kernel's bind group (`kernels::uses`) holds exactly the md_common.wgsl buffers its entry point and
+/// callees name: one missing fails pipeline creation on the GPU, one extra costs wgpu tracking per dispatch.
+#[test]
+fn per_kernel_bind_groups_hold_exactly_the_buffers_each_kernel_uses() {
+    let globals: Vec<(u32, String)> = COMMON
+        .lines()
+        .filter(|l| l.starts_with("@group(0)"))
+        .map(|l| {
+            let name = l.split('>').nth(1).expect("var<...> name").trim();
+            let name = name.split(':').next().expect("name: type").trim();
+            (bindings(l)[0].1, name.to_string())
+        })
+        .collect();
+    assert_eq!(globals.len() as u32, MAIN_BINDINGS);
+    let funcs = functions(&[GEOMETRY, COMMON, STEP, INTEGRATE, NEIGHBOR].concat());
+    for entry in BOUND_KERNELS {
+        assert!(funcs.contains_key(entry), "no kernel {entry} in the WGSL");
+        let want = reached(&funcs, &globals, entry, &mut Default::default());
+        let have: std::collections::BTreeSet<u32> = uses(entry).iter().copied().collect();
+        assert_eq!(
+            have, want,
+            "{entry}: bind group {have:?}, WGSL uses {want:?}"
         );
     }
 }

@@ -22,7 +22,7 @@ const DECIDE: &str = include_str!("../../../shaders/md_decide.wgsl");
 pub(super) const MAIN_BINDINGS: u32 = 17;
 
 /// Binding numbers of md_common.wgsl (the order of [`Buffers::bound`]).
-mod slot {
+pub(super) mod slot {
     pub const POS: u32 = 0;
     pub const VEL: u32 = 1;
     pub const FORCE: u32 = 2;
@@ -41,24 +41,43 @@ mod slot {
     pub const COEF: u32 = 16;
 }
 
-/// The md_common.wgsl bindings each kernel uses (its entry point and the functions it calls). A binding
-/// missing here fails pipeline creation (wgpu checks the shader's uses against the layout), which
-/// `GpuEngine::new` reports as an error.
-mod uses {
-    use super::slot::*;
-    pub const SCALAR_START: &[u32] = &[S, FLAGS];
-    pub const SCALAR_END: &[u32] = &[FORCE, BCOORD, PARTIAL, S, FLAGS];
-    pub const INTEGRATE1: &[u32] = &[POS, VEL, FORCE, REFPOS, BCOORD, S, FLAGS];
-    pub const BODY_FORCES: &[u32] = &[FORCE, BCOORD, S];
-    pub const APPLY_SCALE: &[u32] = &[VEL, S];
-    pub const BIN: &[u32] = &[POS, CELL_COUNT, ATOM_CELL, ATOM_SLOT];
-    pub const SCAN: &[u32] = &[CELL_COUNT, CELL_START];
-    pub const SCATTER: &[u32] = &[CELL_START, CELL_ATOMS, ATOM_CELL, ATOM_SLOT];
-    pub const SORT_CELLS: &[u32] = &[CELL_START, CELL_ATOMS];
-    pub const BUILD_LIST: &[u32] = &[
-        POS, REFPOS, CELL_START, CELL_ATOMS, NLIST, NCOUNT, FLAGS, COEF,
-    ];
+/// The md_common.wgsl bindings kernel `entry` uses (its entry point and the functions it calls), checked
+/// against the WGSL in `contract`. A binding missing here would also fail pipeline creation (wgpu checks
+/// the shader's uses against the layout), which `GpuEngine::new` reports as an error.
+pub(super) fn uses(entry: &str) -> &'static [u32] {
+    use slot::*;
+    match entry {
+        "scalar_start" => &[S, FLAGS],
+        "scalar_end_start" | "scalar_end" => &[FORCE, BCOORD, PARTIAL, S, FLAGS],
+        "integrate1" => &[POS, VEL, FORCE, REFPOS, BCOORD, S, FLAGS],
+        "body_forces" => &[FORCE, BCOORD, S],
+        "apply_scale" => &[VEL, S],
+        "bin" => &[POS, CELL_COUNT, ATOM_CELL, ATOM_SLOT],
+        "scan" => &[CELL_COUNT, CELL_START],
+        "scatter" => &[CELL_START, CELL_ATOMS, ATOM_CELL, ATOM_SLOT],
+        "sort_cells" => &[CELL_START, CELL_ATOMS],
+        "build_list" => &[
+            POS, REFPOS, CELL_START, CELL_ATOMS, NLIST, NCOUNT, FLAGS, COEF,
+        ],
+        _ => unreachable!("kernel {entry} has no binding list"),
+    }
 }
+
+/// The kernels of the md_common.wgsl family, each bound with [`uses`].
+#[cfg(test)]
+pub(super) const BOUND_KERNELS: [&str; 11] = [
+    "scalar_start",
+    "scalar_end_start",
+    "scalar_end",
+    "integrate1",
+    "body_forces",
+    "apply_scale",
+    "bin",
+    "scan",
+    "scatter",
+    "sort_cells",
+    "build_list",
+];
 /// Storage buffers of the rebuild decision's bind group (md_decide.wgsl).
 pub(super) const DECIDE_BINDINGS: u32 = 2;
 /// Storage buffers of the force kernels' bind group (md_forces.wgsl), the first `FORCES_READ_ONLY` read-only.
@@ -126,9 +145,9 @@ impl Bound {
         device: &wgpu::Device,
         module: &wgpu::ShaderModule,
         entry: &str,
-        uses: &'static [u32],
         buf: &Buffers,
     ) -> Bound {
+        let uses = uses(entry);
         let entries: Vec<_> = uses.iter().map(|&b| storage_entry(b, false)).collect();
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some(entry),
@@ -422,21 +441,20 @@ impl Kernels {
             format!("{constants}\n{GEOMETRY}\n{FORCES}"),
         );
         let decide = module(device, "md_decide", format!("{constants}\n{DECIDE}"));
-        let p =
-            |m: &wgpu::ShaderModule, e: &str, u: &'static [u32]| Bound::new(device, m, e, u, &buf);
+        let p = |m: &wgpu::ShaderModule, e: &str| Bound::new(device, m, e, &buf);
         let pipe = Pipelines {
-            scalar_start: p(&step, "scalar_start", uses::SCALAR_START),
-            scalar_end_start: p(&step, "scalar_end_start", uses::SCALAR_END),
-            scalar_end: p(&step, "scalar_end", uses::SCALAR_END),
-            integrate1: p(&integrate, "integrate1", uses::INTEGRATE1),
-            body_forces: p(&step, "body_forces", uses::BODY_FORCES),
-            apply_scale: p(&integrate, "apply_scale", uses::APPLY_SCALE),
+            scalar_start: p(&step, "scalar_start"),
+            scalar_end_start: p(&step, "scalar_end_start"),
+            scalar_end: p(&step, "scalar_end"),
+            integrate1: p(&integrate, "integrate1"),
+            body_forces: p(&step, "body_forces"),
+            apply_scale: p(&integrate, "apply_scale"),
             decide: pipeline(device, &decide_pl, &decide, "decide"),
-            bin: p(&neighbor, "bin", uses::BIN),
-            scan: p(&neighbor, "scan", uses::SCAN),
-            scatter: p(&neighbor, "scatter", uses::SCATTER),
-            sort_cells: p(&neighbor, "sort_cells", uses::SORT_CELLS),
-            build_list: p(&neighbor, "build_list", uses::BUILD_LIST),
+            bin: p(&neighbor, "bin"),
+            scan: p(&neighbor, "scan"),
+            scatter: p(&neighbor, "scatter"),
+            sort_cells: p(&neighbor, "sort_cells"),
+            build_list: p(&neighbor, "build_list"),
             forces_kick: pipeline(device, &forces_pl, &forces, "forces_kick"),
             forces: pipeline(device, &forces_pl, &forces, "forces"),
             energies: pipeline(device, &forces_pl, &forces, "energies"),
