@@ -490,7 +490,7 @@ impl Kernels {
         self.buf.nlist = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("nlist"),
             size: 4 * self.grid.atoms as u64 * capacity as u64,
-            usage: wgpu::BufferUsages::STORAGE,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         });
         let k = &mut self.pipe.build_list;

@@ -16,6 +16,8 @@ pub mod bench;
 #[cfg(test)]
 mod contract;
 mod kernels;
+#[cfg(test)]
+mod list_safety;
 mod prelude;
 
 use super::baths::Baths;
