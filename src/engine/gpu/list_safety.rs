@@ -93,7 +93,8 @@ fn the_list_never_misses_a_pair_within_the_cutoff() {
             })
             .collect();
         let p: Vec<DVec3> = pos.iter().map(dvec).collect();
-        let mut fresh = NeighborList::new(0.0);
+        // A 0.01 Å skin lists the pairs just beyond the cutoff too, which f32 rounding may count.
+        let mut fresh = NeighborList::new(0.01);
         fresh.build(&p, &sys.groups, &table, sys.box_a, 1);
         let mut edge = vec![0u32; n];
         let mut magnitude = vec![0f64; n];
@@ -135,13 +136,11 @@ fn the_list_never_misses_a_pair_within_the_cutoff() {
             1,
         );
         // f32 rounding: positions to ~1e-6 Å, so each pair force to ~1e-6 Å × its stiffness (≤ 13/r of it
-        // for LJ, ~4e-6 relative at 3.4 Å), summed over ~100 pairs: 2e-5 of Σ|f_ij|, plus the pairs at the
-        // cutoff, plus 3e-4 eV/Å: a few atom-steps deviate by up to 1.2e-4 eV/Å with the same pair set and
-        // positions (also before per-kernel bind groups; not explained yet). The list check above is the
-        // exact one; this bounds the forces themselves.
+        // for LJ, ~4e-6 relative at 3.4 Å), summed over ~100 pairs: 2e-5 of Σ|f_ij| plus 1e-5 eV/Å, plus the
+        // pairs at the cutoff. The list check above is the exact one; this bounds the forces themselves.
         for i in (0..n).filter(|i| !walls.contains(i)) {
             let dev = (dvec(&gpu_force[i]) - force[i]).length();
-            let tol = 3e-4 + 2e-5 * magnitude[i] + edge[i] as f64 * at_cutoff;
+            let tol = 1e-5 + 2e-5 * magnitude[i] + edge[i] as f64 * at_cutoff;
             worst = worst.max(dev / tol);
             assert!(
                 dev <= tol,
