@@ -25,13 +25,17 @@
 @group(0) @binding(12) var<storage, read_write> partial: array<vec2<f32>>;
 // Scalar state: bodies, chains, thermostat factors, Kahan-compensated ledger (layout in prelude).
 @group(0) @binding(13) var<storage, read_write> s: array<f32>;
-// [0] rebuild requested, [1] largest neighbour count seen, [2] list builds so far, [3] list capacity,
+// [0] unused, [1] largest neighbour count seen, [2] list builds so far, [3] list capacity,
 // [4], [5] steps completed (low, high word): the thermostats' clock (md_step.wgsl).
 @group(0) @binding(14) var<storage, read_write> flags: array<atomic<u32>>;
 // Per atom, LJ energy with partners of each group (half of each pair), at sampling points only.
 @group(0) @binding(15) var<storage, read_write> energy: array<f32>;
 // Group-pair coefficients: [g_i * 5 + g_j] = (lj1, lj2, lj3, lj4); [25 + g_i * 5 + g_j].x = energy offset.
 @group(0) @binding(16) var<storage, read_write> coef: array<vec4<f32>>;
+// Indirect dispatch arguments (x, y, z) of bin, scan, scatter, sort_cells, build_list: x is zeroed by the force
+// kernel every step and set by integrate1 when an atom moved more than skin/2, so the rebuild kernels of
+// the next step run with zero workgroups unless the list is due (y = z = 1 always).
+@group(0) @binding(17) var<storage, read_write> rebuild_args: array<atomic<u32>>;
 
 fn body_of(i: u32) -> u32 {
     return select(0u, 1u, i >= B1_START);

@@ -151,13 +151,14 @@ impl GpuEngine {
         Ok((encode, t.elapsed().as_secs_f64() * 1e6 / steps as f64))
     }
 
-    /// Median µs of one submit (a single one-workgroup dispatch) plus a wait for it.
+    /// Median µs of one submit (a single indirect dispatch of zero workgroups: no list build is due) plus a
+    /// wait for it.
     fn submit_wait_us(&self, repeats: usize) -> Result<f64> {
         let mut times = Vec::with_capacity(repeats);
         for _ in 0..repeats {
             let t = Instant::now();
             self.submit(|pass| {
-                self.k.record_stage(pass, Stage::Decide, Opening::Start);
+                self.k.record_stage(pass, Stage::Bin, Opening::Start);
             });
             self.wait()?;
             times.push(t.elapsed().as_secs_f64() * 1e6);

@@ -1,15 +1,15 @@
 //! The host–WGSL contract checked at test time: the bind-group layouts the host builds
-//! (`kernels::{MAIN,DECIDE,FORCES}_BINDINGS`, `STORAGE_BUFFERS`) against the `@binding` declarations the
-//! shaders make, each kernel's own bind group against the buffers its WGSL names, and the workgroup counts md_decide.wgsl writes as indirect arguments against the
+//! (`kernels::{MAIN,FORCES}_BINDINGS`, `STORAGE_BUFFERS`) against the `@binding` declarations the shaders
+//! make, each kernel's own bind group against the buffers its WGSL names, and the workgroup counts
+//! md_integrate.wgsl (and the host, `rebuild_args`) writes as indirect arguments against the
 //! `@workgroup_size` of the kernels they dispatch. A change to one side alone fails a test here.
 
 use super::kernels::{
-    uses, BOUND_KERNELS, DECIDE_BINDINGS, FORCES_BINDINGS, FORCES_READ_ONLY, MAIN_BINDINGS,
+    rebuild_args, uses, BOUND_KERNELS, FORCES_BINDINGS, FORCES_READ_ONLY, MAIN_BINDINGS,
 };
 use super::STORAGE_BUFFERS;
 
 const COMMON: &str = include_str!("../../../shaders/md_common.wgsl");
-const DECIDE: &str = include_str!("../../../shaders/md_decide.wgsl");
 const FORCES: &str = include_str!("../../../shaders/md_forces.wgsl");
 const NEIGHBOR: &str = include_str!("../../../shaders/md_neighbor.wgsl");
 const GEOMETRY: &str = include_str!("../../../shaders/md_geometry.wgsl");
@@ -70,17 +70,22 @@ fn assert_layout(shader: &str, decl: &[(u32, u32, bool)], n: u32, read_only: u32
 }
 
 #[test]
-fn main_bind_group_matches_md_common() {
-    assert_eq!(
-        MAIN_BINDINGS, STORAGE_BUFFERS,
-        "limit check and layout disagree"
-    );
+fn main_bindings_match_md_common_and_the_limit_check_covers_every_kernel() {
     assert_layout("md_common.wgsl", &bindings(COMMON), MAIN_BINDINGS, 0);
+    let most = BOUND_KERNELS
+        .iter()
+        .map(|k| uses(k).len() as u32)
+        .chain([FORCES_BINDINGS])
+        .max()
+        .expect("kernels");
+    assert_eq!(
+        STORAGE_BUFFERS, most,
+        "limit check and the largest bind group disagree"
+    );
 }
 
 #[test]
-fn decide_and_forces_bind_groups_match_their_shaders() {
-    assert_layout("md_decide.wgsl", &bindings(DECIDE), DECIDE_BINDINGS, 0);
+fn forces_bind_group_matches_its_shader() {
     assert_layout(
         "md_forces.wgsl",
         &bindings(FORCES),
@@ -89,21 +94,26 @@ fn decide_and_forces_bind_groups_match_their_shaders() {
     );
 }
 
-/// md_decide writes `set_args(k, (COUNT + D − 1) / D)` for the k-th rebuild kernel (or 1 workgroup for
-/// the single-workgroup scan); D must be that kernel's workgroup size or atoms are skipped.
+/// integrate1 requests a build with `atomicStore(&rebuild_args[3k], (COUNT + D − 1) / D)` for the k-th
+/// rebuild kernel (or 1 workgroup for the single-workgroup scan), and the host's forced build writes the
+/// same counts; D must be that kernel's workgroup size or atoms are skipped.
 #[test]
 fn indirect_arguments_use_the_rebuild_kernels_workgroup_sizes() {
     let kernels = ["bin", "scan", "scatter", "sort_cells", "build_list"];
+    let (atoms, cells) = (1000, 77);
+    let host = rebuild_args(atoms, cells, true);
     for (k, name) in kernels.iter().enumerate() {
-        let call = format!("set_args({k}u, select(0u, ");
-        let from = DECIDE
+        let call = format!("atomicStore(&rebuild_args[{}], ", 3 * k);
+        let from = INTEGRATE
             .find(&call)
-            .unwrap_or_else(|| panic!("no set_args for {name}"))
+            .unwrap_or_else(|| panic!("no request for {name}"))
             + call.len();
-        let arg = &DECIDE[from..from + DECIDE[from..].find(", go)").expect("set_args closes")];
+        let arg = &INTEGRATE[from..from + INTEGRATE[from..].find(");").expect("store closes")];
         let size = workgroup_size(NEIGHBOR, name);
+        assert_eq!(host[3 * k + 1..3 * k + 3], [1, 1], "{name}: y, z");
         if arg == "1u" {
             assert_eq!(*name, "scan", "only the scan runs as one workgroup");
+            assert_eq!(host[3 * k], 1, "host count for the scan");
             continue;
         }
         let divisor: u32 = arg
@@ -119,6 +129,13 @@ fn indirect_arguments_use_the_rebuild_kernels_workgroup_sizes() {
         assert!(
             arg.contains(&rounding),
             "{name}: count {arg} does not round up by {size}"
+        );
+        let count = if arg.contains("NCELLS") { cells } else { atoms };
+        assert_eq!(host[3 * k], count.div_ceil(size), "{name}: host count");
+        assert_eq!(
+            rebuild_args(atoms, cells, false)[3 * k],
+            0,
+            "{name}: no build"
         );
     }
 }

@@ -3,8 +3,9 @@
 //! Each kernel has its own bind group holding only the buffers it uses (md_common.wgsl declares all of them,
 //! with fixed binding numbers): wgpu validates and tracks every buffer of the bound groups at every dispatch,
 //! so binding 17 buffers to a kernel that uses 2 made recording cost as much host time as the GPU spends on
-//! the step. The rebuild decision's group is separate anyway because its output is then used as indirect
-//! dispatch arguments, and wgpu forbids a buffer being storage and indirect in the same dispatch.
+//! the step. The rebuild kernels' indirect arguments are written by integrate1 and zeroed by the force
+//! kernel, never bound to the rebuild kernels themselves (wgpu forbids a buffer being storage and indirect
+//! in the same dispatch), so the step needs no separate decision dispatch.
 
 use super::prelude::{FORCE_WG, TPA};
 use crate::gpu::GpuContext;
@@ -16,10 +17,9 @@ const STEP: &str = include_str!("../../../shaders/md_step.wgsl");
 const INTEGRATE: &str = include_str!("../../../shaders/md_integrate.wgsl");
 const NEIGHBOR: &str = include_str!("../../../shaders/md_neighbor.wgsl");
 const FORCES: &str = include_str!("../../../shaders/md_forces.wgsl");
-const DECIDE: &str = include_str!("../../../shaders/md_decide.wgsl");
 
 /// Storage buffers md_common.wgsl declares, checked against the WGSL in `contract`.
-pub(super) const MAIN_BINDINGS: u32 = 17;
+pub(super) const MAIN_BINDINGS: u32 = 18;
 
 /// Binding numbers of md_common.wgsl (the order of [`Buffers::bound`]).
 pub(super) mod slot {
@@ -39,6 +39,7 @@ pub(super) mod slot {
     pub const S: u32 = 13;
     pub const FLAGS: u32 = 14;
     pub const COEF: u32 = 16;
+    pub const ARGS: u32 = 17;
 }
 
 /// The md_common.wgsl bindings kernel `entry` uses (its entry point and the functions it calls), checked
@@ -49,10 +50,10 @@ pub(super) fn uses(entry: &str) -> &'static [u32] {
     match entry {
         "scalar_start" => &[S, FLAGS],
         "scalar_end_start" | "scalar_end" => &[FORCE, BCOORD, PARTIAL, S, FLAGS],
-        "integrate1" => &[POS, VEL, FORCE, REFPOS, BCOORD, S, FLAGS],
+        "integrate1" => &[POS, VEL, FORCE, REFPOS, BCOORD, S, ARGS],
         "body_forces" => &[FORCE, BCOORD, S],
         "apply_scale" => &[VEL, S],
-        "bin" => &[POS, CELL_COUNT, ATOM_CELL, ATOM_SLOT],
+        "bin" => &[POS, CELL_COUNT, ATOM_CELL, ATOM_SLOT, FLAGS],
         "scan" => &[CELL_COUNT, CELL_START],
         "scatter" => &[CELL_START, CELL_ATOMS, ATOM_CELL, ATOM_SLOT],
         "sort_cells" => &[CELL_START, CELL_ATOMS],
@@ -78,10 +79,8 @@ pub(super) const BOUND_KERNELS: [&str; 11] = [
     "sort_cells",
     "build_list",
 ];
-/// Storage buffers of the rebuild decision's bind group (md_decide.wgsl).
-pub(super) const DECIDE_BINDINGS: u32 = 2;
 /// Storage buffers of the force kernels' bind group (md_forces.wgsl), the first `FORCES_READ_ONLY` read-only.
-pub(super) const FORCES_BINDINGS: u32 = 8;
+pub(super) const FORCES_BINDINGS: u32 = 9;
 pub(super) const FORCES_READ_ONLY: u32 = 4;
 
 /// Bindings of the main bind group, in binding order (see md_common.wgsl).
@@ -107,8 +106,25 @@ pub struct Buffers {
     pub args: wgpu::Buffer,
 }
 
+/// Indirect arguments (x, y, z) of bin, scan, scatter, sort_cells, build_list for a build of `atoms` atoms
+/// in `cells` cells (the counts md_integrate.wgsl's `request_rebuild` writes), or with x = 0 for none.
+pub fn rebuild_args(atoms: u32, cells: u32, build: bool) -> [u32; 15] {
+    let x = [
+        atoms.div_ceil(256),
+        1,
+        atoms.div_ceil(256),
+        cells.div_ceil(64),
+        atoms.div_ceil(64),
+    ];
+    let mut a = [1u32; 15];
+    for k in 0..5 {
+        a[3 * k] = if build { x[k] } else { 0 };
+    }
+    a
+}
+
 impl Buffers {
-    /// The buffers of the main bind group, in binding order (everything but `args`).
+    /// The buffers md_common.wgsl declares, in binding order.
     pub fn bound(&self) -> [&wgpu::Buffer; MAIN_BINDINGS as usize] {
         [
             &self.pos,
@@ -128,6 +144,7 @@ impl Buffers {
             &self.flags,
             &self.energy,
             &self.coef,
+            &self.args,
         ]
     }
 }
@@ -203,7 +220,6 @@ pub struct Pipelines {
     pub integrate1: Bound,
     pub body_forces: Bound,
     pub apply_scale: Bound,
-    pub decide: wgpu::ComputePipeline,
     pub bin: Bound,
     pub scan: Bound,
     pub scatter: Bound,
@@ -226,9 +242,9 @@ pub struct Kernels {
     pub buf: Buffers,
     pub pipe: Pipelines,
     forces_layout: wgpu::BindGroupLayout,
-    pub decide_bg: wgpu::BindGroup,
     forces_bg: wgpu::BindGroup,
     pub grid: Grid,
+    cells: u32,
 }
 
 /// Which scalar kernel opens a step.
@@ -245,7 +261,6 @@ pub enum Opening {
 pub enum Stage {
     Scalar,
     Integrate,
-    Decide,
     Bin,
     Scan,
     Scatter,
@@ -255,10 +270,9 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 9] = [
+    pub const ALL: [Stage; 8] = [
         Stage::Scalar,
         Stage::Integrate,
-        Stage::Decide,
         Stage::Bin,
         Stage::Scan,
         Stage::Scatter,
@@ -270,8 +284,7 @@ impl Stage {
     pub fn name(self) -> &'static str {
         match self {
             Stage::Scalar => "scalar (NHC, bodies, ledger)",
-            Stage::Integrate => "integrate1 (kick, drift, skin check)",
-            Stage::Decide => "rebuild decision",
+            Stage::Integrate => "integrate1 (kick, drift, skin check, rebuild request)",
             Stage::Bin => "bin",
             Stage::Scan => "cell prefix sum",
             Stage::Scatter => "scatter",
@@ -394,7 +407,7 @@ impl Kernels {
             init.bcoord.to_vec()
         };
         let cells = init.cells as u64;
-        let flags: [u32; 6] = [1, 0, 0, init.list_capacity, 0, 0];
+        let flags: [u32; 6] = [0, 0, 0, init.list_capacity, 0, 0];
         let buf = Buffers {
             pos: with("pos", bytemuck::cast_slice(init.pos)),
             vel: with("vel", bytemuck::cast_slice(init.vel)),
@@ -413,14 +426,14 @@ impl Kernels {
             flags: with("flags", bytemuck::cast_slice(&flags)),
             energy: zeroed("energy", 20 * n),
             coef: with("coef", bytemuck::cast_slice(init.coef)),
-            args: device.create_buffer(&wgpu::BufferDescriptor {
+            args: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some("rebuild args"),
-                size: 4 * 15,
-                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::INDIRECT,
-                mapped_at_creation: false,
+                contents: bytemuck::cast_slice(&rebuild_args(n as u32, init.cells, false)),
+                usage: wgpu::BufferUsages::STORAGE
+                    | wgpu::BufferUsages::INDIRECT
+                    | wgpu::BufferUsages::COPY_DST,
             }),
         };
-        let decide_layout = layout(device, DECIDE_BINDINGS, 0, "md decide");
         let forces_layout = layout(device, FORCES_BINDINGS, FORCES_READ_ONLY, "md forces");
         let pl = |l: &wgpu::BindGroupLayout| {
             device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -429,7 +442,6 @@ impl Kernels {
                 immediate_size: 0,
             })
         };
-        let decide_pl = pl(&decide_layout);
         let forces_pl = pl(&forces_layout);
         let src = |family: &str| format!("{constants}\n{GEOMETRY}\n{COMMON}\n{family}");
         let step = module(device, "md_step", src(STEP));
@@ -440,7 +452,6 @@ impl Kernels {
             "md_forces",
             format!("{constants}\n{GEOMETRY}\n{FORCES}"),
         );
-        let decide = module(device, "md_decide", format!("{constants}\n{DECIDE}"));
         let p = |m: &wgpu::ShaderModule, e: &str| Bound::new(device, m, e, &buf);
         let pipe = Pipelines {
             scalar_start: p(&step, "scalar_start"),
@@ -449,7 +460,6 @@ impl Kernels {
             integrate1: p(&integrate, "integrate1"),
             body_forces: p(&step, "body_forces"),
             apply_scale: p(&integrate, "apply_scale"),
-            decide: pipeline(device, &decide_pl, &decide, "decide"),
             bin: p(&neighbor, "bin"),
             scan: p(&neighbor, "scan"),
             scatter: p(&neighbor, "scatter"),
@@ -459,15 +469,14 @@ impl Kernels {
             forces: pipeline(device, &forces_pl, &forces, "forces"),
             energies: pipeline(device, &forces_pl, &forces, "energies"),
         };
-        let decide_bg = bind_group(device, &decide_layout, &[&buf.flags, &buf.args]);
         let forces_bg = Self::forces_bind_group(device, &forces_layout, &buf);
         Kernels {
             buf,
             pipe,
             forces_layout,
-            decide_bg,
             forces_bg,
             grid,
+            cells: init.cells,
         }
     }
 
@@ -481,6 +490,7 @@ impl Kernels {
             layout,
             &[
                 &b.pos, &b.nlist, &b.ncount, &b.coef, &b.force, &b.energy, &b.vel, &b.partial,
+                &b.args,
             ],
         )
     }
@@ -522,11 +532,6 @@ impl Kernels {
                 p.integrate1.set(pass);
                 pass.dispatch_workgroups(Self::wg(g.atoms, 256), 1, 1);
             }
-            Stage::Decide => {
-                pass.set_pipeline(&p.decide);
-                pass.set_bind_group(0, &self.decide_bg, &[]);
-                pass.dispatch_workgroups(1, 1, 1);
-            }
             Stage::Bin => indirect(pass, &p.bin, 0),
             Stage::Scan => indirect(pass, &p.scan, 1),
             Stage::Scatter => indirect(pass, &p.scatter, 2),
@@ -558,11 +563,16 @@ impl Kernels {
         pass.dispatch_workgroups(self.grid.bath_wg.max(1), 1, 1);
     }
 
-    /// A forced neighbour-list build, the forces (no kick) and the bodies' forces and torques at the current
-    /// positions (the caller sets the rebuild flag first).
+    /// Makes the next recorded rebuild kernels build the list (for [`Kernels::record_refresh`]).
+    pub fn request_rebuild(&self, queue: &wgpu::Queue) {
+        let args = rebuild_args(self.grid.atoms, self.cells, true);
+        queue.write_buffer(&self.buf.args, 0, bytemuck::cast_slice(&args));
+    }
+
+    /// A neighbour-list build (requested first with [`Kernels::request_rebuild`]), the forces (no kick) and
+    /// the bodies' forces and torques at the current positions.
     pub fn record_refresh(&self, pass: &mut wgpu::ComputePass) {
         for stage in [
-            Stage::Decide,
             Stage::Bin,
             Stage::Scan,
             Stage::Scatter,
