@@ -15,6 +15,8 @@
 @group(0) @binding(5) var<storage, read_write> energy: array<f32>;
 @group(0) @binding(6) var<storage, read_write> vel: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> partial: array<vec2<f32>>;
+// Workgroup counts of the rebuild kernels (md_common.wgsl), zeroed here once they have run.
+@group(0) @binding(8) var<storage, read_write> rebuild_args: array<u32>;
 
 const ATOMS_PER_WG: u32 = FORCE_WG / TPA;
 
@@ -36,6 +38,11 @@ fn load_coef(lid: u32) {
 // Forces on the workgroup's atoms; with `kick`, also the second half kick of velocity Verlet for bath atoms
 // and the workgroup's Σ|v|² per bath (added in atom order) for the thermostat's kinetic energy.
 fn gather(wid: u32, lid: u32, kick: bool) {
+    if (wid == 0u && lid == 0u) {
+        for (var k = 0u; k < 5u; k++) {
+            rebuild_args[3u * k] = 0u;
+        }
+    }
     load_coef(lid);
     let t = lid % TPA;
     let i = wid * ATOMS_PER_WG + lid / TPA;

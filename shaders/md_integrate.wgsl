@@ -21,6 +21,16 @@ fn bath_of(i: u32) -> u32 {
     return select(0u, 1u, i >= COLD_END);
 }
 
+// Requests a list build: the workgroup counts of the five rebuild kernels (each its kernel's workgroup size).
+// Every thread that requests stores the same values.
+fn request_rebuild() {
+    atomicStore(&rebuild_args[0], (N + 255u) / 256u);
+    atomicStore(&rebuild_args[3], 1u);
+    atomicStore(&rebuild_args[6], (N + 255u) / 256u);
+    atomicStore(&rebuild_args[9], (NCELLS + 63u) / 64u);
+    atomicStore(&rebuild_args[12], (N + 63u) / 64u);
+}
+
 // Pending thermostat scale (as its deficit, see md_step.wgsl), half kick, drift, wrap; body atoms follow their body; then the skin/2
 // displacement check that requests a neighbour-list rebuild (an integer atomic: order-independent).
 @compute @workgroup_size(256)
@@ -45,7 +55,7 @@ fn integrate1(@builtin(global_invocation_id) gid: vec3<u32>) {
     pos[i] = vec4<f32>(x, p.w);
     let d = min_image(x - refpos[i].xyz);
     if (dot(d, d) > HALF_SKIN2) {
-        atomicMax(&flags[0], 1u);
+        request_rebuild();
     }
 }
 

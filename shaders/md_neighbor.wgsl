@@ -1,5 +1,5 @@
-// Verlet-list rebuild on the GPU: a one-thread decision turns the displacement flag of integrate1 into
-// indirect dispatch sizes (zero workgroups when no atom has moved skin/2), then a counting sort of atoms into
+// Verlet-list rebuild on the GPU, dispatched indirectly with the workgroup counts integrate1 writes (zero when
+// no atom has moved skin/2, see md_common.wgsl): a counting sort of atoms into
 // cells (count with integer atomics, prefix sum, scatter, sort each cell by atom index so the list does not
 // depend on atomic order), then one thread per atom gathers its full neighbour list from the 27 cells.
 
@@ -19,6 +19,9 @@ fn bin(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = gid.x;
     if (i >= N) {
         return;
+    }
+    if (i == 0u) {
+        atomicAdd(&flags[2], 1u);
     }
     let c = flat_cell(cell_coords(pos[i].xyz));
     atom_cell[i] = c;

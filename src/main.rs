@@ -572,8 +572,12 @@ fn print_bench(r: &nanodemon::bench::BenchResult, json: bool) {
             println!("  {:40} {:8.2} µs/step", k.kernel, k.us_per_step);
         }
         println!(
-            "  host recording {:.1} µs/step; GPU alone {:.1} µs/step; submit + wait round trip {:.1} µs",
-            g.host_record_us_per_step, g.gpu_us_per_step, g.submit_wait_us
+            "  host recording {:.1} µs/step (recording alone {:.1}); GPU alone {:.1} µs/step; submit + wait \
+             round trip {:.1} µs",
+            g.host_record_us_per_step,
+            g.host_encode_us_per_step,
+            g.gpu_us_per_step,
+            g.submit_wait_us
         );
     }
 }

@@ -2,8 +2,8 @@
 //! `fix nvt`), NO_SQUISH rigid nanoparticles, traps and demon forces on their centres of mass, and the heat
 //! and work ledger, every step.
 
-mod forces;
-mod neighbor;
+pub(crate) mod forces;
+pub(crate) mod neighbor;
 
 pub use neighbor::min_image;
 

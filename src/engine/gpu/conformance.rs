@@ -9,7 +9,7 @@
 //! - `integrate1` (pending thermostat scale, first half kick, drift, body atoms placed): `CpuEngine::step_once`'s
 //!   scale, kick and `wrap`, and `RigidBody::space_offsets`; `apply_scale` (the factor left pending at the
 //!   end of an advance);
-//! - the neighbour-list build (decide … build_list): an f64 all-pairs count within r_c + skin;
+//! - the neighbour-list build (bin … build_list): an f64 all-pairs count within r_c + skin;
 //! - `forces_kick` (LJ forces, second half kick, Σ|v|² partials): all pairs with `PairCoeff::eval` and
 //!   `min_image` in f64, independent of the GPU's neighbour list;
 //! - `body_forces` (force/torque reduction): `RigidBody::force_and_torque`;
@@ -310,12 +310,9 @@ impl Harness {
         self.read(buf, self.e.n)
     }
 
-    /// Runs one kernel, recorded by `record` with the main bind group set.
+    /// Runs one kernel, recorded by `record` (each kernel binds its own buffers).
     fn dispatch(&self, record: impl FnOnce(&Kernels, &mut wgpu::ComputePass)) {
-        self.e.submit(|pass| {
-            pass.set_bind_group(0, &self.e.k.main_bg, &[]);
-            record(&self.e.k, pass);
-        });
+        self.e.submit(|pass| record(&self.e.k, pass));
     }
 
     /// Body `k` with the dynamical state held in `s` (centre as displacement from a trap at the origin).
@@ -534,7 +531,7 @@ fn apply_scale_matches_host() {
         h.write(&h.e.k.buf.scalars, &s);
         let vel0 = h.atoms(&h.e.k.buf.vel);
         h.dispatch(|k, pass| {
-            pass.set_pipeline(&k.pipe.apply_scale);
+            k.pipe.apply_scale.set(pass);
             pass.dispatch_workgroups(k.grid.bath_wg.max(1), 1, 1);
         });
         let vel1 = h.atoms(&h.e.k.buf.vel);
@@ -552,7 +549,7 @@ fn apply_scale_matches_host() {
     w.report(test);
 }
 
-/// The neighbour-list build (md_decide.wgsl and md_neighbor.wgsl: decide, bin, scan, scatter, sort_cells,
+/// The neighbour-list build (md_neighbor.wgsl, requested as a forced rebuild: bin, scan, scatter, sort_cells,
 /// build_list) on freshly moved positions: every atom's count equals the number of interacting partners
 /// within r_c + skin by an f64 all-pairs search (pairs within rounding of the reach may go either way), and
 /// the reference positions are the positions it was built at.
@@ -579,10 +576,10 @@ fn neighbour_list_holds_every_pair_within_reach() {
             *p = [moved.x as f32, moved.y as f32, moved.z as f32, p[3]];
         }
         h.write(&h.e.k.buf.pos, &pos);
-        h.write(&h.e.k.buf.flags, &[1u32, 0, 0, h.e.list_capacity]);
+        h.write(&h.e.k.buf.flags, &[0u32, 0, 0, h.e.list_capacity]);
+        h.e.k.request_rebuild(&h.e.ctx.queue);
         h.dispatch(|k, pass| {
             for stage in [
-                Stage::Decide,
                 Stage::Bin,
                 Stage::Scan,
                 Stage::Scatter,
@@ -595,7 +592,6 @@ fn neighbour_list_holds_every_pair_within_reach() {
         let count: Vec<u32> = h.read(&h.e.k.buf.ncount, h.e.n);
         let refpos = h.atoms(&h.e.k.buf.refpos);
         let flags: Vec<u32> = h.read(&h.e.k.buf.flags, 4);
-        assert_eq!(flags[0], 0, "the rebuild request was consumed");
         let x: Vec<DVec3> = pos.iter().map(super::dvec).collect();
         let groups = &h.sys.groups;
         let mut most = 0;
@@ -739,7 +735,7 @@ fn body_force_torque_reduction_matches_rigid_body() {
         h.write(&h.e.k.buf.force, &f4);
         let s = h.scalars();
         h.dispatch(|k, pass| {
-            pass.set_pipeline(&k.pipe.body_forces);
+            k.pipe.body_forces.set(pass);
             pass.dispatch_workgroups(1, 1, 1);
         });
         let after = h.scalars();
@@ -772,7 +768,7 @@ fn scalar_start_checks(h: &mut Harness, w: &mut Worst, seed: u64) {
         h.prepare(seed);
         let before = h.scalars();
         h.dispatch(|k, pass| {
-            pass.set_pipeline(&k.pipe.scalar_start);
+            k.pipe.scalar_start.set(pass);
             pass.dispatch_workgroups(1, 1, 1);
         });
         let after = h.scalars();
@@ -909,7 +905,7 @@ fn scalar_end_checks(h: &mut Harness, w: &mut Worst, seed: u64) {
         let x0 = [0, 1].map(|k| v3(&before, k * BODY_STRIDE + B_X0));
         let c0 = [0, 1].map(|k| v3(&before, k * BODY_STRIDE + B_C0));
         h.dispatch(|k, pass| {
-            pass.set_pipeline(&k.pipe.scalar_end);
+            k.pipe.scalar_end.set(pass);
             pass.dispatch_workgroups(1, 1, 1);
         });
         let after = h.scalars();
@@ -1160,18 +1156,18 @@ fn fused_end_start_equals_end_then_start() {
         h.write(&h.e.k.buf.partial, &part);
         let start = h.scalars();
         h.dispatch(|k, pass| {
-            pass.set_pipeline(&k.pipe.scalar_end_start);
+            k.pipe.scalar_end_start.set(pass);
             pass.dispatch_workgroups(1, 1, 1);
         });
         let fused = h.scalars();
         h.write(&h.e.k.buf.scalars, &start);
         h.dispatch(|k, pass| {
-            pass.set_pipeline(&k.pipe.scalar_end);
+            k.pipe.scalar_end.set(pass);
             pass.dispatch_workgroups(1, 1, 1);
         });
         let end = h.scalars();
         h.dispatch(|k, pass| {
-            pass.set_pipeline(&k.pipe.scalar_start);
+            k.pipe.scalar_start.set(pass);
             pass.dispatch_workgroups(1, 1, 1);
         });
         let mut split = h.scalars();

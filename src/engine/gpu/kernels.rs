@@ -1,8 +1,11 @@
 //! Buffers, pipelines and the recording of MD steps into command buffers.
 //!
-//! One bind group holds every buffer (all read_write storage) so a step binds once per pass; the rebuild
-//! decision has its own tiny bind group because its output is then used as indirect dispatch arguments,
-//! and wgpu forbids a buffer being storage and indirect in the same dispatch.
+//! Each kernel has its own bind group holding only the buffers it uses (md_common.wgsl declares all of them,
+//! with fixed binding numbers): wgpu validates and tracks every buffer of the bound groups at every dispatch,
+//! so binding 17 buffers to a kernel that uses 2 made recording cost as much host time as the GPU spends on
+//! the step. The rebuild kernels' indirect arguments are written by integrate1 and zeroed by the force
+//! kernel, never bound to the rebuild kernels themselves (wgpu forbids a buffer being storage and indirect
+//! in the same dispatch), so the step needs no separate decision dispatch.
 
 use super::prelude::{FORCE_WG, TPA};
 use crate::gpu::GpuContext;
@@ -14,14 +17,70 @@ const STEP: &str = include_str!("../../../shaders/md_step.wgsl");
 const INTEGRATE: &str = include_str!("../../../shaders/md_integrate.wgsl");
 const NEIGHBOR: &str = include_str!("../../../shaders/md_neighbor.wgsl");
 const FORCES: &str = include_str!("../../../shaders/md_forces.wgsl");
-const DECIDE: &str = include_str!("../../../shaders/md_decide.wgsl");
 
-/// Storage buffers of the main bind group (md_common.wgsl), checked against the WGSL in `contract`.
-pub(super) const MAIN_BINDINGS: u32 = 17;
-/// Storage buffers of the rebuild decision's bind group (md_decide.wgsl).
-pub(super) const DECIDE_BINDINGS: u32 = 2;
+/// Storage buffers md_common.wgsl declares, checked against the WGSL in `contract`.
+pub(super) const MAIN_BINDINGS: u32 = 18;
+
+/// Binding numbers of md_common.wgsl (the order of [`Buffers::bound`]).
+pub(super) mod slot {
+    pub const POS: u32 = 0;
+    pub const VEL: u32 = 1;
+    pub const FORCE: u32 = 2;
+    pub const REFPOS: u32 = 3;
+    pub const BCOORD: u32 = 4;
+    pub const CELL_COUNT: u32 = 5;
+    pub const CELL_START: u32 = 6;
+    pub const CELL_ATOMS: u32 = 7;
+    pub const ATOM_CELL: u32 = 8;
+    pub const ATOM_SLOT: u32 = 9;
+    pub const NLIST: u32 = 10;
+    pub const NCOUNT: u32 = 11;
+    pub const PARTIAL: u32 = 12;
+    pub const S: u32 = 13;
+    pub const FLAGS: u32 = 14;
+    pub const COEF: u32 = 16;
+    pub const ARGS: u32 = 17;
+}
+
+/// The md_common.wgsl bindings kernel `entry` uses (its entry point and the functions it calls), checked
+/// against the WGSL in `contract`. A binding missing here would also fail pipeline creation (wgpu checks
+/// the shader's uses against the layout), which `GpuEngine::new` reports as an error.
+pub(super) fn uses(entry: &str) -> &'static [u32] {
+    use slot::*;
+    match entry {
+        "scalar_start" => &[S, FLAGS],
+        "scalar_end_start" | "scalar_end" => &[FORCE, BCOORD, PARTIAL, S, FLAGS],
+        "integrate1" => &[POS, VEL, FORCE, REFPOS, BCOORD, S, ARGS],
+        "body_forces" => &[FORCE, BCOORD, S],
+        "apply_scale" => &[VEL, S],
+        "bin" => &[POS, CELL_COUNT, ATOM_CELL, ATOM_SLOT, FLAGS],
+        "scan" => &[CELL_COUNT, CELL_START],
+        "scatter" => &[CELL_START, CELL_ATOMS, ATOM_CELL, ATOM_SLOT],
+        "sort_cells" => &[CELL_START, CELL_ATOMS],
+        "build_list" => &[
+            POS, REFPOS, CELL_START, CELL_ATOMS, NLIST, NCOUNT, FLAGS, COEF,
+        ],
+        _ => unreachable!("kernel {entry} has no binding list"),
+    }
+}
+
+/// The kernels of the md_common.wgsl family, each bound with [`uses`].
+#[cfg(test)]
+pub(super) const BOUND_KERNELS: [&str; 11] = [
+    "scalar_start",
+    "scalar_end_start",
+    "scalar_end",
+    "integrate1",
+    "body_forces",
+    "apply_scale",
+    "bin",
+    "scan",
+    "scatter",
+    "sort_cells",
+    "build_list",
+];
 /// Storage buffers of the force kernels' bind group (md_forces.wgsl), the first `FORCES_READ_ONLY` read-only.
-pub(super) const FORCES_BINDINGS: u32 = 8;
+pub(super) const FORCES_BINDINGS: u32 = 9;
 pub(super) const FORCES_READ_ONLY: u32 = 4;
 
 /// Bindings of the main bind group, in binding order (see md_common.wgsl).
@@ -47,9 +106,26 @@ pub struct Buffers {
     pub args: wgpu::Buffer,
 }
 
+/// Indirect arguments (x, y, z) of bin, scan, scatter, sort_cells, build_list for a build of `atoms` atoms
+/// in `cells` cells (the counts md_integrate.wgsl's `request_rebuild` writes), or with x = 0 for none.
+pub fn rebuild_args(atoms: u32, cells: u32, build: bool) -> [u32; 15] {
+    let x = [
+        atoms.div_ceil(256),
+        1,
+        atoms.div_ceil(256),
+        cells.div_ceil(64),
+        atoms.div_ceil(64),
+    ];
+    let mut a = [1u32; 15];
+    for k in 0..5 {
+        a[3 * k] = if build { x[k] } else { 0 };
+    }
+    a
+}
+
 impl Buffers {
-    /// The buffers of the main bind group, in binding order (everything but `args`).
-    pub fn bound(&self) -> [&wgpu::Buffer; 17] {
+    /// The buffers md_common.wgsl declares, in binding order.
+    pub fn bound(&self) -> [&wgpu::Buffer; MAIN_BINDINGS as usize] {
         [
             &self.pos,
             &self.vel,
@@ -68,24 +144,87 @@ impl Buffers {
             &self.flags,
             &self.energy,
             &self.coef,
+            &self.args,
         ]
+    }
+}
+
+/// A kernel of md_common.wgsl's family with its own bind group of the buffers it uses.
+pub struct Bound {
+    pipe: wgpu::ComputePipeline,
+    layout: wgpu::BindGroupLayout,
+    uses: &'static [u32],
+    bg: wgpu::BindGroup,
+}
+
+impl Bound {
+    fn new(
+        device: &wgpu::Device,
+        module: &wgpu::ShaderModule,
+        entry: &str,
+        buf: &Buffers,
+    ) -> Bound {
+        let uses = uses(entry);
+        let entries: Vec<_> = uses.iter().map(|&b| storage_entry(b, false)).collect();
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some(entry),
+            entries: &entries,
+        });
+        let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some(entry),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let bg = Self::bind(device, &layout, uses, buf);
+        Bound {
+            pipe: pipeline(device, &pl, module, entry),
+            layout,
+            uses,
+            bg,
+        }
+    }
+
+    fn bind(
+        device: &wgpu::Device,
+        layout: &wgpu::BindGroupLayout,
+        uses: &[u32],
+        buf: &Buffers,
+    ) -> wgpu::BindGroup {
+        let all = buf.bound();
+        let entries: Vec<_> = uses
+            .iter()
+            .map(|&b| wgpu::BindGroupEntry {
+                binding: b,
+                resource: all[b as usize].as_entire_binding(),
+            })
+            .collect();
+        device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout,
+            entries: &entries,
+        })
+    }
+
+    /// Binds the kernel and its buffers to the pass.
+    pub fn set(&self, pass: &mut wgpu::ComputePass) {
+        pass.set_pipeline(&self.pipe);
+        pass.set_bind_group(0, &self.bg, &[]);
     }
 }
 
 /// Every kernel, by name.
 pub struct Pipelines {
-    pub scalar_start: wgpu::ComputePipeline,
-    pub scalar_end_start: wgpu::ComputePipeline,
-    pub scalar_end: wgpu::ComputePipeline,
-    pub integrate1: wgpu::ComputePipeline,
-    pub body_forces: wgpu::ComputePipeline,
-    pub apply_scale: wgpu::ComputePipeline,
-    pub decide: wgpu::ComputePipeline,
-    pub bin: wgpu::ComputePipeline,
-    pub scan: wgpu::ComputePipeline,
-    pub scatter: wgpu::ComputePipeline,
-    pub sort_cells: wgpu::ComputePipeline,
-    pub build_list: wgpu::ComputePipeline,
+    pub scalar_start: Bound,
+    pub scalar_end_start: Bound,
+    pub scalar_end: Bound,
+    pub integrate1: Bound,
+    pub body_forces: Bound,
+    pub apply_scale: Bound,
+    pub bin: Bound,
+    pub scan: Bound,
+    pub scatter: Bound,
+    pub sort_cells: Bound,
+    pub build_list: Bound,
     pub forces_kick: wgpu::ComputePipeline,
     pub forces: wgpu::ComputePipeline,
     pub energies: wgpu::ComputePipeline,
@@ -102,12 +241,10 @@ pub struct Grid {
 pub struct Kernels {
     pub buf: Buffers,
     pub pipe: Pipelines,
-    main_layout: wgpu::BindGroupLayout,
     forces_layout: wgpu::BindGroupLayout,
-    pub main_bg: wgpu::BindGroup,
-    pub decide_bg: wgpu::BindGroup,
     forces_bg: wgpu::BindGroup,
     pub grid: Grid,
+    cells: u32,
 }
 
 /// Which scalar kernel opens a step.
@@ -124,7 +261,6 @@ pub enum Opening {
 pub enum Stage {
     Scalar,
     Integrate,
-    Decide,
     Bin,
     Scan,
     Scatter,
@@ -134,10 +270,9 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 9] = [
+    pub const ALL: [Stage; 8] = [
         Stage::Scalar,
         Stage::Integrate,
-        Stage::Decide,
         Stage::Bin,
         Stage::Scan,
         Stage::Scatter,
@@ -149,8 +284,7 @@ impl Stage {
     pub fn name(self) -> &'static str {
         match self {
             Stage::Scalar => "scalar (NHC, bodies, ledger)",
-            Stage::Integrate => "integrate1 (kick, drift, skin check)",
-            Stage::Decide => "rebuild decision",
+            Stage::Integrate => "integrate1 (kick, drift, skin check, rebuild request)",
             Stage::Bin => "bin",
             Stage::Scan => "cell prefix sum",
             Stage::Scatter => "scatter",
@@ -273,7 +407,7 @@ impl Kernels {
             init.bcoord.to_vec()
         };
         let cells = init.cells as u64;
-        let flags: [u32; 6] = [1, 0, 0, init.list_capacity, 0, 0];
+        let flags: [u32; 6] = [0, 0, 0, init.list_capacity, 0, 0];
         let buf = Buffers {
             pos: with("pos", bytemuck::cast_slice(init.pos)),
             vel: with("vel", bytemuck::cast_slice(init.vel)),
@@ -292,15 +426,14 @@ impl Kernels {
             flags: with("flags", bytemuck::cast_slice(&flags)),
             energy: zeroed("energy", 20 * n),
             coef: with("coef", bytemuck::cast_slice(init.coef)),
-            args: device.create_buffer(&wgpu::BufferDescriptor {
+            args: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some("rebuild args"),
-                size: 4 * 15,
-                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::INDIRECT,
-                mapped_at_creation: false,
+                contents: bytemuck::cast_slice(&rebuild_args(n as u32, init.cells, false)),
+                usage: wgpu::BufferUsages::STORAGE
+                    | wgpu::BufferUsages::INDIRECT
+                    | wgpu::BufferUsages::COPY_DST,
             }),
         };
-        let main_layout = layout(device, MAIN_BINDINGS, 0, "md main");
-        let decide_layout = layout(device, DECIDE_BINDINGS, 0, "md decide");
         let forces_layout = layout(device, FORCES_BINDINGS, FORCES_READ_ONLY, "md forces");
         let pl = |l: &wgpu::BindGroupLayout| {
             device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -309,8 +442,6 @@ impl Kernels {
                 immediate_size: 0,
             })
         };
-        let main_pl = pl(&main_layout);
-        let decide_pl = pl(&decide_layout);
         let forces_pl = pl(&forces_layout);
         let src = |family: &str| format!("{constants}\n{GEOMETRY}\n{COMMON}\n{family}");
         let step = module(device, "md_step", src(STEP));
@@ -321,8 +452,7 @@ impl Kernels {
             "md_forces",
             format!("{constants}\n{GEOMETRY}\n{FORCES}"),
         );
-        let decide = module(device, "md_decide", format!("{constants}\n{DECIDE}"));
-        let p = |m: &wgpu::ShaderModule, e: &str| pipeline(device, &main_pl, m, e);
+        let p = |m: &wgpu::ShaderModule, e: &str| Bound::new(device, m, e, &buf);
         let pipe = Pipelines {
             scalar_start: p(&step, "scalar_start"),
             scalar_end_start: p(&step, "scalar_end_start"),
@@ -330,7 +460,6 @@ impl Kernels {
             integrate1: p(&integrate, "integrate1"),
             body_forces: p(&step, "body_forces"),
             apply_scale: p(&integrate, "apply_scale"),
-            decide: pipeline(device, &decide_pl, &decide, "decide"),
             bin: p(&neighbor, "bin"),
             scan: p(&neighbor, "scan"),
             scatter: p(&neighbor, "scatter"),
@@ -340,27 +469,15 @@ impl Kernels {
             forces: pipeline(device, &forces_pl, &forces, "forces"),
             energies: pipeline(device, &forces_pl, &forces, "energies"),
         };
-        let main_bg = Self::main_bind_group(device, &main_layout, &buf);
-        let decide_bg = bind_group(device, &decide_layout, &[&buf.flags, &buf.args]);
         let forces_bg = Self::forces_bind_group(device, &forces_layout, &buf);
         Kernels {
             buf,
             pipe,
-            main_layout,
             forces_layout,
-            main_bg,
-            decide_bg,
             forces_bg,
             grid,
+            cells: init.cells,
         }
-    }
-
-    fn main_bind_group(
-        device: &wgpu::Device,
-        layout: &wgpu::BindGroupLayout,
-        b: &Buffers,
-    ) -> wgpu::BindGroup {
-        bind_group(device, layout, &b.bound())
     }
 
     fn forces_bind_group(
@@ -373,6 +490,7 @@ impl Kernels {
             layout,
             &[
                 &b.pos, &b.nlist, &b.ncount, &b.coef, &b.force, &b.energy, &b.vel, &b.partial,
+                &b.args,
             ],
         )
     }
@@ -382,10 +500,11 @@ impl Kernels {
         self.buf.nlist = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("nlist"),
             size: 4 * self.grid.atoms as u64 * capacity as u64,
-            usage: wgpu::BufferUsages::STORAGE,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         });
-        self.main_bg = Self::main_bind_group(device, &self.main_layout, &self.buf);
+        let k = &mut self.pipe.build_list;
+        k.bg = Bound::bind(device, &k.layout, k.uses, &self.buf);
         self.forces_bg = Self::forces_bind_group(device, &self.forces_layout, &self.buf);
     }
 
@@ -397,27 +516,21 @@ impl Kernels {
     pub fn record_stage(&self, pass: &mut wgpu::ComputePass, stage: Stage, opening: Opening) {
         let p = &self.pipe;
         let g = self.grid;
-        let indirect = |pass: &mut wgpu::ComputePass, pl: &wgpu::ComputePipeline, k: u64| {
-            pass.set_pipeline(pl);
+        let indirect = |pass: &mut wgpu::ComputePass, kernel: &Bound, k: u64| {
+            kernel.set(pass);
             pass.dispatch_workgroups_indirect(&self.buf.args, 12 * k);
         };
         match stage {
             Stage::Scalar => {
                 match opening {
-                    Opening::Start => pass.set_pipeline(&p.scalar_start),
-                    Opening::EndStart => pass.set_pipeline(&p.scalar_end_start),
+                    Opening::Start => p.scalar_start.set(pass),
+                    Opening::EndStart => p.scalar_end_start.set(pass),
                 }
                 pass.dispatch_workgroups(1, 1, 1);
             }
             Stage::Integrate => {
-                pass.set_pipeline(&p.integrate1);
+                p.integrate1.set(pass);
                 pass.dispatch_workgroups(Self::wg(g.atoms, 256), 1, 1);
-            }
-            Stage::Decide => {
-                pass.set_pipeline(&p.decide);
-                pass.set_bind_group(0, &self.decide_bg, &[]);
-                pass.dispatch_workgroups(1, 1, 1);
-                pass.set_bind_group(0, &self.main_bg, &[]);
             }
             Stage::Bin => indirect(pass, &p.bin, 0),
             Stage::Scan => indirect(pass, &p.scan, 1),
@@ -428,14 +541,12 @@ impl Kernels {
                 pass.set_pipeline(&p.forces_kick);
                 pass.set_bind_group(0, &self.forces_bg, &[]);
                 pass.dispatch_workgroups(Self::wg(g.atoms, FORCE_WG / TPA), 1, 1);
-                pass.set_bind_group(0, &self.main_bg, &[]);
             }
         }
     }
 
     /// Records `steps` whole steps (the last one left open: close it with [`Kernels::record_close`]).
     pub fn record_steps(&self, pass: &mut wgpu::ComputePass, steps: u64, first: Opening) {
-        pass.set_bind_group(0, &self.main_bg, &[]);
         for s in 0..steps {
             let opening = if s == 0 { first } else { Opening::EndStart };
             for stage in Stage::ALL {
@@ -446,19 +557,22 @@ impl Kernels {
 
     /// Closes the last step: its second thermostat half step, then the pending velocity scale.
     pub fn record_close(&self, pass: &mut wgpu::ComputePass) {
-        pass.set_bind_group(0, &self.main_bg, &[]);
-        pass.set_pipeline(&self.pipe.scalar_end);
+        self.pipe.scalar_end.set(pass);
         pass.dispatch_workgroups(1, 1, 1);
-        pass.set_pipeline(&self.pipe.apply_scale);
+        self.pipe.apply_scale.set(pass);
         pass.dispatch_workgroups(self.grid.bath_wg.max(1), 1, 1);
     }
 
-    /// A forced neighbour-list build, the forces (no kick) and the bodies' forces and torques at the current
-    /// positions (the caller sets the rebuild flag first).
+    /// Makes the next recorded rebuild kernels build the list (for [`Kernels::record_refresh`]).
+    pub fn request_rebuild(&self, queue: &wgpu::Queue) {
+        let args = rebuild_args(self.grid.atoms, self.cells, true);
+        queue.write_buffer(&self.buf.args, 0, bytemuck::cast_slice(&args));
+    }
+
+    /// A neighbour-list build (requested first with [`Kernels::request_rebuild`]), the forces (no kick) and
+    /// the bodies' forces and torques at the current positions.
     pub fn record_refresh(&self, pass: &mut wgpu::ComputePass) {
-        pass.set_bind_group(0, &self.main_bg, &[]);
         for stage in [
-            Stage::Decide,
             Stage::Bin,
             Stage::Scan,
             Stage::Scatter,
@@ -470,8 +584,7 @@ impl Kernels {
         pass.set_pipeline(&self.pipe.forces);
         pass.set_bind_group(0, &self.forces_bg, &[]);
         pass.dispatch_workgroups(Self::wg(self.grid.atoms, FORCE_WG / TPA), 1, 1);
-        pass.set_bind_group(0, &self.main_bg, &[]);
-        pass.set_pipeline(&self.pipe.body_forces);
+        self.pipe.body_forces.set(pass);
         pass.dispatch_workgroups(1, 1, 1);
     }
 

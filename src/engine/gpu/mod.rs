@@ -18,6 +18,8 @@ mod conformance;
 #[cfg(test)]
 mod contract;
 mod kernels;
+#[cfg(test)]
+mod list_safety;
 mod prelude;
 
 use super::baths::Baths;
@@ -54,8 +56,8 @@ const LIST_MARGIN: u32 = 32;
 /// Neighbour slots per atom of the first build, which only measures the densest neighbourhood.
 const INITIAL_CAPACITY: u32 = 256;
 
-/// Storage buffers the main kernels bind (md_common.wgsl).
-const STORAGE_BUFFERS: u32 = 17;
+/// Storage buffers the kernel binding the most binds (the force kernels; each kernel binds only what it uses).
+const STORAGE_BUFFERS: u32 = 9;
 
 pub struct GpuEngine {
     ctx: GpuContext,
@@ -631,7 +633,7 @@ impl Engine for GpuEngine {
             &self.k.buf.flags,
             0,
             bytemuck::cast_slice(&[
-                1u32,
+                0u32,
                 0,
                 0,
                 self.list_capacity,
@@ -639,6 +641,7 @@ impl Engine for GpuEngine {
                 (st.step >> 32) as u32,
             ]),
         );
+        self.k.request_rebuild(q);
         self.submit(|pass| self.k.record_refresh(pass));
         Ok(())
     }
