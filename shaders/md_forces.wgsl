@@ -20,7 +20,7 @@
 
 const ATOMS_PER_WG: u32 = FORCE_WG / TPA;
 
-var<workgroup> wcoef: array<vec4<f32>, 50>;
+var<workgroup> wcoef: array<vec4<f32>, NCOEF>;
 var<workgroup> red: array<vec3<f32>, FORCE_WG>;
 var<workgroup> red_v2: array<vec2<f32>, ATOMS_PER_WG>;
 
@@ -29,7 +29,7 @@ fn skip(i: u32) -> bool {
 }
 
 fn load_coef(lid: u32) {
-    for (var c = lid; c < 50u; c += FORCE_WG) {
+    for (var c = lid; c < NCOEF; c += FORCE_WG) {
         wcoef[c] = coef[c];
     }
     workgroupBarrier();
@@ -49,7 +49,7 @@ fn gather(wid: u32, lid: u32, kick: bool) {
     var f = vec3<f32>(0.0);
     if (!skip(i)) {
         let pi = pos[i];
-        let row = group_of(pi) * 5u;
+        let row = group_of(pi) * NGROUP;
         let n = ncount[i];
         for (var k = t; k < n; k += TPA) {
             let pj = pos[nlist[((k / TPA) * N + i) * TPA + t]];
@@ -104,17 +104,17 @@ fn forces(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
 }
 
 // Shifted LJ energy of atom i with partners of each group, half of each pair (the full list holds every pair
-// twice), into energy[5 i + g]; the host sums them by group pair in f64. Sampling points only.
+// twice), into energy[NGROUP i + g]; the host sums them by group pair in f64. Sampling points only.
 @compute @workgroup_size(64)
 fn energies(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = gid.x;
     if (i >= N) {
         return;
     }
-    var e = array<f32, 5>(0.0, 0.0, 0.0, 0.0, 0.0);
+    var e: array<f32, NGROUP>;
     if (!skip(i)) {
         let pi = pos[i];
-        let row = group_of(pi) * 5u;
+        let row = group_of(pi) * NGROUP;
         let n = ncount[i];
         for (var k = 0u; k < n; k++) {
             let pj = pos[nlist[((k / TPA) * N + i) * TPA + k % TPA]];
@@ -125,11 +125,11 @@ fn energies(@builtin(global_invocation_id) gid: vec3<u32>) {
                 let c = coef[row + gj];
                 let inv2 = 1.0 / r2;
                 let inv6 = inv2 * inv2 * inv2;
-                e[gj] += 0.5 * (inv6 * (c.z * inv6 - c.w) - coef[25u + row + gj].x);
+                e[gj] += 0.5 * (inv6 * (c.z * inv6 - c.w) - coef[GROUP_PAIRS + row + gj].x);
             }
         }
     }
-    for (var g = 0u; g < 5u; g++) {
-        energy[5u * i + g] = e[g];
+    for (var g = 0u; g < NGROUP; g++) {
+        energy[NGROUP * i + g] = e[g];
     }
 }

@@ -124,7 +124,7 @@ fn build_list(@builtin(global_invocation_id) gid: vec3<u32>) {
                 for (var a = cell_start[c]; a < hi; a++) {
                     let j = cell_atoms[a];
                     let pj = pos[j];
-                    if (j == i || coef[gi * 5u + group_of(pj)].x == 0.0) {
+                    if (j == i || coef[gi * NGROUP + group_of(pj)].x == 0.0) {
                         continue;
                     }
                     let d = min_image(pi.xyz - pj.xyz);

@@ -38,7 +38,7 @@ use crate::gpu::GpuContext;
 use crate::physics::controller::Controller;
 use crate::physics::lj::PairTable;
 use crate::physics::rigid::interaction_work;
-use crate::physics::thermostat::NoseHooverChain;
+use crate::physics::thermostat::{NoseHooverChain, TemperatureProtocol};
 use crate::scenario::Scenario;
 use crate::system::{build::wrap, build_system, Group, RigidBody, System};
 use crate::units::{KB_EV_PER_K, MVV2E};
@@ -76,6 +76,25 @@ fn conformance_scenario() -> Scenario {
         serde_json::json!({"particle": "hot", "force_ev_per_a": [0.02, -0.01, 0.005]});
     Scenario::from_json(&v.to_string()).expect("the conformance scenario is valid")
 }
+
+/// The conformance scenario with both targets oscillating, T(t) = T₀ + A sin(2πt/P) (seed 002 in MD,
+/// `small-oscillating.json`): periods that are no multiple of dt, so every step count has its own phase.
+fn oscillating_scenario() -> Scenario {
+    let mut v = serde_json::to_value(conformance_scenario()).expect("the scenario serialises");
+    v["cold"]["oscillation"] = serde_json::json!({"amplitude_k": 35.0, "period_ps": 5.0});
+    v["hot"]["oscillation"] = serde_json::json!({"amplitude_k": -40.0, "period_ps": 7.3});
+    Scenario::from_json(&v.to_string()).expect("the oscillating conformance scenario is valid")
+}
+
+/// Completed-step counts at which the oscillating bath is checked: just below 2³¹ (top bit of the clock's
+/// low word), 2³² − 1 (the closing half step's clock carries into the high word), 5·2³² + 1,234,567 (high
+/// word > 1), and 2500·2²¹ + 625, where the cold bath (P = 2500 steps) stands at a quarter period.
+const OSC_STEPS: [u64; 4] = [
+    (1 << 31) - 1,
+    (1 << 32) - 1,
+    (5 << 32) + 1_234_567,
+    2500 * (1 << 21) + 625,
+];
 
 fn gauss(rng: &mut ChaCha8Rng) -> DVec3 {
     let mut g = || StandardNormal.sample(&mut *rng);
@@ -185,37 +204,74 @@ struct Harness {
     e: GpuEngine,
     sc: Scenario,
     sys: System,
+    /// Steps completed in the prepared state (the thermostats' clock).
+    step: u64,
 }
 
 impl Harness {
     fn new(test: &str) -> Option<Harness> {
+        Harness::with(test, conformance_scenario())
+    }
+
+    fn with(test: &str, sc: Scenario) -> Option<Harness> {
         let ctx = GpuContext::for_test(test)?;
-        let sc = conformance_scenario();
         let sys = build_system(&sc).expect("the conformance system builds");
         let e = GpuEngine::new(&sc, &sys, ctx).expect("the GPU engine starts");
         eprintln!("{test}: {} atoms on {}", sys.len(), e.ctx.adapter_name);
-        Some(Harness { e, sc, sys })
+        Some(Harness {
+            e,
+            sc,
+            sys,
+            step: 0,
+        })
     }
 
     fn dt(&self) -> f64 {
         self.sc.dt_ps()
     }
 
-    fn target_t(&self, b: usize) -> f64 {
-        [self.sc.cold.temperature_k, self.sc.hot.temperature_k][b]
+    fn protocol(&self, b: usize) -> TemperatureProtocol {
+        TemperatureProtocol::new([&self.sc.cold, &self.sc.hot][b])
+    }
+
+    /// Bath `b`'s target after `n` completed steps, K: `TemperatureProtocol::at` at time n·dt in f64, as
+    /// `CpuEngine::step_once` evaluates it.
+    fn target_t(&self, b: usize, n: u64) -> f64 {
+        self.protocol(b).at(n as f64 * self.dt())
+    }
+
+    /// Relative uncertainty of the f32 k_B T(t) the WGSL forms (md_step.wgsl `bath_target`): the phase
+    /// truncated to 2⁻²⁴ of a period (2π u in sin), sin good to 8 u plus the rounding of its argument
+    /// (8 u more), and ~4 roundings of T₀ + A·sin and of the f32 constants.
+    fn target_rel(&self, b: usize, n: u64) -> f64 {
+        let p = self.protocol(b);
+        let amp = p.amplitude_k.abs();
+        (amp * (std::f64::consts::TAU + 16.0) * U + 4.0 * U * (p.mean_k + amp))
+            / self.target_t(b, n)
+    }
+
+    /// The thermostats' clock as the GPU holds it (flags[4], flags[5]): steps completed.
+    fn clock(&self) -> u64 {
+        let f: Vec<u32> = self.read(&self.e.k.buf.flags, 6);
+        f[4] as u64 | (f[5] as u64) << 32
+    }
+
+    fn prepare(&mut self, seed: u64) {
+        self.prepare_at(seed, 0);
     }
 
     /// Writes a random but physical state through `GpuEngine::restore`, which also builds the neighbour
     /// list and computes the forces and the bodies' force and torque: bath atoms jittered 0.2 Å off their
     /// lattice, each bath Maxwellian at 0.6–1.6 × its target, bodies displaced ~0.3 Å, randomly oriented,
-    /// moving and spinning at BODY_T, chain velocities and accelerations of order 1/τ and 1/τ².
-    fn prepare(&mut self, seed: u64) {
+    /// moving and spinning at BODY_T, chain velocities and accelerations of order 1/τ and 1/τ², `step`
+    /// steps completed.
+    fn prepare_at(&mut self, seed: u64, step: u64) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let sys = &self.sys;
         let mut positions = sys.positions.clone();
         let mut velocities = vec![DVec3::ZERO; sys.len()];
         for b in 0..2 {
-            let t = self.target_t(b) * rng.random_range(0.6..1.6);
+            let t = self.protocol(b).mean_k * rng.random_range(0.6..1.6);
             let sd = (KB_EV_PER_K * t / (sys.group_mass[b] * MVV2E)).sqrt();
             for i in sys.ranges[b].clone() {
                 positions[i] = wrap(positions[i] + 0.2 * gauss(&mut rng), sys.box_a);
@@ -255,8 +311,9 @@ impl Harness {
                 c
             })
         });
+        self.step = step;
         let st = State {
-            step: 0,
+            step,
             positions,
             velocities,
             bodies,
@@ -352,17 +409,17 @@ fn reduction_tolerance(body: &RigidBody, force: &[DVec3]) -> (f64, f64) {
 }
 
 /// Checks bath `b`'s chain half step (`before` → `after` slots) against `NoseHooverChain::half_step` at
-/// kinetic energy `ke` (known to relative `ke_rel`), including the pending scale deficit, the kinetic
-/// energy after scaling, the thermostat heat K(1 − f²) and the η increments, starting from the Kahan pairs
-/// in `before`.
+/// kinetic energy `ke` (known to relative `ke_rel`) towards the target after `n` completed steps,
+/// including the pending scale deficit, the kinetic energy after scaling, the thermostat heat K(1 − f²)
+/// and the η increments, starting from the Kahan pairs in `before`.
 fn check_chain(
     h: &Harness,
     w: &mut Worst,
     seed: u64,
     b: usize,
     (before, after): (&[f32], &[f32]),
-    ke: f64,
-    ke_rel: f64,
+    (ke, ke_rel): (f64, f64),
+    n: u64,
 ) {
     let Some(chain) = &h.e.chains[b] else {
         return;
@@ -376,7 +433,9 @@ fn check_chain(
         host.eta_dotdot[j] = before[edd + j] as f64;
     }
     let start = host.clone();
-    let (dt, t) = (h.dt(), h.target_t(b));
+    let (dt, t) = (h.dt(), h.target_t(b, n));
+    // k_B T enters only η̈₁ = 2K/Q₁ − 1/τ² (the other links' forces are ratios of masses).
+    let in_rel = ke_rel + h.target_rel(b, n);
     let f = host.half_step(ke, t, dt);
     let kt = KB_EV_PER_K * t;
     let tau2 = chain.damping_ps * chain.damping_ps;
@@ -397,8 +456,8 @@ fn check_chain(
     }
     // ~10 dependent roundings and 2 exp per link, over up to 2m links: 64 u of the scale, plus the
     // uncertainty of K itself entering η̈₁.
-    let tol_rate = 64.0 * U * (rate_scale + dt * acc_scale) + dt * 2.0 * ke * ke_rel / q0;
-    let tol_acc = 64.0 * U * acc_scale + 2.0 * ke * ke_rel / q0;
+    let tol_rate = 64.0 * U * (rate_scale + dt * acc_scale) + dt * 2.0 * ke * in_rel / q0;
+    let tol_acc = 64.0 * U * acc_scale + 2.0 * ke * in_rel / q0;
     for j in 0..m {
         w.check_in(
             &[Family::Chain],
@@ -752,7 +811,7 @@ fn body_force_torque_reduction_matches_rigid_body() {
     // The same reduction inside the closing scalar kernel.
     let mut w_end = Worst::only(&[Family::Reduction]);
     for seed in SEEDS {
-        scalar_end_checks(&mut h, &mut w_end, seed);
+        scalar_end_checks(&mut h, &mut w_end, seed, 0);
     }
     w.report(test);
     w_end.report(&format!("{test}, inside scalar_end"));
@@ -761,20 +820,22 @@ fn body_force_torque_reduction_matches_rigid_body() {
 /// The opening scalar kernel (md_step.wgsl `scalar_start`) on the prepared state of `seed`: both chains'
 /// half steps, and for both bodies the start-of-step controller force, the half kick and the NO_SQUISH
 /// drift and rotation, each check tagged with its stage family.
-fn scalar_start_checks(h: &mut Harness, w: &mut Worst, seed: u64) {
+fn scalar_start_checks(h: &mut Harness, w: &mut Worst, seed: u64, step: u64) {
     let dt = h.dt();
     let ctrl = Controller::new(&h.sc.controller);
     {
-        h.prepare(seed);
+        h.prepare_at(seed, step);
         let before = h.scalars();
         h.dispatch(|k, pass| {
             k.pipe.scalar_start.set(pass);
             pass.dispatch_workgroups(1, 1, 1);
         });
         let after = h.scalars();
+        assert_eq!(h.clock(), step, "scalar_start must not advance the clock");
+        // The opening half step's target is at the step's start, after `step` completed steps.
         for b in 0..2 {
             let ke = before[h.e.lay.ke + b] as f64;
-            check_chain(h, w, seed, b, (&before, &after), ke, 0.0);
+            check_chain(h, w, seed, b, (&before, &after), (ke, 0.0), step);
         }
         let x = [0, 1].map(|k| v3(&before, k * BODY_STRIDE + B_X));
         let c0 = ctrl.forces(x[0], x[1]);
@@ -867,12 +928,12 @@ fn scalar_start_checks(h: &mut Harness, w: &mut Worst, seed: u64) {
 /// end of a step (start point, Σ|v|² partials): body reduction, final kick with the controller force, and
 /// every ledger increment — controller work (Eq. 19), particle heat, impulse, thermostat heat and η from the
 /// bath kinetic energy reduced from the partials — each check tagged with its stage family.
-fn scalar_end_checks(h: &mut Harness, w: &mut Worst, seed: u64) {
+fn scalar_end_checks(h: &mut Harness, w: &mut Worst, seed: u64, step: u64) {
     let dt = h.dt();
     let ctrl = Controller::new(&h.sc.controller);
     let l = h.e.lay;
     {
-        h.prepare(seed);
+        h.prepare_at(seed, step);
         let mut rng = ChaCha8Rng::seed_from_u64(seed + 200);
         let mut s = h.scalars();
         // The step's start point, as `scalar_start` would have left it: displacement one drift back,
@@ -910,12 +971,14 @@ fn scalar_end_checks(h: &mut Harness, w: &mut Worst, seed: u64) {
         });
         let after = h.scalars();
         let force = h.atom_forces();
+        assert_eq!(h.clock(), step + 1, "scalar_end closes one step");
         for b in 0..2 {
             let v2: f64 = part.iter().map(|p| p[b] as f64).sum();
             let ke = 0.5 * h.sys.group_mass[b] * MVV2E * v2;
             // Σ over NPARTIAL partials (serial per thread, then a 256-wide tree) and the f32 constant.
             let ke_rel = (npart.div_ceil(256) as f64 + 10.0) * U;
-            check_chain(h, w, seed, b, (&before, &after), ke, ke_rel);
+            // The closing half step's target is at the step's end, time (step + 1)·dt.
+            check_chain(h, w, seed, b, (&before, &after), (ke, ke_rel), step + 1);
         }
         let c1 = ctrl.forces(x[0], x[1]);
         let c_terms = |k: usize, x: [DVec3; 2]| {
@@ -1033,8 +1096,34 @@ fn scalar_stage_test(test: &str, families: &[Family]) {
     };
     let mut w = Worst::only(families);
     for seed in SEEDS {
-        scalar_start_checks(&mut h, &mut w, seed);
-        scalar_end_checks(&mut h, &mut w, seed);
+        scalar_start_checks(&mut h, &mut w, seed, 0);
+        scalar_end_checks(&mut h, &mut w, seed, 0);
+    }
+    w.report(test);
+}
+
+/// An oscillating target on both baths at step counts where the clock's words matter (OSC_STEPS): both
+/// chains' opening half step (target at n·dt), closing half step (target at (n + 1)·dt, the clock carried
+/// into its high word at 2³² − 1) and their ledger against `NoseHooverChain::half_step` at
+/// `TemperatureProtocol::at` in f64 — the runtime k_B T(t) of md_step.wgsl `bath_target`, the fixed-point
+/// phase of the prelude and the step clock in flags[4..6] against the host's T(t).
+#[test]
+fn oscillating_bath_half_steps_match_the_host_target_at_the_step_time() {
+    let test = "oscillating_bath_half_steps_match_the_host_target_at_the_step_time";
+    let Some(mut h) = Harness::with(test, oscillating_scenario()) else {
+        return;
+    };
+    let mut w = Worst::only(&[Family::Chain, Family::Ledger]);
+    for (step, seed) in OSC_STEPS.into_iter().zip(SEEDS.into_iter().cycle()) {
+        for b in 0..2 {
+            eprintln!(
+                "{test}: step {step}: bath {b} target {:.4} K → {:.4} K",
+                h.target_t(b, step),
+                h.target_t(b, step + 1)
+            );
+        }
+        scalar_start_checks(&mut h, &mut w, seed, step);
+        scalar_end_checks(&mut h, &mut w, seed, step);
     }
     w.report(test);
 }
@@ -1208,7 +1297,7 @@ fn fused_end_start_equals_end_then_start() {
             let chain = h.e.chains[b].as_ref()?;
             let v2: f64 = part.iter().map(|p| p[b] as f64).sum();
             let ke = 0.5 * h.sys.group_mass[b] * MVV2E * v2;
-            let kt = KB_EV_PER_K * h.target_t(b);
+            let kt = KB_EV_PER_K * h.target_t(b, h.step);
             Some((2.0 * ke + chain.ndof * kt) / (chain.ndof * kt * chain.damping_ps.powi(2)))
         };
         for r in field {

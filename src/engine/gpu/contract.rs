@@ -345,3 +345,81 @@ fn shaders_index_scalars_only_through_generated_offsets() {
         }
     }
 }
+
+/// The per-group tables (the pair coefficients `coef`, the per-atom energies `energy`) are as wide as
+/// `Group::COUNT` on both sides: the host builds them from it (`coef_table`, `COEF_LEN`), the generated block
+/// declares NGROUP = COUNT, GROUP_PAIRS = COUNT², NCOEF = 2·COUNT², the table holds each group pair where
+/// the WGSL looks for it, and no shader line that touches a group table spells a width as a literal (any
+/// integer but 0 and 1 there fails, so a width of the old group count fails too when COUNT changes).
+#[test]
+fn group_table_widths_come_from_group_count() {
+    use super::prelude::{coef_table, wgsl_constants, Layout, COEF_LEN};
+    use crate::physics::lj::PairTable;
+    use crate::system::Group;
+    let n = Group::COUNT;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/small-heater.json");
+    let text = std::fs::read_to_string(path).expect("scenario file");
+    let sc = crate::scenario::Scenario::from_json(&text).expect("valid scenario");
+    let sys = crate::system::build_system(&sc).expect("system builds");
+    let consts = wgsl_constants(&sc, &sys, &Layout::new(&sc));
+    for (name, val) in [("NGROUP", n), ("GROUP_PAIRS", n * n), ("NCOEF", 2 * n * n)] {
+        let decl = format!("const {name}: u32 = {val}u;");
+        assert!(consts.contains(&decl), "generated block lacks `{decl}`");
+    }
+    let table = PairTable::new(&sc.potential);
+    let coef = coef_table(&table);
+    assert_eq!(coef.len(), COEF_LEN);
+    assert_eq!(COEF_LEN, 2 * n * n);
+    for a in 0..n {
+        for b in 0..n {
+            let c = table.coeff[a][b];
+            assert_eq!(coef[a * n + b][2], c.lj3 as f32, "lj3 of pair ({a}, {b})");
+            assert_eq!(
+                coef[n * n + a * n + b][0],
+                c.offset as f32,
+                "offset ({a}, {b})"
+            );
+        }
+    }
+    let keys = [
+        "coef",
+        "energy[",
+        "group_of(",
+        "NGROUP",
+        "GROUP_PAIRS",
+        "NCOEF",
+        "var e",
+        "e[g",
+    ];
+    let mut lines = 0;
+    for (name, src) in [
+        ("md_common.wgsl", COMMON),
+        ("md_forces.wgsl", FORCES),
+        ("md_neighbor.wgsl", NEIGHBOR),
+        ("md_geometry.wgsl", GEOMETRY),
+    ] {
+        for (no, line) in src.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            // Binding declarations carry binding numbers, checked above.
+            if code.trim_start().starts_with('@') || !keys.iter().any(|k| code.contains(k)) {
+                continue;
+            }
+            lines += 1;
+            for tok in code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')) {
+                let digits = tok.trim_end_matches(['u', 'i']);
+                let literal = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
+                assert!(
+                    !literal || digits == "0" || digits == "1",
+                    "{name}:{}: group-table width as the literal `{tok}` in `{}`; use NGROUP, GROUP_PAIRS \
+                     or NCOEF (generated from Group::COUNT)",
+                    no + 1,
+                    code.trim()
+                );
+            }
+        }
+    }
+    assert!(
+        lines >= 10,
+        "only {lines} group-table lines found: the keys are stale"
+    );
+}

@@ -9,6 +9,7 @@
 
 use super::prelude::{FORCE_WG, TPA};
 use crate::gpu::GpuContext;
+use crate::system::Group;
 use wgpu::util::DeviceExt;
 
 const GEOMETRY: &str = include_str!("../../../shaders/md_geometry.wgsl");
@@ -424,7 +425,7 @@ impl Kernels {
             partial: zeroed("partial", 8 * grid.partials as u64),
             scalars: with("scalars", bytemuck::cast_slice(init.scalars)),
             flags: with("flags", bytemuck::cast_slice(&flags)),
-            energy: zeroed("energy", 20 * n),
+            energy: zeroed("energy", 4 * Group::COUNT as u64 * n),
             coef: with("coef", bytemuck::cast_slice(init.coef)),
             args: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some("rebuild args"),

@@ -115,14 +115,7 @@ impl GpuEngine {
         let baths = Baths::new(sc, sys);
         let chains = baths.chains(sc);
         let table = PairTable::new(&sc.potential);
-        let mut coef = vec![[0f32; 4]; 50];
-        for a in 0..Group::COUNT {
-            for b in 0..Group::COUNT {
-                let c = table.coeff[a][b];
-                coef[a * 5 + b] = [c.lj1 as f32, c.lj2 as f32, c.lj3 as f32, c.lj4 as f32];
-                coef[25 + a * 5 + b] = [c.offset as f32, 0.0, 0.0, 0.0];
-            }
-        }
+        let coef = coef_table(&table);
         let bcoord: Vec<[f32; 4]> = sys
             .bodies
             .iter()
@@ -261,7 +254,7 @@ impl GpuEngine {
             sources.extend([(&b.pos, 16 * n), (&b.vel, 16 * n)]);
         }
         if energies {
-            sources.push((&b.energy, 20 * n));
+            sources.push((&b.energy, 4 * Group::COUNT as u64 * n));
         }
         let staging: Vec<wgpu::Buffer> = sources
             .iter()
@@ -508,7 +501,7 @@ impl Engine for GpuEngine {
         for i in 0..self.n {
             let g = self.groups[i] as usize;
             for h in 0..Group::COUNT {
-                side[g][h] += e[5 * i + h] as f64;
+                side[g][h] += e[Group::COUNT * i + h] as f64;
             }
         }
         let wall = Group::Wall as usize;

@@ -6,6 +6,7 @@
 
 use crate::engine::baths::Baths;
 use crate::physics::controller::Controller;
+use crate::physics::lj::PairTable;
 use crate::scenario::Scenario;
 use crate::system::{Group, System};
 use crate::units::{KB_EV_PER_K, MVV2E};
@@ -25,6 +26,24 @@ pub const B_F0: usize = 25;
 pub const B_T0: usize = 28;
 pub const B_C0: usize = 31;
 pub const BODY_STRIDE: usize = 34;
+
+/// Length of the group-pair coefficient table `coef`: (lj1, lj2, lj3, lj4) at g_i·COUNT + g_j, then the
+/// energy offset φ(r_c) at COUNT² + g_i·COUNT + g_j (md_common.wgsl).
+pub const COEF_LEN: usize = 2 * Group::COUNT * Group::COUNT;
+
+/// The group-pair coefficient table in the layout of `COEF_LEN`, f32 as the kernels read it.
+pub fn coef_table(table: &PairTable) -> Vec<[f32; 4]> {
+    let pairs = Group::COUNT * Group::COUNT;
+    let mut coef = vec![[0f32; 4]; COEF_LEN];
+    for a in 0..Group::COUNT {
+        for b in 0..Group::COUNT {
+            let c = table.coeff[a][b];
+            coef[a * Group::COUNT + b] = [c.lj1 as f32, c.lj2 as f32, c.lj3 as f32, c.lj4 as f32];
+            coef[pairs + a * Group::COUNT + b] = [c.offset as f32, 0.0, 0.0, 0.0];
+        }
+    }
+    coef
+}
 
 /// Workgroup size of the force kernel.
 pub const FORCE_WG: u32 = 128;
@@ -156,6 +175,10 @@ pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout) -> String {
         format!("vec3<u32>({}u, {}u, {}u)", cells[0], cells[1], cells[2]),
     );
     c("NCELLS", "u32", u(cells.iter().product::<u32>() as usize));
+    // Widths of the per-group tables (coef, energy): from `Group::COUNT`, never literals in the WGSL.
+    c("NGROUP", "u32", u(Group::COUNT));
+    c("GROUP_PAIRS", "u32", u(Group::COUNT * Group::COUNT));
+    c("NCOEF", "u32", u(COEF_LEN));
     let reach = pot.cutoff_a + pot.skin_a;
     c("REACH2", "f32", f(reach * reach));
     c("RC2", "f32", f(pot.cutoff_a * pot.cutoff_a));
