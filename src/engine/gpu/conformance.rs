@@ -21,7 +21,11 @@
 //!   bath kinetic energy from the partials and the closing chain half step — every ledger increment;
 //! - `energies` (per-atom pair energies by partner group, for `observe`): all pairs, ½ (φ(r) − φ(r_c));
 //! - `scalar_end_start`, the fused kernel of every later step: `scalar_end` then `scalar_start`, with the two
-//!   pending thermostat factors composed.
+//!   pending thermostat factors composed;
+//! - the oscillating bath (`bath_target`, the fixed-point phase and the step clock in flags[4..6]): the
+//!   chain half steps, their ledger and the fused kernel with T(t) = T₀ + A sin(2πt/P) on both baths at
+//!   step counts near 2³¹, across and beyond 2³² and at a quarter period, against
+//!   `TemperatureProtocol::at` at the exact step time (start of the step opening, end closing).
 //!
 //! Tolerances are derived from f32 rounding, not fitted: with unit roundoff u = 2⁻²⁴, each output may differ
 //! from the exact f64 value by (number of roundings on its longest dependency path, counted generously) × u ×
@@ -248,6 +252,15 @@ impl Harness {
         let amp = p.amplitude_k.abs();
         (amp * (std::f64::consts::TAU + 16.0) * U + 4.0 * U * (p.mean_k + amp))
             / self.target_t(b, n)
+    }
+
+    /// Sets the thermostats' clock to `n` completed steps, as `GpuEngine::restore` does.
+    fn set_clock(&self, n: u64) {
+        let words = [n as u32, (n >> 32) as u32];
+        self.e
+            .ctx
+            .queue
+            .write_buffer(&self.e.k.buf.flags, 16, bytemuck::cast_slice(&words));
     }
 
     /// The thermostats' clock as the GPU holds it (flags[4], flags[5]): steps completed.
@@ -1230,13 +1243,35 @@ fn energies_match_all_pairs_shifted_lj() {
 /// differently).
 #[test]
 fn fused_end_start_equals_end_then_start() {
-    let test = "fused_end_start_equals_end_then_start";
-    let Some(mut h) = Harness::new(test) else {
+    let runs = SEEDS.map(|seed| (seed, 0));
+    fused_test(
+        "fused_end_start_equals_end_then_start",
+        conformance_scenario(),
+        &runs,
+    );
+}
+
+/// As `fused_end_start_equals_end_then_start` with both baths oscillating at the step counts of OSC_STEPS:
+/// the fused kernel's opening half step must take the target of the step it opens, (n + 1)·dt, as the split
+/// `scalar_start` does after `scalar_end` advanced the clock.
+#[test]
+fn fused_end_start_equals_end_then_start_with_oscillating_baths() {
+    let runs: Vec<(u64, u64)> = SEEDS.into_iter().cycle().zip(OSC_STEPS).collect();
+    fused_test(
+        "fused_end_start_equals_end_then_start_with_oscillating_baths",
+        oscillating_scenario(),
+        &runs,
+    );
+}
+
+/// The fused kernel against the split pair on scenario `sc`, for each (seed, completed steps) of `runs`.
+fn fused_test(test: &str, sc: Scenario, runs: &[(u64, u64)]) {
+    let Some(mut h) = Harness::with(test, sc) else {
         return;
     };
     let mut w = Worst::new();
-    for seed in SEEDS {
-        h.prepare(seed);
+    for &(seed, step) in runs {
+        h.prepare_at(seed, step);
         let mut rng = ChaCha8Rng::seed_from_u64(seed + 300);
         let npart = partials(h.sys.ranges[1].end) as usize;
         let part: Vec<[f32; 2]> = (0..npart)
@@ -1250,6 +1285,7 @@ fn fused_end_start_equals_end_then_start() {
         });
         let fused = h.scalars();
         h.write(&h.e.k.buf.scalars, &start);
+        h.set_clock(step);
         h.dispatch(|k, pass| {
             k.pipe.scalar_end.set(pass);
             pass.dispatch_workgroups(1, 1, 1);
