@@ -271,11 +271,18 @@ fn attach_memory_theory(
 
 /// `analyze --bath-from` text: the run's rates and kinetic temperatures beside the memory-bath theory.
 fn print_memory_comparison(a: &RunAnalysis, m: &MemoryTheory, md: &[Estimate; 2]) {
-    let (p, e) = (&m.point, &m.errors);
     println!(
         "  memory theory (baths from {}: cold {}, hot {}):",
         m.bath_from, m.bath_model_cold, m.bath_model_hot
     );
+    print_memory_rates(a, m);
+    print_memory_temperatures(m, md);
+}
+
+/// The measured heat rates, power, entropy production and Var/⟨Ẇ⟩² beside the memory-bath theory, z scores
+/// with both errors.
+fn print_memory_rates(a: &RunAnalysis, m: &MemoryTheory) {
+    let (p, e) = (&m.point, &m.errors);
     // Heat rates: the estimator analyze prefers (q_particle with its diffusive + bounded error when written),
     // else the ledger with its block error.
     let heat = |b: Option<&nanodemon::analysis::heat_rate::BathHeatRates>, c: &Compared| {
@@ -327,6 +334,11 @@ fn print_memory_comparison(a: &RunAnalysis, m: &MemoryTheory, md: &[Estimate; 2]
             "    {name:<24} {measured:>12.4e} ± {error:<10.2e} memory {theory:>12.4e} ± {terr:<9.2e} z {z:>7.2}"
         );
     }
+}
+
+/// The measured kinetic temperatures m⟨V²⟩/k_B of both particles beside the memory-bath theory.
+fn print_memory_temperatures(m: &MemoryTheory, md: &[Estimate; 2]) {
+    let (p, e) = (&m.point, &m.errors);
     for (name, md, theory, terr) in [
         (
             "cold",

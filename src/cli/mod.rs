@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 
 /// Help of every `--json` flag: the contract of the module doc, stated once.
 const JSON_HELP: &str =
-    "Print exactly one JSON object on stdout (an error too, as {\"error\": ...}) instead of text.";
+    "Print exactly one JSON object on stdout (an error too, as {\"error\": ...}) instead of text";
 /// Help of every `--adapter` flag.
 const ADAPTER_HELP: &str =
-    "GPU adapter index from `nanodemon gpus` (default: NANODEMON_ADAPTER, else the fastest).";
+    "GPU adapter index from `nanodemon gpus` (default: NANODEMON_ADAPTER, else the fastest)";
 
 #[derive(Parser)]
 #[command(

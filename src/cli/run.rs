@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// Help of every `--backend` flag of the MD engines.
 const BACKEND_HELP: &str =
-    "Engine: auto (a hardware GPU when one exists, else the CPU, and it says so), gpu or cpu.";
+    "Engine: auto (a hardware GPU when one exists, else the CPU, and it says so), gpu or cpu";
 
 #[derive(clap::Args)]
 pub struct RunArgs {

@@ -179,26 +179,7 @@ fn memory_theory(scenario: &Path, eq: &Path, ratios: &[f64]) -> anyhow::Result<M
 
 /// `theory --bath-from` text: the fitted baths and the memory predictions.
 fn print_memory_theory(baths: &FittedBaths, points: &[MemoryTheory]) {
-    for (name, f) in [("cold", &baths.cold), ("hot", &baths.hot)] {
-        println!(
-            "{name} bath from {} ({}, {} blocks): {}",
-            baths.run, baths.source, baths.blocks, f.model
-        );
-        for p in &f.parameters {
-            println!("    {:<30} {:>12.4e} ± {:.2e}", p.name, p.value, p.error);
-        }
-        for r in &f.responses {
-            println!(
-                "    ω = {:.4} /ps: Re γ = {:.4e} ± {:.1e} amu/ps ({:.3e} kg/s), m_add = {:.4e} ± {:.1e} amu",
-                r.omega_per_ps,
-                r.gamma_re_amu_per_ps,
-                r.gamma_re_error,
-                r.gamma_re_kg_per_s,
-                r.added_mass_amu,
-                r.added_mass_error
-            );
-        }
-    }
+    print_fitted_baths(baths);
     println!(
         "{:>10} {:>22} {:>22} {:>12} {:>12}",
         "κ_H/κ_C", "Q̇_C eV/ps", "Q̇_H eV/ps", "T_kin,C K", "T_kin,H K"
@@ -238,6 +219,30 @@ fn print_memory_theory(baths: &FittedBaths, points: &[MemoryTheory]) {
             println!(
                 "{:>10} {name} particle held at ω = {:.4}/ps: Re γ = {:.4e} ± {ge:.1e} amu/ps, m_add = {:.4e} ± {me:.1e} amu",
                 "", r.omega_per_ps, r.gamma_re_amu_per_ps, r.added_mass_amu
+            );
+        }
+    }
+}
+
+/// The fitted baths: model, parameters with errors, and the response at the probed frequencies.
+fn print_fitted_baths(baths: &FittedBaths) {
+    for (name, f) in [("cold", &baths.cold), ("hot", &baths.hot)] {
+        println!(
+            "{name} bath from {} ({}, {} blocks): {}",
+            baths.run, baths.source, baths.blocks, f.model
+        );
+        for p in &f.parameters {
+            println!("    {:<30} {:>12.4e} ± {:.2e}", p.name, p.value, p.error);
+        }
+        for r in &f.responses {
+            println!(
+                "    ω = {:.4} /ps: Re γ = {:.4e} ± {:.1e} amu/ps ({:.3e} kg/s), m_add = {:.4e} ± {:.1e} amu",
+                r.omega_per_ps,
+                r.gamma_re_amu_per_ps,
+                r.gamma_re_error,
+                r.gamma_re_kg_per_s,
+                r.added_mass_amu,
+                r.added_mass_error
             );
         }
     }
