@@ -6,7 +6,8 @@ use clap::Parser;
 
 fn main() {
     cli::restore_default_sigpipe();
-    if let Err(e) = cli::Cli::parse().execute() {
+    let cli = cli::Cli::try_parse().unwrap_or_else(|e| cli::exit_on_parse_error(e));
+    if let Err(e) = cli.execute() {
         cli::exit_with(e);
     }
 }

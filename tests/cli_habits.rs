@@ -1,5 +1,5 @@
-//! CLI habits through the binary: a reader that goes away early, errors under `--json`, and what bare
-//! `--plots` means.
+//! CLI habits through the binary: a reader that goes away early, errors under `--json`
+//! (the parser's too), and what bare `--plots` means.
 
 use std::process::{Command, Stdio};
 
@@ -70,4 +70,23 @@ fn bare_plots_writes_into_the_stated_default_directory() {
         );
     }
     std::fs::remove_dir_all(&cwd).unwrap();
+}
+
+/// A value the parser refuses is an error like any other under `--json`: one JSON object on stdout naming the
+/// flag and the allowed values, the message on stderr, clap's usage exit code 2.
+#[test]
+fn parse_error_under_json_is_a_json_object_too() {
+    let out = bin()
+        .args(["drive", "--backend", "tpu", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
+    let msg = v["error"].as_str().expect("an error field");
+    assert!(
+        msg.contains("--backend") && msg.contains("auto, gpu, cpu"),
+        "{msg}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value 'tpu'"));
 }

@@ -92,7 +92,7 @@ impl Cli {
 /// requeues it, else with 1.
 pub fn exit_with(e: anyhow::Error) -> ! {
     eprintln!("error: {e:#}");
-    if std::env::args().any(|a| a == "--json") {
+    if json_requested() {
         print_json(&serde_json::json!({"error": format!("{e:#}")}));
     }
     let stopped = e.downcast_ref::<nanodemon::stop::Stopped>().is_some();
@@ -101,6 +101,33 @@ pub fn exit_with(e: anyhow::Error) -> ! {
     } else {
         1
     });
+}
+
+/// Exits on a command line clap refuses (exit code 2): its message on stderr, and under `--json` also as
+/// `{"error": ...}` on stdout like every other error; `--help` and `--version` print as usual.
+pub fn exit_on_parse_error(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    let display = matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if display || !json_requested() {
+        e.exit()
+    }
+    // Styled for a terminal on stderr; plain in the JSON.
+    let _ = e.print();
+    let message = e.render().to_string();
+    let message = message.trim().trim_start_matches("error: ");
+    print_json(&serde_json::json!({ "error": message }));
+    std::process::exit(e.exit_code());
+}
+
+/// Whether the command line asks for JSON output, read from the raw arguments so that it holds for errors
+/// before (or in) parsing too.
+fn json_requested() -> bool {
+    std::env::args().any(|a| a == "--json")
 }
 
 /// Rust ignores SIGPIPE, so every `println!` after the reader went away (`nanodemon ndemon --json | head -1`)
