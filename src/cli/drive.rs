@@ -161,7 +161,7 @@ pub struct NdemonArgs {
     #[arg(long, default_value_t = 1e-4)]
     width: f64,
     /// Resonance line shape for the finite-width cross-check: box or lorentzian.
-    #[arg(long, default_value = "lorentzian")]
+    #[arg(long, value_enum, default_value_t = ResonanceShape::Lorentzian)]
     shape: ResonanceShape,
     /// Number of T_c/T_h values, evenly spaced inside (0, 1).
     #[arg(long, default_value_t = 49)]
