@@ -219,16 +219,22 @@ fn drive_command_prints_one_json_object_and_draws_the_figures() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 
-    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
-        .args(["drive", "--backend", "tpu"])
-        .output()
-        .unwrap();
-    assert_eq!(bad.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&bad.stderr);
-    assert!(
-        stderr.contains("--backend") && stderr.contains("cpu, gpu or auto"),
-        "{stderr}"
-    );
+    // Typed flags: the parser refuses a bad value with the flag and the allowed values (usage error, 2).
+    for (flag, bad, allowed) in [
+        ("--backend", "tpu", "auto, gpu, cpu"),
+        ("--scheme", "rk4", "euler, exact"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
+            .args(["drive", flag, bad])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(flag) && stderr.contains(bad) && stderr.contains(allowed),
+            "{stderr}"
+        );
+    }
     let bad = std::process::Command::new(env!("CARGO_BIN_EXE_nanodemon"))
         .args(["drive", "--amplitude", "25"])
         .output()

@@ -26,7 +26,9 @@ use serde::{Deserialize, Serialize};
 pub enum Backend {
     /// A GPU adapter when one exists, else the CPU (and it says so).
     Auto,
+    /// The GPU (f32, long accumulations compensated); an error when no adapter exists.
     Gpu,
+    /// The CPU (f64; for MD, the reference engine).
     Cpu,
 }
 

@@ -3,6 +3,9 @@
 //! paper's figures as SVG.
 
 use super::{cpu, gpu, EnsembleResult, EnsembleSpec, HistogramSpec, Scheme};
+/// Where the ensembles run: the engines' own choice of cpu, gpu or auto (the GPU when a hardware adapter
+/// exists, the CPU otherwise), so `drive`, `run`, `bench` and `sweep run` take one `--backend` type.
+pub use crate::engine::Backend;
 use crate::gpu::{AdapterChoice, GpuContext, GpuRequirement};
 use crate::theory::periodic::heat::{HeatCumulants, HeatDistribution};
 use crate::theory::periodic::moments::{self, SecondMoments};
@@ -17,28 +20,6 @@ pub const MEAN_HEAT_OMEGAS: [f64; 2] = [1.0, 5.0];
 pub const PEAK_GAMMAS: [f64; 2] = [1.0, 7.0];
 /// Times at which P(Q, t) is shown (seed 002, Fig. 3), where they fall inside the run.
 pub const DISTRIBUTION_TIMES: [f64; 4] = [0.5, 1.0, 2.0, 5.0];
-
-/// Where the ensembles run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Backend {
-    Cpu,
-    Gpu,
-    /// The GPU when an adapter exists, the CPU otherwise.
-    Auto,
-}
-
-impl std::str::FromStr for Backend {
-    type Err = anyhow::Error;
-    fn from_str(s: &str) -> Result<Backend> {
-        match s {
-            "cpu" => Ok(Backend::Cpu),
-            "gpu" => Ok(Backend::Gpu),
-            "auto" => Ok(Backend::Auto),
-            other => bail!("unknown backend {other:?}: use cpu, gpu or auto"),
-        }
-    }
-}
 
 /// Parameters of `drive`; the defaults are seed 002's (k = γ = 1, T0 = 20, T = 5, Ω = 2, k_B = 1,
 /// m = 1 and 10).

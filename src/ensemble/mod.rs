@@ -29,8 +29,8 @@ pub const BATCHES: usize = 32;
 /// Per-record accumulated sums: x, v, x², xv, v², Q, Q², Q³, Q⁴.
 pub const SUMS: usize = 9;
 
-/// The integrator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// The integrator; `--scheme euler|exact` on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Scheme {
     /// The paper's explicit Euler scheme (seed 002, App. C, Eqs. 69–70): first order, and the
@@ -40,19 +40,6 @@ pub enum Scheme {
     /// covariance of one step) with the temperature frozen at the step's midpoint: exact for
     /// constant T at any dt, error O(dt²·T'') otherwise.
     Exact,
-}
-
-impl std::str::FromStr for Scheme {
-    type Err = anyhow::Error;
-    fn from_str(s: &str) -> Result<Scheme> {
-        match s {
-            "euler" => Ok(Scheme::Euler),
-            "exact" => Ok(Scheme::Exact),
-            other => {
-                bail!("unknown scheme {other:?}: use \"euler\" (seed 002, App. C) or \"exact\"")
-            }
-        }
-    }
 }
 
 /// Optional histogram of Q at chosen record indices (for P(Q, t), seed 002, Fig. 3).

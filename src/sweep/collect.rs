@@ -16,6 +16,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 pub const TABLE: &str = "sweep-results.csv";
+/// Where `sweep collect --plots` draws when given no directory: DIR/figures, as `analyze --plots` on a run.
 pub const FIGURES: &str = "figures";
 
 /// The table: column names and one row of numbers per finished point, in index order.
@@ -160,12 +161,12 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, f64)>) {
 }
 
 /// Collects every done point of the sweep in `root` into DIR/sweep-results.csv, and with `plots` draws the
-/// κ-axis figures into DIR/figures by the same code as `nanodemon analyze` on a directory of runs, when the
+/// κ-axis figures into that directory (the CLI's default: DIR/figures, [`FIGURES`]) by the same code as `nanodemon analyze` on a directory of runs, when the
 /// points vary κ_H/κ_C over at least two values and nothing else but the seed. `friction_kg_per_s` is the
 /// friction of the theory (`None`: as `analyze` chooses).
 pub fn collect(
     root: &Path,
-    plots: bool,
+    plots: Option<&Path>,
     blocks: usize,
     friction_kg_per_s: Option<f64>,
 ) -> Result<CollectSummary> {
@@ -225,8 +226,8 @@ pub fn collect(
     let table = SweepTable { columns, rows };
     let csv = root.join(TABLE);
     std::fs::write(&csv, table.to_csv()).with_context(|| format!("writing {}", csv.display()))?;
-    let figures = if plots {
-        kappa_figures(runs, &root.join(FIGURES))?
+    let figures = if let Some(dir) = plots {
+        kappa_figures(runs, dir)?
     } else {
         Vec::new()
     };

@@ -9,8 +9,8 @@ use anyhow::{bail, Result};
 use super::distributions::{fermi_dirac, Statistics};
 use super::quadrature::{integrate, Tolerance};
 
-/// Line shape of each resonance of a transmission.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+/// Line shape of each resonance of a transmission; `ndemon --shape box|lorentzian`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum ResonanceShape {
     /// Seed 001 Eq. C2: transmission 1 on [ε_i − Γ/2, ε_i + Γ/2], 0 elsewhere.
@@ -20,17 +20,6 @@ pub enum ResonanceShape {
     /// that limit can be tested rather than assumed; the Lorentzian's algebraic tails are the physical
     /// correction at finite Γ.
     Lorentzian,
-}
-
-impl std::str::FromStr for ResonanceShape {
-    type Err = anyhow::Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "box" => Ok(ResonanceShape::Box),
-            "lorentzian" => Ok(ResonanceShape::Lorentzian),
-            other => bail!("unknown resonance shape '{other}': use 'box' or 'lorentzian'"),
-        }
-    }
 }
 
 /// A transmission T(ε) made of resonances of one shape and one width Γ (energy units).
