@@ -174,9 +174,39 @@ fn fig2(run: &RunDir, a: &RunAnalysis) -> Result<Figure> {
 }
 
 fn fig5(run: &RunDir, a: &RunAnalysis, baths: Option<&FittedBaths>) -> Result<Figure> {
-    let sc = &run.scenario;
-    let model = DemonPair::from_scenario(sc, a.friction_kg_per_s)?;
+    let model = DemonPair::from_scenario(&run.scenario, a.friction_kg_per_s)?;
     let dt = a.sample_interval_ps;
+    let hist_panel = power_histogram_panel(run, a, baths, &model, dt)?;
+    let cop_panel = stochastic_cop_panel(run, &model, dt)?;
+    Ok(Figure {
+        stem: "fig5_power_cop".into(),
+        title: format!(
+            "{}: statistics of the sampled power and the stochastic COP",
+            title_of(a)
+        ),
+        statement: format!(
+            "{SIMULATION_AND_THEORY} Histogram bars: simulation. Theory at γ = {:.4} × 10⁻¹² kg/s{}.",
+            a.friction_kg_per_s * 1e12,
+            if baths.is_some() { "; dashed vermillion: the bath with memory fitted to the equilibrium autocorrelations (issue 11)" } else { "" }
+        ),
+        double_column: true,
+        columns: 2,
+        panel_height: 600,
+        panels: vec![hist_panel, cop_panel],
+        notes: Vec::new(),
+    })
+}
+
+/// Fig. 5(a): the histogram of the sampled power on the cold particle, every demon axis pooled, on ±6 theory
+/// standard deviations with a log density, against the exact density (and the bath with memory, if fitted).
+fn power_histogram_panel(
+    run: &RunDir,
+    a: &RunAnalysis,
+    baths: Option<&FittedBaths>,
+    model: &DemonPair,
+    dt: f64,
+) -> Result<Panel> {
+    let sc = &run.scenario;
     let h = &run.heat;
     let mut w = Vec::new();
     for &axis in &sc.controller.demon_axes {
@@ -194,7 +224,6 @@ fn fig5(run: &RunDir, a: &RunAnalysis, baths: Option<&FittedBaths>) -> Result<Fi
     }
     let exact = model.particle_power(true, dt)?;
 
-    // (a) power histogram on ±6 theory standard deviations, log density.
     let sd = exact.variance().sqrt();
     let (lo, hi) = (exact.mean() - 6.0 * sd, exact.mean() + 6.0 * sd);
     let bins = 60;
@@ -266,9 +295,13 @@ fn fig5(run: &RunDir, a: &RunAnalysis, baths: Option<&FittedBaths>) -> Result<Fi
                 .collect(),
         ));
     }
+    Ok(hist_panel)
+}
 
-    // (b) stochastic COP density, log–log, with Poisson errors and the |ε|⁻² law.
-    let eps = stochastic_cop_samples(run, &model, dt)?;
+/// Fig. 5(b): the stochastic COP density, log–log, with Poisson errors, the |ε|⁻² law fitted to its tail and
+/// the Carnot COP.
+fn stochastic_cop_panel(run: &RunDir, model: &DemonPair, dt: f64) -> Result<Panel> {
+    let eps = stochastic_cop_samples(run, model, dt)?;
     let (e_lo, e_hi) = (1e-2_f64, 1e3_f64);
     let edges: Vec<f64> = (0..=40)
         .map(|i| e_lo * (e_hi / e_lo).powf(i as f64 / 40.0))
@@ -317,29 +350,12 @@ fn fig5(run: &RunDir, a: &RunAnalysis, baths: Option<&FittedBaths>) -> Result<Fi
         Mark::dashed(BLACK),
         vec![Pt::new(carnot, d_lo), Pt::new(carnot, d_hi)],
     ));
-    let cop_panel = Panel::new(
+    Ok(Panel::new(
         "stochastic COP ε_r = |ΔQ_C|/ΔW per interval",
         AxisSpec::log("ε_r", None).with_range(e_lo, e_hi),
         AxisSpec::log("P(ε_r)", None).with_range(d_lo, d_hi),
         series,
-    );
-    Ok(Figure {
-        stem: "fig5_power_cop".into(),
-        title: format!(
-            "{}: statistics of the sampled power and the stochastic COP",
-            title_of(a)
-        ),
-        statement: format!(
-            "{SIMULATION_AND_THEORY} Histogram bars: simulation. Theory at γ = {:.4} × 10⁻¹² kg/s{}.",
-            a.friction_kg_per_s * 1e12,
-            if baths.is_some() { "; dashed vermillion: the bath with memory fitted to the equilibrium autocorrelations (issue 11)" } else { "" }
-        ),
-        double_column: true,
-        columns: 2,
-        panel_height: 600,
-        panels: vec![hist_panel, cop_panel],
-        notes: Vec::new(),
-    })
+    ))
 }
 
 /// Position and velocity autocorrelations of an equilibrium run with Eq. 15 (ω corrected) at the
