@@ -247,8 +247,28 @@ pub fn kappa_figures(
         Some((_, label)) => format!("{SIMULATION_AND_THEORY} {friction} Dashed: {label}, the generalised Langevin model with the kernels fitted to the equilibrium autocorrelations (issue 11), at the same Δt and axes."),
         None => format!("{SIMULATION_AND_THEORY} {friction}"),
     };
-    let mut files = Vec::new();
+    // Each is written before the next is built, so one that fails leaves the earlier ones on disk.
+    let svg =
+        |figure: Figure| -> Result<String> { Ok(figure.render(out)?.svg.display().to_string()) };
+    Ok(vec![
+        svg(rates_figure(analyses, &x, &theory, pseudo, &statement))?,
+        svg(cop_figure(
+            analyses, model, &x, &theory, pseudo, &statement,
+        )?)?,
+        svg(uncertainty_figure(
+            analyses, &x, &theory, pseudo, &statement, dt,
+        ))?,
+    ])
+}
 
+/// Fig. 3: heat rates into each bath, entropy production and demon power against κ_H/κ_C.
+fn rates_figure(
+    analyses: &[RunAnalysis],
+    x: &AxisSpec,
+    theory: &Theory,
+    pseudo: f64,
+    statement: &str,
+) -> Figure {
     let heat = [
         Quantity {
             label: "Q̇_C (cold bath)",
@@ -283,30 +303,32 @@ pub fn kappa_figures(
         memory: |t| Some(t.power_ev_per_ps),
         memory_error: |e| e.power_ev_per_ps,
     }];
-    let fig3 = Figure {
+    Figure {
         stem: "fig3_rates_entropy_power".into(),
         title: "Heat into each bath (Q > 0: from the particle into the bath), entropy production and demon power against κ_H/κ_C".into(),
-        statement: statement.clone(),
+        statement: statement.to_string(),
         double_column: false,
         columns: 1,
         panel_height: 430,
         panels: vec![
-            panel("heat rates", &x, AxisSpec::linear("Q̇", Some("eV/ps")), &heat, analyses, &theory, pseudo),
-            panel("entropy production", &x, AxisSpec::linear("Ṡ_tot", Some("k_B/ps")), &entropy, analyses, &theory, pseudo),
-            panel("power of the demon", &x, AxisSpec::linear("Ẇ", Some("eV/ps")), &power_q, analyses, &theory, pseudo),
+            panel("heat rates", x, AxisSpec::linear("Q̇", Some("eV/ps")), &heat, analyses, theory, pseudo),
+            panel("entropy production", x, AxisSpec::linear("Ṡ_tot", Some("k_B/ps")), &entropy, analyses, theory, pseudo),
+            panel("power of the demon", x, AxisSpec::linear("Ẇ", Some("eV/ps")), &power_q, analyses, theory, pseudo),
         ],
         notes: Vec::new(),
-    };
-    files.push(fig3.render(out)?.svg.display().to_string());
+    }
+}
 
-    files.push(
-        cop_figure(analyses, model, &x, &theory, pseudo, &statement)?
-            .render(out)?
-            .svg
-            .display()
-            .to_string(),
-    );
-
+/// Fig. 6: relative uncertainty of the power sampled every `dt` ps with the TUR bound (seed 000, Eq. 12)
+/// against κ_H/κ_C.
+fn uncertainty_figure(
+    analyses: &[RunAnalysis],
+    x: &AxisSpec,
+    theory: &Theory,
+    pseudo: f64,
+    statement: &str,
+    dt: f64,
+) -> Figure {
     let uncertainty = [
         Quantity {
             label: "Var/⟨Ẇ_C⟩²",
@@ -341,26 +363,24 @@ pub fn kappa_figures(
             memory_error: |e| e.tur_bound,
         },
     ];
-    let fig6 = Figure {
+    Figure {
         stem: "fig6_uncertainty_tur".into(),
         title: format!("Relative uncertainty of the power sampled every Δt = {dt} ps and the TUR bound (Eq. 12) against κ_H/κ_C"),
-        statement,
+        statement: statement.to_string(),
         double_column: false,
         columns: 1,
         panel_height: 560,
         panels: vec![panel(
             "",
-            &x,
+            x,
             AxisSpec::log("Var(Ẇ)/⟨Ẇ⟩²", None),
             &uncertainty,
             analyses,
-            &theory,
+            theory,
             pseudo,
         )],
         notes: Vec::new(),
-    };
-    files.push(fig6.render(out)?.svg.display().to_string());
-    Ok(files)
+    }
 }
 
 /// Fig. 4: the COP in the refrigerator regime with the Carnot bound; runs whose power is not
