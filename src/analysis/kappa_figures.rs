@@ -394,20 +394,7 @@ fn cop_figure(
     statement: &str,
 ) -> Result<Figure> {
     let carnot = model.t_cold_k / (model.t_hot_k - model.t_cold_k);
-    let mut resolved = Vec::new();
-    let mut unresolved = Vec::new();
-    for a in analyses {
-        let (Some(r), Some(c)) = (a.kappa_ratio, a.rates.cop) else {
-            continue;
-        };
-        let w = a.rates.power_ev_per_ps;
-        let p = Pt::with_err(r, c.measured, c.error);
-        if w.measured.abs() < COP_MIN_POWER_Z * w.error {
-            unresolved.push(p);
-        } else {
-            resolved.push(p);
-        }
-    }
+    let (resolved, unresolved) = measured_cops(analyses);
     let mut notes = if unresolved.is_empty() {
         Vec::new()
     } else {
@@ -467,6 +454,50 @@ fn cop_figure(
         ),
         Series::new(&markov_label, "theory", Mark::line(BLUE), line),
     ];
+    series.extend(memory_cop_series(theory, cop_label));
+    if theory.memory.is_some() {
+        notes.push("The dashed memory line lies on the Markov one: the stationary identity Q̇_H/Q̇_C = −κ_H/κ_C holds for any bath, so COP = κ_C/(κ_H − κ_C) does too.".into());
+    }
+    Ok(Figure {
+        stem: "fig4_cop".into(),
+        title: "Coefficient of performance in the refrigerator regime against κ_H/κ_C".into(),
+        statement: statement.to_string(),
+        double_column: false,
+        columns: 1,
+        panel_height: 480,
+        panels: vec![Panel::new(
+            "",
+            x.clone(),
+            AxisSpec::linear("COP", None).with_range(lo - 0.05 * (hi - lo), hi),
+            series,
+        )],
+        notes,
+    })
+}
+
+/// The measured COP against κ_H/κ_C of every run that has one, as (resolved, unresolved): a run whose
+/// power is within `COP_MIN_POWER_Z` standard errors of 0 has no determined COP and is drawn apart.
+fn measured_cops(analyses: &[RunAnalysis]) -> (Vec<Pt>, Vec<Pt>) {
+    let mut resolved = Vec::new();
+    let mut unresolved = Vec::new();
+    for a in analyses {
+        let (Some(r), Some(c)) = (a.kappa_ratio, a.rates.cop) else {
+            continue;
+        };
+        let w = a.rates.power_ev_per_ps;
+        let p = Pt::with_err(r, c.measured, c.error);
+        if w.measured.abs() < COP_MIN_POWER_Z * w.error {
+            unresolved.push(p);
+        } else {
+            resolved.push(p);
+        }
+    }
+    (resolved, unresolved)
+}
+
+/// The COP of the bath with memory, with its jackknife band, where the theory has one (else nothing).
+fn memory_cop_series(theory: &Theory, cop_label: &str) -> Vec<Series> {
+    let mut series = Vec::new();
     if let Some((memory, label)) = &theory.memory {
         let at = |sign: f64| -> Vec<Pt> {
             memory
@@ -492,22 +523,5 @@ fn cop_figure(
         ));
         series.extend(jackknife_band(cop_label, BLUE, [at(-1.0), at(1.0)]));
     }
-    if theory.memory.is_some() {
-        notes.push("The dashed memory line lies on the Markov one: the stationary identity Q̇_H/Q̇_C = −κ_H/κ_C holds for any bath, so COP = κ_C/(κ_H − κ_C) does too.".into());
-    }
-    Ok(Figure {
-        stem: "fig4_cop".into(),
-        title: "Coefficient of performance in the refrigerator regime against κ_H/κ_C".into(),
-        statement: statement.to_string(),
-        double_column: false,
-        columns: 1,
-        panel_height: 480,
-        panels: vec![Panel::new(
-            "",
-            x.clone(),
-            AxisSpec::linear("COP", None).with_range(lo - 0.05 * (hi - lo), hi),
-            series,
-        )],
-        notes,
-    })
+    series
 }
