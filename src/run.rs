@@ -198,7 +198,8 @@ fn startable(scenario_path: &Path, out: &Path, restart: bool) -> Result<()> {
     Ok(())
 }
 
-/// The run proper, once the directory is settled and run.log is open.
+/// The run proper, once the directory is settled and run.log is open: set-up or restore, the stepping loop
+/// through equilibration and production, and the summary.
 fn run_in(
     sc: &Scenario,
     opts: &RunOptions,
@@ -208,9 +209,52 @@ fn run_in(
     runlog: &mut RunLog,
 ) -> Result<RunSummary> {
     let out = &opts.out;
-    let heat_path = out.join("heat.csv");
-    let ckpt_path = out.join(CHECKPOINT);
-    let com_path = out.join("com.csv");
+    check_host_memory(sc, runlog)?;
+    let sys = build_system(sc)?;
+    let (mut eng, backend) = engine::create(opts.backend, sc, &sys, opts.threads, &opts.adapter)?;
+    prov.adapter = eng.adapter();
+    prov.driver = eng.driver();
+    let mut meta = RunMeta {
+        sc,
+        sys: &sys,
+        backend,
+        opts,
+        prov,
+        earlier: &earlier,
+    };
+    runlog.line(&format!("engine: {}", eng.describe()))?;
+    runlog.line(&format!("atoms: {}", counts_line(&sys)))?;
+
+    let schedule = Schedule::new(sc)?;
+    let resumed_from = resume_state.as_ref().map(|s| s.step);
+    let mut driver = set_up_or_restore(&mut *eng, resume_state, &schedule, out, runlog)?;
+    write_run_json(&meta, &*eng, "running", None)?;
+    let files = OutputFiles::open(
+        sc,
+        &sys,
+        &schedule,
+        out,
+        resumed_from.is_some(),
+        &mut driver,
+    )?;
+    let mut production = Production {
+        sc,
+        sys: &sys,
+        schedule,
+        eng,
+        driver,
+        files,
+        ckpt_path: out.join(CHECKPOINT),
+        temps: Vec::new(),
+    };
+    let start_step = production.eng.observe()?.step;
+    let t0 = Instant::now();
+    production.step_to_end(start_step, t0, &mut meta, runlog)?;
+    finish(production, &mut meta, runlog, start_step, t0, resumed_from)
+}
+
+/// Refuses, before anything is allocated, a system that needs more memory than this machine has.
+fn check_host_memory(sc: &Scenario, runlog: &mut RunLog) -> Result<()> {
     let est = sc.size_estimate();
     runlog.line(&format!(
         "estimated size: {:.0} atoms, {:.0} neighbour cells, {:.2} GiB of engine memory",
@@ -228,53 +272,98 @@ fn run_in(
             );
         }
     }
-    let sys = build_system(sc)?;
-    let (mut eng, backend) = engine::create(opts.backend, sc, &sys, opts.threads, &opts.adapter)?;
-    prov.adapter = eng.adapter();
-    prov.driver = eng.driver();
-    let meta = RunMeta {
-        sc,
-        sys: &sys,
-        backend,
-        opts,
-        prov,
-        earlier: &earlier,
-    };
-    runlog.line(&format!("engine: {}", eng.describe()))?;
-    runlog.line(&format!("atoms: {}", counts_line(&sys)))?;
+    Ok(())
+}
 
-    let eq_steps = if sc.run.equilibration_ps > 0.0 {
-        sc.interval_steps(sc.run.equilibration_ps, "run.equilibration_ps")?
-    } else {
-        0
-    };
-    let sample_steps = sc.interval_steps(sc.run.sample_interval_ps, "run.sample_interval_ps")?;
-    let ckpt_steps =
-        sc.interval_steps(sc.run.checkpoint_interval_ps, "run.checkpoint_interval_ps")?;
-    let prod_steps = sc.interval_steps(sc.run.production_ps, "run.production_ps")?;
-    let xyz_steps = sc
-        .run
-        .xyz_interval_ps
-        .map(|x| sc.interval_steps(x, "run.xyz_interval_ps"))
-        .transpose()?;
-    let com_steps = sc
-        .run
-        .com_interval_fs
-        .map(|x| sc.com_interval_steps(x))
-        .transpose()?;
-    let end_step = eq_steps + prod_steps;
-    // A moving thermostat target does work on the extended system, so its "conserved" quantity is not, and
-    // the drift bound cannot apply; the NaN and lost-atom checks still do.
-    let time_dependent = sc.cold.oscillation.is_some() || sc.hot.oscillation.is_some();
+/// The run's step counts: when equilibration ends, how often it samples, checkpoints and writes snapshots.
+struct Schedule {
+    /// Steps of equilibration; production step 0 is this step.
+    eq: u64,
+    sample: u64,
+    ckpt: u64,
+    /// The last step of production.
+    end: u64,
+    /// Trajectory frame interval (`run.xyz_interval_ps`), if the run writes one.
+    xyz: Option<u64>,
+    /// com.csv row interval (`run.com_interval_fs`), if the run writes one.
+    com: Option<u64>,
+}
 
-    let mut driver;
-    let resumed_from = resume_state.as_ref().map(|s| s.step);
+impl Schedule {
+    fn new(sc: &Scenario) -> Result<Schedule> {
+        let eq = if sc.run.equilibration_ps > 0.0 {
+            sc.interval_steps(sc.run.equilibration_ps, "run.equilibration_ps")?
+        } else {
+            0
+        };
+        let sample = sc.interval_steps(sc.run.sample_interval_ps, "run.sample_interval_ps")?;
+        let ckpt =
+            sc.interval_steps(sc.run.checkpoint_interval_ps, "run.checkpoint_interval_ps")?;
+        let prod = sc.interval_steps(sc.run.production_ps, "run.production_ps")?;
+        let xyz = sc
+            .run
+            .xyz_interval_ps
+            .map(|x| sc.interval_steps(x, "run.xyz_interval_ps"))
+            .transpose()?;
+        let com = sc
+            .run
+            .com_interval_fs
+            .map(|x| sc.com_interval_steps(x))
+            .transpose()?;
+        Ok(Schedule {
+            eq,
+            sample,
+            ckpt,
+            end: eq + prod,
+            xyz,
+            com,
+        })
+    }
+
+    /// The next stop after `step`: a sample (production), the end of equilibration, a checkpoint or a snapshot.
+    fn next_stop(&self, step: u64) -> u64 {
+        let mut next = self.end;
+        if step < self.eq {
+            next = next.min(self.eq);
+        } else {
+            next = next.min(step + self.sample - (step - self.eq) % self.sample);
+        }
+        next = next.min(step + self.ckpt - step % self.ckpt);
+        for every in [self.xyz, self.com].into_iter().flatten() {
+            if step >= self.eq {
+                next = next.min(step + every - (step - self.eq) % every);
+            }
+        }
+        next
+    }
+
+    /// Whether production `step` (past its start) falls on the interval `every`.
+    fn due(&self, every: u64, step: u64) -> bool {
+        step > self.eq && (step - self.eq) % every == 0
+    }
+
+    fn is_checkpoint(&self, step: u64) -> bool {
+        step % self.ckpt == 0 || step == self.end
+    }
+}
+
+/// The driver state to start from: the checkpoint's (its outputs truncated to what it accounts, the engine
+/// restored), or a fresh one with the headers written.
+fn set_up_or_restore(
+    eng: &mut dyn Engine,
+    resume_state: Option<State>,
+    schedule: &Schedule,
+    out: &Path,
+    runlog: &mut RunLog,
+) -> Result<DriverState> {
+    let heat_path = out.join("heat.csv");
+    let com_path = out.join("com.csv");
     match resume_state {
         Some(state) => {
-            driver = serde_json::from_value::<DriverState>(state.driver.clone())
+            let driver = serde_json::from_value::<DriverState>(state.driver.clone())
                 .context("checkpoint driver state")?;
             truncate(&heat_path, driver.heat_bytes)?;
-            if com_steps.is_some() {
+            if schedule.com.is_some() {
                 truncate(&com_path, driver.com_bytes)?;
             }
             eng.restore(&state)?;
@@ -282,10 +371,11 @@ fn run_in(
                 "resuming at step {} ({} rows kept)",
                 state.step, driver.rows
             ))?;
+            Ok(driver)
         }
         None => {
             let o = eng.observe()?;
-            driver = DriverState {
+            let mut driver = DriverState {
                 heat_bytes: 0,
                 xyz_bytes: 0,
                 com_bytes: 0,
@@ -296,168 +386,249 @@ fn run_in(
             };
             std::fs::write(&heat_path, format!("{HEAT_CSV_HEADER}\n"))?;
             driver.heat_bytes = HEAT_CSV_HEADER.len() as u64 + 1;
-            if com_steps.is_some() {
+            if schedule.com.is_some() {
                 std::fs::write(&com_path, format!("{COM_CSV_HEADER}\n"))?;
                 driver.com_bytes = COM_CSV_HEADER.len() as u64 + 1;
             }
+            Ok(driver)
         }
     }
-    write_run_json(&meta, &*eng, "running", None)?;
+}
 
-    let mut heat = std::fs::OpenOptions::new().append(true).open(&heat_path)?;
-    let fmt = sc.run.trajectory_format;
-    let mut traj = match (xyz_steps, resumed_from) {
-        (Some(x), Some(_)) => Some(TrajectoryWriter::resume(
-            fmt,
-            out,
-            &sys,
-            x,
-            sc.dt_ps(),
-            driver.xyz_bytes,
-        )?),
-        (Some(x), None) => {
-            let (w, bytes) = TrajectoryWriter::create(fmt, out, &sys, x, sc.dt_ps())?;
-            driver.xyz_bytes = bytes;
-            Some(w)
-        }
-        (None, _) => None,
-    };
-    let mut com = match com_steps {
-        Some(_) => Some(std::fs::OpenOptions::new().append(true).open(&com_path)?),
-        None => None,
-    };
-    let start_step = eng.observe()?.step;
-    let t0 = Instant::now();
-    let mut last_progress = Instant::now();
-    let mut stop_noticed = false;
-    let mut temps = Vec::new();
-    let mut step = start_step;
+/// The files production appends to: heat.csv, the trajectory and com.csv (the last two when the run writes them).
+struct OutputFiles {
+    heat: std::fs::File,
+    traj: Option<TrajectoryWriter>,
+    com: Option<std::fs::File>,
+}
 
-    if step < eq_steps {
-        runlog.line(&format!("equilibrating {} ps", sc.run.equilibration_ps))?;
-    }
-    if step == eq_steps && driver.ledger.is_none() {
-        start_production(&mut *eng, &mut heat, &mut driver, eq_steps, sc.dt_ps())?;
-        write_frame(
-            &mut *eng,
-            &sys,
-            traj.as_mut(),
-            &mut driver,
-            eq_steps,
-            sc.dt_ps(),
-        )?;
-    }
-    while step < end_step {
-        // The next stop: a sample (production), the end of equilibration, a checkpoint or a snapshot.
-        let mut next = end_step;
-        if step < eq_steps {
-            next = next.min(eq_steps);
-        } else {
-            next = next.min(step + sample_steps - (step - eq_steps) % sample_steps);
-        }
-        next = next.min(step + ckpt_steps - step % ckpt_steps);
-        if let (Some(x), true) = (xyz_steps, step >= eq_steps) {
-            next = next.min(step + x - (step - eq_steps) % x);
-        }
-        if let (Some(c), true) = (com_steps, step >= eq_steps) {
-            next = next.min(step + c - (step - eq_steps) % c);
-        }
-        eng.advance(next - step)?;
-        step = next;
-
-        if step == eq_steps && driver.ledger.is_none() {
-            start_production(&mut *eng, &mut heat, &mut driver, eq_steps, sc.dt_ps())?;
-            write_frame(
-                &mut *eng,
-                &sys,
-                traj.as_mut(),
-                &mut driver,
-                eq_steps,
+impl OutputFiles {
+    /// Opens them for appending; a fresh trajectory's header bytes are accounted to `driver`.
+    fn open(
+        sc: &Scenario,
+        sys: &System,
+        schedule: &Schedule,
+        out: &Path,
+        resumed: bool,
+        driver: &mut DriverState,
+    ) -> Result<OutputFiles> {
+        let heat = std::fs::OpenOptions::new()
+            .append(true)
+            .open(out.join("heat.csv"))?;
+        let fmt = sc.run.trajectory_format;
+        let traj = match (schedule.xyz, resumed) {
+            (Some(x), true) => Some(TrajectoryWriter::resume(
+                fmt,
+                out,
+                sys,
+                x,
                 sc.dt_ps(),
-            )?;
-        } else if step > eq_steps && (step - eq_steps) % sample_steps == 0 {
-            let o = eng.observe()?;
-            if !time_dependent {
-                check_drift(&o, &driver, step)?;
+                driver.xyz_bytes,
+            )?),
+            (Some(x), false) => {
+                let (w, bytes) = TrajectoryWriter::create(fmt, out, sys, x, sc.dt_ps())?;
+                driver.xyz_bytes = bytes;
+                Some(w)
             }
-            temps.push(o.temperature);
-            let ledger = driver
+            (None, _) => None,
+        };
+        let com = match schedule.com {
+            Some(_) => Some(
+                std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(out.join("com.csv"))?,
+            ),
+            None => None,
+        };
+        Ok(OutputFiles { heat, traj, com })
+    }
+}
+
+/// Everything the stepping loop changes: the engine, the driver state saved in checkpoints, the open outputs
+/// and the sampled temperatures.
+struct Production<'a> {
+    sc: &'a Scenario,
+    sys: &'a System,
+    schedule: Schedule,
+    eng: Box<dyn Engine>,
+    driver: DriverState,
+    files: OutputFiles,
+    ckpt_path: PathBuf,
+    /// Bath temperatures of every heat.csv sample this invocation wrote, K.
+    temps: Vec<[f64; 2]>,
+}
+
+impl Production<'_> {
+    /// Steps from `start_step` to the end, stopping at every scheduled sample, snapshot and checkpoint; a stop
+    /// signal ends it at the next checkpoint with [`crate::stop::Stopped`].
+    fn step_to_end(
+        &mut self,
+        start_step: u64,
+        t0: Instant,
+        meta: &mut RunMeta,
+        runlog: &mut RunLog,
+    ) -> Result<()> {
+        let (eq, end, ckpt) = (self.schedule.eq, self.schedule.end, self.schedule.ckpt);
+        let dt = self.sc.dt_ps();
+        let mut last_progress = Instant::now();
+        let mut stop_noticed = false;
+        let mut step = start_step;
+        if step < eq {
+            runlog.line(&format!(
+                "equilibrating {} ps",
+                self.sc.run.equilibration_ps
+            ))?;
+        }
+        if step == eq && self.driver.ledger.is_none() {
+            self.start_production()?;
+        }
+        while step < end {
+            let next = self.schedule.next_stop(step);
+            self.eng.advance(next - step)?;
+            step = next;
+            self.record(step)?;
+            let checkpoint = self.schedule.is_checkpoint(step);
+            if checkpoint {
+                self.checkpoint()?;
+            }
+            // A stop signal ends the run at the next scheduled checkpoint, not where it arrives: a checkpoint off
+            // the schedule would restore the engine at a step the uninterrupted run does not, and the resumed
+            // heat.csv would no longer be byte-identical to it.
+            let stop = crate::stop::requested().filter(|_| step < end);
+            if let (Some(signal), false) = (stop, stop_noticed) {
+                stop_noticed = true;
+                let next = ((step / ckpt + 1) * ckpt).min(end);
+                runlog.line(&format!(
+                    "{}: stopping at the next checkpoint, step {next} ({} ps on)",
+                    crate::stop::signal_name(signal),
+                    (next - step) as f64 * dt
+                ))?;
+            }
+            let stopping = checkpoint && stop.is_some();
+            if last_progress.elapsed().as_secs_f64() > 2.0 || step == end || stopping {
+                last_progress = Instant::now();
+                let line = progress_line(
+                    self.sc,
+                    step,
+                    start_step,
+                    eq,
+                    end,
+                    t0.elapsed().as_secs_f64(),
+                    self.temps.last().copied(),
+                );
+                runlog.line(&line)?;
+            }
+            if let (Some(signal), true) = (stop, stopping) {
+                let stopped = crate::stop::Stopped { signal, step };
+                meta.prov.finished_utc = Some(utc_now());
+                write_run_json(meta, &*self.eng, "stopped", None)?;
+                runlog.line(&stopped.to_string())?;
+                return Err(stopped.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Zeroes the ledger at the end of equilibration, writes the t = 0 row and the first trajectory frame.
+    fn start_production(&mut self) -> Result<()> {
+        let (eq, dt) = (self.schedule.eq, self.sc.dt_ps());
+        self.eng.zero_ledger()?;
+        let o = self.eng.observe()?;
+        let ledger = Ledger::new(&o, eq, dt);
+        append_row(&mut self.files.heat, &mut self.driver, &ledger, &o)?;
+        self.driver.ledger = Some(ledger);
+        self.write_frame()
+    }
+
+    /// What is due at `step`: the start of production, or a heat.csv sample (drift checked unless the bath
+    /// temperature moves); then a trajectory frame and a com.csv row where their intervals fall.
+    fn record(&mut self, step: u64) -> Result<()> {
+        let (eq, dt) = (self.schedule.eq, self.sc.dt_ps());
+        if step == eq && self.driver.ledger.is_none() {
+            self.start_production()?;
+        } else if self.schedule.due(self.schedule.sample, step) {
+            let o = self.eng.observe()?;
+            // A moving thermostat target does work on the extended system, so its "conserved" quantity is
+            // not, and the drift bound cannot apply; the NaN and lost-atom checks still do.
+            let time_dependent =
+                self.sc.cold.oscillation.is_some() || self.sc.hot.oscillation.is_some();
+            if !time_dependent {
+                check_drift(&o, &self.driver, step)?;
+            }
+            self.temps.push(o.temperature);
+            let ledger = self
+                .driver
                 .ledger
                 .clone()
                 .expect("ledger set at the end of equilibration");
-            append_row(&mut heat, &mut driver, &ledger, &o)?;
+            append_row(&mut self.files.heat, &mut self.driver, &ledger, &o)?;
         }
-        if let Some(x) = xyz_steps {
-            if step > eq_steps && (step - eq_steps) % x == 0 {
-                write_frame(
-                    &mut *eng,
-                    &sys,
-                    traj.as_mut(),
-                    &mut driver,
-                    eq_steps,
-                    sc.dt_ps(),
-                )?;
+        if let Some(x) = self.schedule.xyz {
+            if self.schedule.due(x, step) {
+                self.write_frame()?;
             }
         }
-        if let (Some(c), Some(f)) = (com_steps, com.as_mut()) {
-            if step > eq_steps && (step - eq_steps) % c == 0 {
-                let row = crate::com_csv::row(&eng.observe()?, step - eq_steps, sc.dt_ps());
+        if let (Some(c), Some(f)) = (self.schedule.com, self.files.com.as_mut()) {
+            if self.schedule.due(c, step) {
+                let row = crate::com_csv::row(&self.eng.observe()?, step - eq, dt);
                 f.write_all(row.as_bytes())?;
                 f.flush()?;
-                driver.com_bytes += row.len() as u64;
+                self.driver.com_bytes += row.len() as u64;
             }
         }
-        let checkpoint = step % ckpt_steps == 0 || step == end_step;
-        if checkpoint {
-            let mut state = eng.state()?;
-            state.driver = serde_json::to_value(&driver)?;
-            state.save(&ckpt_path)?;
-            eng.restore(&state)?;
-        }
-        // A stop signal ends the run at the next scheduled checkpoint, not where it arrives: a checkpoint off
-        // the schedule would restore the engine at a step the uninterrupted run does not, and the resumed
-        // heat.csv would no longer be byte-identical to it.
-        let stop = crate::stop::requested().filter(|_| step < end_step);
-        if let (Some(signal), false) = (stop, stop_noticed) {
-            stop_noticed = true;
-            let next = (step / ckpt_steps + 1) * ckpt_steps;
-            runlog.line(&format!(
-                "{}: stopping at the next checkpoint, step {} ({} ps on)",
-                crate::stop::signal_name(signal),
-                next.min(end_step),
-                (next.min(end_step) - step) as f64 * sc.dt_ps()
-            ))?;
-        }
-        let stopping = checkpoint && stop.is_some();
-        if last_progress.elapsed().as_secs_f64() > 2.0 || step == end_step || stopping {
-            last_progress = Instant::now();
-            let line = progress_line(
-                sc,
-                step,
-                start_step,
-                eq_steps,
-                end_step,
-                t0.elapsed().as_secs_f64(),
-                temps.last().copied(),
-            );
-            runlog.line(&line)?;
-        }
-        if let (Some(signal), true) = (stop, stopping) {
-            let stopped = crate::stop::Stopped { signal, step };
-            meta.prov.finished_utc = Some(utc_now());
-            write_run_json(&meta, &*eng, "stopped", None)?;
-            runlog.line(&stopped.to_string())?;
-            return Err(stopped.into());
-        }
+        Ok(())
     }
 
+    /// Saves the checkpoint (atomically) and restores the engine from it, so an uninterrupted run follows the
+    /// same arithmetic as one resumed here.
+    fn checkpoint(&mut self) -> Result<()> {
+        let mut state = self.eng.state()?;
+        state.driver = serde_json::to_value(&self.driver)?;
+        state.save(&self.ckpt_path)?;
+        self.eng.restore(&state)
+    }
+
+    /// Appends the engine's current state as a trajectory frame (when the run writes one) and accounts its
+    /// bytes to the next checkpoint.
+    fn write_frame(&mut self) -> Result<()> {
+        if let Some(w) = self.files.traj.as_mut() {
+            let frame = Frame::from_state(
+                self.sys,
+                &self.eng.state()?,
+                self.schedule.eq,
+                self.sc.dt_ps(),
+            );
+            self.driver.xyz_bytes += w.write(self.sys, &frame)?;
+        }
+        Ok(())
+    }
+}
+
+/// The summary of a completed run, recorded in run.json and run.log.
+fn finish(
+    production: Production,
+    meta: &mut RunMeta,
+    runlog: &mut RunLog,
+    start_step: u64,
+    t0: Instant,
+    resumed_from: Option<u64>,
+) -> Result<RunSummary> {
+    let Production {
+        sc,
+        sys,
+        schedule,
+        eng,
+        driver,
+        temps,
+        ..
+    } = production;
     let wall = t0.elapsed().as_secs_f64();
-    let steps_done = (end_step - start_step) as f64;
+    let steps_done = (schedule.end - start_step) as f64;
     let steps_per_s = if wall > 0.0 { steps_done / wall } else { 0.0 };
-    let summary_rates = crate::ledger::fit_rates(&heat_path)?;
+    let summary_rates = crate::ledger::fit_rates(&meta.opts.out.join("heat.csv"))?;
     let n = temps.len().max(1) as f64;
     let summary = RunSummary {
-        out: out.clone(),
+        out: meta.opts.out.clone(),
         engine: eng.describe(),
         atoms: sys.counts(),
         production_ps: sc.run.production_ps,
@@ -474,7 +645,7 @@ fn run_in(
         resumed_from_step: resumed_from,
     };
     meta.prov.finished_utc = Some(utc_now());
-    write_run_json(&meta, &*eng, "completed", Some(&summary))?;
+    write_run_json(meta, &*eng, "completed", Some(&summary))?;
     runlog.line(&format!(
         "completed: {} rows, {:.1} s wall, {:.0} steps/s",
         summary.rows, summary.wall_s, summary.steps_per_s
@@ -539,22 +710,6 @@ fn check_drift(o: &Observation, d: &DriverState, step: u64) -> Result<()> {
     Ok(())
 }
 
-/// Zeroes the ledger at the end of equilibration and writes the t = 0 row.
-fn start_production(
-    eng: &mut dyn Engine,
-    heat: &mut std::fs::File,
-    driver: &mut DriverState,
-    eq_steps: u64,
-    dt: f64,
-) -> Result<()> {
-    eng.zero_ledger()?;
-    let o = eng.observe()?;
-    let ledger = Ledger::new(&o, eq_steps, dt);
-    append_row(heat, driver, &ledger, &o)?;
-    driver.ledger = Some(ledger);
-    Ok(())
-}
-
 fn append_row(
     f: &mut std::fs::File,
     d: &mut DriverState,
@@ -582,23 +737,6 @@ fn truncate(path: &Path, len: u64) -> Result<()> {
         );
     }
     f.set_len(len)?;
-    Ok(())
-}
-
-/// Appends the engine's current state as a trajectory frame (when the run writes one) and accounts its bytes
-/// to the next checkpoint.
-fn write_frame(
-    eng: &mut dyn Engine,
-    sys: &System,
-    traj: Option<&mut TrajectoryWriter>,
-    driver: &mut DriverState,
-    eq_steps: u64,
-    dt: f64,
-) -> Result<()> {
-    if let Some(w) = traj {
-        let frame = Frame::from_state(sys, &eng.state()?, eq_steps, dt);
-        driver.xyz_bytes += w.write(sys, &frame)?;
-    }
     Ok(())
 }
 

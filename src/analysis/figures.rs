@@ -18,6 +18,7 @@ use crate::plot::figure::{Dash, Figure, Mark, Panel, Pt, Series};
 use crate::plot::{BLACK, BLUE, GREEN, GREY, SIMULATION_AND_THEORY, VERMILLION};
 use crate::theory::demon_pair::DemonPair;
 use anyhow::{anyhow, Context, Result};
+use plotters::style::RGBColor;
 use std::path::Path;
 
 /// Figures of one run, with the memory-bath theory beside the Markov one when `baths` are given;
@@ -174,9 +175,39 @@ fn fig2(run: &RunDir, a: &RunAnalysis) -> Result<Figure> {
 }
 
 fn fig5(run: &RunDir, a: &RunAnalysis, baths: Option<&FittedBaths>) -> Result<Figure> {
-    let sc = &run.scenario;
-    let model = DemonPair::from_scenario(sc, a.friction_kg_per_s)?;
+    let model = DemonPair::from_scenario(&run.scenario, a.friction_kg_per_s)?;
     let dt = a.sample_interval_ps;
+    let hist_panel = power_histogram_panel(run, a, baths, &model, dt)?;
+    let cop_panel = stochastic_cop_panel(run, &model, dt)?;
+    Ok(Figure {
+        stem: "fig5_power_cop".into(),
+        title: format!(
+            "{}: statistics of the sampled power and the stochastic COP",
+            title_of(a)
+        ),
+        statement: format!(
+            "{SIMULATION_AND_THEORY} Histogram bars: simulation. Theory at γ = {:.4} × 10⁻¹² kg/s{}.",
+            a.friction_kg_per_s * 1e12,
+            if baths.is_some() { "; dashed vermillion: the bath with memory fitted to the equilibrium autocorrelations (issue 11)" } else { "" }
+        ),
+        double_column: true,
+        columns: 2,
+        panel_height: 600,
+        panels: vec![hist_panel, cop_panel],
+        notes: Vec::new(),
+    })
+}
+
+/// Fig. 5(a): the histogram of the sampled power on the cold particle, every demon axis pooled, on ±6 theory
+/// standard deviations with a log density, against the exact density (and the bath with memory, if fitted).
+fn power_histogram_panel(
+    run: &RunDir,
+    a: &RunAnalysis,
+    baths: Option<&FittedBaths>,
+    model: &DemonPair,
+    dt: f64,
+) -> Result<Panel> {
+    let sc = &run.scenario;
     let h = &run.heat;
     let mut w = Vec::new();
     for &axis in &sc.controller.demon_axes {
@@ -194,7 +225,6 @@ fn fig5(run: &RunDir, a: &RunAnalysis, baths: Option<&FittedBaths>) -> Result<Fi
     }
     let exact = model.particle_power(true, dt)?;
 
-    // (a) power histogram on ±6 theory standard deviations, log density.
     let sd = exact.variance().sqrt();
     let (lo, hi) = (exact.mean() - 6.0 * sd, exact.mean() + 6.0 * sd);
     let bins = 60;
@@ -266,9 +296,13 @@ fn fig5(run: &RunDir, a: &RunAnalysis, baths: Option<&FittedBaths>) -> Result<Fi
                 .collect(),
         ));
     }
+    Ok(hist_panel)
+}
 
-    // (b) stochastic COP density, log–log, with Poisson errors and the |ε|⁻² law.
-    let eps = stochastic_cop_samples(run, &model, dt)?;
+/// Fig. 5(b): the stochastic COP density, log–log, with Poisson errors, the |ε|⁻² law fitted to its tail and
+/// the Carnot COP.
+fn stochastic_cop_panel(run: &RunDir, model: &DemonPair, dt: f64) -> Result<Panel> {
+    let eps = stochastic_cop_samples(run, model, dt)?;
     let (e_lo, e_hi) = (1e-2_f64, 1e3_f64);
     let edges: Vec<f64> = (0..=40)
         .map(|i| e_lo * (e_hi / e_lo).powf(i as f64 / 40.0))
@@ -317,29 +351,12 @@ fn fig5(run: &RunDir, a: &RunAnalysis, baths: Option<&FittedBaths>) -> Result<Fi
         Mark::dashed(BLACK),
         vec![Pt::new(carnot, d_lo), Pt::new(carnot, d_hi)],
     ));
-    let cop_panel = Panel::new(
+    Ok(Panel::new(
         "stochastic COP ε_r = |ΔQ_C|/ΔW per interval",
         AxisSpec::log("ε_r", None).with_range(e_lo, e_hi),
         AxisSpec::log("P(ε_r)", None).with_range(d_lo, d_hi),
         series,
-    );
-    Ok(Figure {
-        stem: "fig5_power_cop".into(),
-        title: format!(
-            "{}: statistics of the sampled power and the stochastic COP",
-            title_of(a)
-        ),
-        statement: format!(
-            "{SIMULATION_AND_THEORY} Histogram bars: simulation. Theory at γ = {:.4} × 10⁻¹² kg/s{}.",
-            a.friction_kg_per_s * 1e12,
-            if baths.is_some() { "; dashed vermillion: the bath with memory fitted to the equilibrium autocorrelations (issue 11)" } else { "" }
-        ),
-        double_column: true,
-        columns: 2,
-        panel_height: 600,
-        panels: vec![hist_panel, cop_panel],
-        notes: Vec::new(),
-    })
+    ))
 }
 
 /// Position and velocity autocorrelations of an equilibrium run with Eq. 15 (ω corrected) at the
@@ -357,65 +374,24 @@ fn fig_friction(
     let mass = sc.nanoparticle.atoms as f64 * sc.potential.copper.mass_amu;
     let kappa = sc.controller.trap_kappa_ev_per_a2 / crate::units::MVV2E;
     let lag = (DEFAULT_MAX_LAG_PS / dt).round() as usize;
-    let mean_acf = |cols: &[&str]| -> Result<Vec<f64>> {
-        let acfs = cols
-            .iter()
-            .map(|c| Ok(stats::autocorrelation(run.heat.column(c)?, lag)))
-            .collect::<Result<Vec<_>>>()?;
-        Ok((0..acfs[0].len())
-            .map(|k| acfs.iter().map(|v| v[k]).sum::<f64>() / acfs.len() as f64)
-            .collect())
-    };
-    // The memory model's normalised autocorrelations in this run's trap, averaged over the two
-    // particles as the data are (velocity, position); without a trap the extended system has no
-    // stationary position and no memory curve is drawn.
+    let tmax = lag as f64 * dt;
     let memory = match baths {
-        Some(b) if kappa > 0.0 => {
-            check_system(sc, b)?;
-            let tmax = lag as f64 * dt;
-            let times: Vec<f64> = (0..=400).map(|i| tmax * i as f64 / 400.0).collect();
-            let mut sum = (vec![0.0; times.len()], vec![0.0; times.len()]);
-            for (fit, t_k) in [
-                (&b.cold, sc.cold.temperature_k),
-                (&b.hot, sc.hot.temperature_k),
-            ] {
-                let particle = TrappedParticle {
-                    mass_amu: mass,
-                    trap_kappa_ev_per_a2: sc.controller.trap_kappa_ev_per_a2,
-                    temperature_k: t_k,
-                };
-                let (v, x) = particle.model(&fit.bath, &times)?;
-                for (s, m) in sum.0.iter_mut().zip(v).chain(sum.1.iter_mut().zip(x)) {
-                    *s += 0.5 * m;
-                }
-            }
-            Some((times, sum, memory_label(b)))
-        }
+        Some(b) if kappa > 0.0 => Some(memory_autocorrelations(sc, b, mass, tmax)?),
         _ => None,
     };
-    let mut curves = vec![(
-        "velocity ⟨V(t)V(t+τ)⟩",
-        mean_acf(&["vx_cold_a_ps", "vx_hot_a_ps"])?,
-        true,
-        VERMILLION,
-    )];
-    if kappa > 0.0 {
-        curves.push((
-            "position ⟨X(t)X(t+τ)⟩",
-            mean_acf(&[
-                "x_cold_a", "y_cold_a", "z_cold_a", "x_hot_a", "y_hot_a", "z_hot_a",
-            ])?,
-            false,
-            BLUE,
-        ));
-    }
+    let curves = measured_autocorrelations(run, lag, kappa > 0.0)?;
     let paper_kg = crate::theory::demon_pair::predictions::PAPER_FRICTION_KG_PER_S;
     let paper = crate::units::friction_kg_per_s_to_amu_per_ps(paper_kg);
     let fit_kg = crate::units::friction_amu_per_ps_to_kg_per_s(gamma_fit);
-    let tmax = lag as f64 * dt;
     let grid: Vec<f64> = (0..=400).map(|i| tmax * i as f64 / 400.0).collect();
     let mut series = Vec::new();
-    for (name, acf, velocity, colour) in curves {
+    for Curve {
+        name,
+        acf,
+        velocity,
+        colour,
+    } in curves
+    {
         series.push(Series::new(
             name,
             "simulation",
@@ -445,8 +421,14 @@ fn fig_friction(
                 .map(|&t| Pt::new(t, acf_model(paper, mass, kappa, t, velocity)))
                 .collect(),
         ));
-        if let Some((times, (v, x), label)) = &memory {
-            let m = if velocity { v } else { x };
+        if let Some(MemoryCurves {
+            times_ps: times,
+            vacf,
+            pacf,
+            label,
+        }) = &memory
+        {
+            let m = if velocity { vacf } else { pacf };
             series.push(Series::new(
                 &format!("{}: {label}", name.split(' ').next().unwrap_or(name)),
                 "theory (bath with memory)",
@@ -468,5 +450,88 @@ fn fig_friction(
         panel_height: 560,
         panels: vec![Panel::new("", AxisSpec::linear("lag τ", Some("ps")).with_range(0.0, tmax), AxisSpec::linear("normalised autocorrelation", None), series)],
         notes: Vec::new(),
+    })
+}
+
+/// One measured normalised autocorrelation of the friction figure.
+struct Curve {
+    name: &'static str,
+    acf: Vec<f64>,
+    /// Velocity (else position) autocorrelation.
+    velocity: bool,
+    colour: RGBColor,
+}
+
+/// The memory model's normalised autocorrelations on the lags `times_ps`, with their legend text.
+struct MemoryCurves {
+    times_ps: Vec<f64>,
+    vacf: Vec<f64>,
+    pacf: Vec<f64>,
+    label: String,
+}
+
+/// The measured normalised autocorrelations up to `lag` samples: the velocity's (x axis, mean of the
+/// two particles) and, when the particles are `trapped`, the position's (mean of both particles' three
+/// axes).
+fn measured_autocorrelations(run: &RunDir, lag: usize, trapped: bool) -> Result<Vec<Curve>> {
+    let mean_acf = |cols: &[&str]| -> Result<Vec<f64>> {
+        let acfs = cols
+            .iter()
+            .map(|c| Ok(stats::autocorrelation(run.heat.column(c)?, lag)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((0..acfs[0].len())
+            .map(|k| acfs.iter().map(|v| v[k]).sum::<f64>() / acfs.len() as f64)
+            .collect())
+    };
+    let mut curves = vec![Curve {
+        name: "velocity ⟨V(t)V(t+τ)⟩",
+        acf: mean_acf(&["vx_cold_a_ps", "vx_hot_a_ps"])?,
+        velocity: true,
+        colour: VERMILLION,
+    }];
+    if trapped {
+        curves.push(Curve {
+            name: "position ⟨X(t)X(t+τ)⟩",
+            acf: mean_acf(&[
+                "x_cold_a", "y_cold_a", "z_cold_a", "x_hot_a", "y_hot_a", "z_hot_a",
+            ])?,
+            velocity: false,
+            colour: BLUE,
+        });
+    }
+    Ok(curves)
+}
+
+/// The memory model's normalised autocorrelations in this run's trap on 401 lags up to `tmax` ps,
+/// averaged over the two particles as the data are. Only for a trapped particle: without a trap the
+/// extended system has no stationary position.
+fn memory_autocorrelations(
+    sc: &crate::scenario::Scenario,
+    b: &FittedBaths,
+    mass: f64,
+    tmax: f64,
+) -> Result<MemoryCurves> {
+    check_system(sc, b)?;
+    let times: Vec<f64> = (0..=400).map(|i| tmax * i as f64 / 400.0).collect();
+    let mut sum = (vec![0.0; times.len()], vec![0.0; times.len()]);
+    for (fit, t_k) in [
+        (&b.cold, sc.cold.temperature_k),
+        (&b.hot, sc.hot.temperature_k),
+    ] {
+        let particle = TrappedParticle {
+            mass_amu: mass,
+            trap_kappa_ev_per_a2: sc.controller.trap_kappa_ev_per_a2,
+            temperature_k: t_k,
+        };
+        let (v, x) = particle.model(&fit.bath, &times)?;
+        for (s, m) in sum.0.iter_mut().zip(v).chain(sum.1.iter_mut().zip(x)) {
+            *s += 0.5 * m;
+        }
+    }
+    Ok(MemoryCurves {
+        times_ps: times,
+        vacf: sum.0,
+        pacf: sum.1,
+        label: memory_label(b),
     })
 }

@@ -247,8 +247,28 @@ pub fn kappa_figures(
         Some((_, label)) => format!("{SIMULATION_AND_THEORY} {friction} Dashed: {label}, the generalised Langevin model with the kernels fitted to the equilibrium autocorrelations (issue 11), at the same Δt and axes."),
         None => format!("{SIMULATION_AND_THEORY} {friction}"),
     };
-    let mut files = Vec::new();
+    // Each is written before the next is built, so one that fails leaves the earlier ones on disk.
+    let svg =
+        |figure: Figure| -> Result<String> { Ok(figure.render(out)?.svg.display().to_string()) };
+    Ok(vec![
+        svg(rates_figure(analyses, &x, &theory, pseudo, &statement))?,
+        svg(cop_figure(
+            analyses, model, &x, &theory, pseudo, &statement,
+        )?)?,
+        svg(uncertainty_figure(
+            analyses, &x, &theory, pseudo, &statement, dt,
+        ))?,
+    ])
+}
 
+/// Fig. 3: heat rates into each bath, entropy production and demon power against κ_H/κ_C.
+fn rates_figure(
+    analyses: &[RunAnalysis],
+    x: &AxisSpec,
+    theory: &Theory,
+    pseudo: f64,
+    statement: &str,
+) -> Figure {
     let heat = [
         Quantity {
             label: "Q̇_C (cold bath)",
@@ -283,30 +303,32 @@ pub fn kappa_figures(
         memory: |t| Some(t.power_ev_per_ps),
         memory_error: |e| e.power_ev_per_ps,
     }];
-    let fig3 = Figure {
+    Figure {
         stem: "fig3_rates_entropy_power".into(),
         title: "Heat into each bath (Q > 0: from the particle into the bath), entropy production and demon power against κ_H/κ_C".into(),
-        statement: statement.clone(),
+        statement: statement.to_string(),
         double_column: false,
         columns: 1,
         panel_height: 430,
         panels: vec![
-            panel("heat rates", &x, AxisSpec::linear("Q̇", Some("eV/ps")), &heat, analyses, &theory, pseudo),
-            panel("entropy production", &x, AxisSpec::linear("Ṡ_tot", Some("k_B/ps")), &entropy, analyses, &theory, pseudo),
-            panel("power of the demon", &x, AxisSpec::linear("Ẇ", Some("eV/ps")), &power_q, analyses, &theory, pseudo),
+            panel("heat rates", x, AxisSpec::linear("Q̇", Some("eV/ps")), &heat, analyses, theory, pseudo),
+            panel("entropy production", x, AxisSpec::linear("Ṡ_tot", Some("k_B/ps")), &entropy, analyses, theory, pseudo),
+            panel("power of the demon", x, AxisSpec::linear("Ẇ", Some("eV/ps")), &power_q, analyses, theory, pseudo),
         ],
         notes: Vec::new(),
-    };
-    files.push(fig3.render(out)?.svg.display().to_string());
+    }
+}
 
-    files.push(
-        cop_figure(analyses, model, &x, &theory, pseudo, &statement)?
-            .render(out)?
-            .svg
-            .display()
-            .to_string(),
-    );
-
+/// Fig. 6: relative uncertainty of the power sampled every `dt` ps with the TUR bound (seed 000, Eq. 12)
+/// against κ_H/κ_C.
+fn uncertainty_figure(
+    analyses: &[RunAnalysis],
+    x: &AxisSpec,
+    theory: &Theory,
+    pseudo: f64,
+    statement: &str,
+    dt: f64,
+) -> Figure {
     let uncertainty = [
         Quantity {
             label: "Var/⟨Ẇ_C⟩²",
@@ -341,26 +363,24 @@ pub fn kappa_figures(
             memory_error: |e| e.tur_bound,
         },
     ];
-    let fig6 = Figure {
+    Figure {
         stem: "fig6_uncertainty_tur".into(),
         title: format!("Relative uncertainty of the power sampled every Δt = {dt} ps and the TUR bound (Eq. 12) against κ_H/κ_C"),
-        statement,
+        statement: statement.to_string(),
         double_column: false,
         columns: 1,
         panel_height: 560,
         panels: vec![panel(
             "",
-            &x,
+            x,
             AxisSpec::log("Var(Ẇ)/⟨Ẇ⟩²", None),
             &uncertainty,
             analyses,
-            &theory,
+            theory,
             pseudo,
         )],
         notes: Vec::new(),
-    };
-    files.push(fig6.render(out)?.svg.display().to_string());
-    Ok(files)
+    }
 }
 
 /// Fig. 4: the COP in the refrigerator regime with the Carnot bound; runs whose power is not
@@ -374,20 +394,7 @@ fn cop_figure(
     statement: &str,
 ) -> Result<Figure> {
     let carnot = model.t_cold_k / (model.t_hot_k - model.t_cold_k);
-    let mut resolved = Vec::new();
-    let mut unresolved = Vec::new();
-    for a in analyses {
-        let (Some(r), Some(c)) = (a.kappa_ratio, a.rates.cop) else {
-            continue;
-        };
-        let w = a.rates.power_ev_per_ps;
-        let p = Pt::with_err(r, c.measured, c.error);
-        if w.measured.abs() < COP_MIN_POWER_Z * w.error {
-            unresolved.push(p);
-        } else {
-            resolved.push(p);
-        }
-    }
+    let (resolved, unresolved) = measured_cops(analyses);
     let mut notes = if unresolved.is_empty() {
         Vec::new()
     } else {
@@ -447,6 +454,50 @@ fn cop_figure(
         ),
         Series::new(&markov_label, "theory", Mark::line(BLUE), line),
     ];
+    series.extend(memory_cop_series(theory, cop_label));
+    if theory.memory.is_some() {
+        notes.push("The dashed memory line lies on the Markov one: the stationary identity Q̇_H/Q̇_C = −κ_H/κ_C holds for any bath, so COP = κ_C/(κ_H − κ_C) does too.".into());
+    }
+    Ok(Figure {
+        stem: "fig4_cop".into(),
+        title: "Coefficient of performance in the refrigerator regime against κ_H/κ_C".into(),
+        statement: statement.to_string(),
+        double_column: false,
+        columns: 1,
+        panel_height: 480,
+        panels: vec![Panel::new(
+            "",
+            x.clone(),
+            AxisSpec::linear("COP", None).with_range(lo - 0.05 * (hi - lo), hi),
+            series,
+        )],
+        notes,
+    })
+}
+
+/// The measured COP against κ_H/κ_C of every run that has one, as (resolved, unresolved): a run whose
+/// power is within `COP_MIN_POWER_Z` standard errors of 0 has no determined COP and is drawn apart.
+fn measured_cops(analyses: &[RunAnalysis]) -> (Vec<Pt>, Vec<Pt>) {
+    let mut resolved = Vec::new();
+    let mut unresolved = Vec::new();
+    for a in analyses {
+        let (Some(r), Some(c)) = (a.kappa_ratio, a.rates.cop) else {
+            continue;
+        };
+        let w = a.rates.power_ev_per_ps;
+        let p = Pt::with_err(r, c.measured, c.error);
+        if w.measured.abs() < COP_MIN_POWER_Z * w.error {
+            unresolved.push(p);
+        } else {
+            resolved.push(p);
+        }
+    }
+    (resolved, unresolved)
+}
+
+/// The COP of the bath with memory, with its jackknife band, where the theory has one (else nothing).
+fn memory_cop_series(theory: &Theory, cop_label: &str) -> Vec<Series> {
+    let mut series = Vec::new();
     if let Some((memory, label)) = &theory.memory {
         let at = |sign: f64| -> Vec<Pt> {
             memory
@@ -472,22 +523,5 @@ fn cop_figure(
         ));
         series.extend(jackknife_band(cop_label, BLUE, [at(-1.0), at(1.0)]));
     }
-    if theory.memory.is_some() {
-        notes.push("The dashed memory line lies on the Markov one: the stationary identity Q̇_H/Q̇_C = −κ_H/κ_C holds for any bath, so COP = κ_C/(κ_H − κ_C) does too.".into());
-    }
-    Ok(Figure {
-        stem: "fig4_cop".into(),
-        title: "Coefficient of performance in the refrigerator regime against κ_H/κ_C".into(),
-        statement: statement.to_string(),
-        double_column: false,
-        columns: 1,
-        panel_height: 480,
-        panels: vec![Panel::new(
-            "",
-            x.clone(),
-            AxisSpec::linear("COP", None).with_range(lo - 0.05 * (hi - lo), hi),
-            series,
-        )],
-        notes,
-    })
+    series
 }

@@ -208,9 +208,71 @@ pub fn analyze_run(run: &RunDir, opts: &Options) -> Result<RunAnalysis> {
     let sc = &run.scenario;
     let dt = run.sample_interval_ps()?;
     let t = h.column("time_ps")?;
-    let (tc, th) = (sc.cold.temperature_k, sc.hot.temperature_k);
     let (friction_kg, friction_source, friction_estimates) = choose_friction(run, opts);
     let axes = sc.controller.demon_axes.len();
+    let (model, theory) = langevin_theory(sc, friction_kg, axes, dt)?;
+    let th_ = theory.as_ref();
+
+    let (b, blocks) = ledger_block_slopes(run, opts.blocks)?;
+    let (tc, th) = (sc.cold.temperature_k, sc.hot.temperature_k);
+    let entropy = b.estimate(|r| (r[0] / tc + r[1] / th) / KB_EV_PER_K);
+    let rates = compare_rates(&b, entropy, th_);
+    // Power statistics need both demon forces: with κ_C or κ_H = 0 that power vanishes identically.
+    let coupled =
+        sc.controller.kappa_cold_ev_per_a2 != 0.0 && sc.controller.kappa_hot_ev_per_a2 != 0.0;
+    let power = match (&model, th_) {
+        (Some(m), Some(p)) if coupled => Some(power_stats(run, m, p, dt, blocks, entropy)?),
+        _ => None,
+    };
+    let stochastic_cop = match &model {
+        Some(m) if coupled && sc.controller.demon_axes.contains(&Axis::X) => {
+            stochastic_cop(run, m, dt).ok()
+        }
+        _ => None,
+    };
+    let heat_rates = heat_rate_estimators(run, &b, dt, th_)
+        .map_err(|e| eprintln!("note: no diffusive + bounded heat rates: {e:#}"))
+        .ok();
+    let checks = heat_checks(run, dt)
+        .map_err(|e| eprintln!("note: no stationary-identity / first-law checks: {e:#}"))
+        .ok();
+    let increments: Vec<f64> = h
+        .column("q_cold_ev")?
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .collect();
+    Ok(RunAnalysis {
+        dir: run.dir.display().to_string(),
+        scenario: sc.name.clone(),
+        samples: h.len(),
+        duration_ps: t[t.len() - 1] - t[0],
+        sample_interval_ps: dt,
+        driven_axes: axes,
+        kappa_ratio: (sc.controller.kappa_cold_ev_per_a2 != 0.0)
+            .then(|| sc.controller.kappa_hot_ev_per_a2 / sc.controller.kappa_cold_ev_per_a2),
+        friction_kg_per_s: friction_kg,
+        friction_source,
+        friction_estimates,
+        blocks,
+        block_length_ps: b.block_length as f64 * dt,
+        heat_increment_correlation_ps: stats::integrated_autocorrelation_time(&increments) * dt,
+        rates,
+        heat_rates,
+        checks,
+        power,
+        stochastic_cop,
+        theory,
+    })
+}
+
+/// Seed 000's Langevin model for the run's parameters at `friction_kg` and its predictions for `axes`
+/// driven axes sampled every `dt` ps; neither for a drag run, no predictions without a driven axis.
+fn langevin_theory(
+    sc: &crate::scenario::Scenario,
+    friction_kg: f64,
+    axes: usize,
+    dt: f64,
+) -> Result<(Option<DemonPair>, Option<TheoryPoint>)> {
     // A pulled particle has no stationary state, so a drag run is compared with nothing but its friction.
     let model =
         if sc.controller.drag.is_some() {
@@ -225,8 +287,14 @@ pub fn analyze_run(run: &RunDir, opts: &Options) -> Result<RunAnalysis> {
         (Some(m), d) if d > 0 => Some(TheoryPoint::compute(m, d, dt)?),
         _ => None,
     };
-    let th_ = theory.as_ref();
+    Ok((model, theory))
+}
 
+/// Block-averaged slopes of the six ledger series (Q_C, Q_H, thermostat C/H, W_C, W_H) with the number
+/// of blocks used: `requested`, fewer for a short run so each block holds at least 5 samples.
+fn ledger_block_slopes(run: &RunDir, requested: usize) -> Result<(BlockSlopes, usize)> {
+    let h = &run.heat;
+    let t = h.column("time_ps")?;
     let qc = h.column("q_cold_ev")?;
     let qh = h.column("q_hot_ev")?;
     let series: [&[f64]; 6] = [
@@ -238,22 +306,26 @@ pub fn analyze_run(run: &RunDir, opts: &Options) -> Result<RunAnalysis> {
         h.column("w_hot_ev")?,
     ];
     // Short runs (a few tens of samples) still get error bars, from fewer blocks of ≥ 5 samples.
-    let blocks = opts.blocks.min(h.len() / 5).max(4);
-    if blocks != opts.blocks {
+    let blocks = requested.min(h.len() / 5).max(4);
+    if blocks != requested {
         eprintln!(
             "note: {} samples: using {blocks} blocks instead of {}",
             h.len(),
-            opts.blocks
+            requested
         );
     }
     let b = BlockSlopes::new(t, &series, blocks).context("heat-rate block averaging")?;
-    let kb = KB_EV_PER_K;
-    let entropy = b.estimate(|r| (r[0] / tc + r[1] / th) / kb);
+    Ok((b, blocks))
+}
+
+/// Measured rates (eV/ps; entropy production k_B/ps, given as `entropy`) beside the theory's where there
+/// is one; the COP only where the run, measured or predicted, refrigerates.
+fn compare_rates(b: &BlockSlopes, entropy: Estimate, th_: Option<&TheoryPoint>) -> Rates {
     let theory_refrigerates = th_
         .map(|p| p.heat_rate_cold_ev_per_ps < 0.0)
         .unwrap_or(false);
     let data_refrigerates = b.full[0] < 0.0 && b.full[4] + b.full[5] > 0.0;
-    let rates = Rates {
+    Rates {
         heat_cold_ev_per_ps: Compared::new(b.slope(0), th_.map(|p| p.heat_rate_cold_ev_per_ps)),
         heat_hot_ev_per_ps: Compared::new(b.slope(1), th_.map(|p| p.heat_rate_hot_ev_per_ps)),
         thermostat_cold_ev_per_ps: Compared::new(
@@ -278,49 +350,7 @@ pub fn analyze_run(run: &RunDir, opts: &Options) -> Result<RunAnalysis> {
                 th_.and_then(|p| p.cop),
             )
         }),
-    };
-    // Power statistics need both demon forces: with κ_C or κ_H = 0 that power vanishes identically.
-    let coupled =
-        sc.controller.kappa_cold_ev_per_a2 != 0.0 && sc.controller.kappa_hot_ev_per_a2 != 0.0;
-    let power = match (&model, th_) {
-        (Some(m), Some(p)) if coupled => Some(power_stats(run, m, p, dt, blocks, entropy)?),
-        _ => None,
-    };
-    let stochastic_cop = match &model {
-        Some(m) if coupled && sc.controller.demon_axes.contains(&Axis::X) => {
-            stochastic_cop(run, m, dt).ok()
-        }
-        _ => None,
-    };
-    let heat_rates = heat_rate_estimators(run, &b, dt, th_)
-        .map_err(|e| eprintln!("note: no diffusive + bounded heat rates: {e:#}"))
-        .ok();
-    let checks = heat_checks(run, dt)
-        .map_err(|e| eprintln!("note: no stationary-identity / first-law checks: {e:#}"))
-        .ok();
-    let increments: Vec<f64> = qc.windows(2).map(|w| w[1] - w[0]).collect();
-    Ok(RunAnalysis {
-        dir: run.dir.display().to_string(),
-        scenario: sc.name.clone(),
-        samples: h.len(),
-        duration_ps: t[t.len() - 1] - t[0],
-        sample_interval_ps: dt,
-        driven_axes: axes,
-        kappa_ratio: (sc.controller.kappa_cold_ev_per_a2 != 0.0)
-            .then(|| sc.controller.kappa_hot_ev_per_a2 / sc.controller.kappa_cold_ev_per_a2),
-        friction_kg_per_s: friction_kg,
-        friction_source,
-        friction_estimates,
-        blocks,
-        block_length_ps: b.block_length as f64 * dt,
-        heat_increment_correlation_ps: stats::integrated_autocorrelation_time(&increments) * dt,
-        rates,
-        heat_rates,
-        checks,
-        power,
-        stochastic_cop,
-        theory,
-    })
+    }
 }
 
 /// [`heat_rate::bath_heat_rates`] for both baths; `blocks` holds the ledger's block slopes (series 0, 1).

@@ -176,65 +176,20 @@ fn inside_runs(x: &Axis, y: &Axis, pts: &[Pt]) -> Vec<Vec<(f64, f64)>> {
 }
 
 pub(super) fn draw_series(chart: &mut Chart, x: &Axis, y: &Axis, s: &Series) -> Result<()> {
-    let (ylo, yhi) = y.draw_range();
     match s.mark {
         Mark::Line {
             colour,
             dash,
             width,
-        } => {
-            let style = colour.stroke_width(width);
-            for run in inside_runs(x, y, &s.points) {
-                match dash {
-                    Dash::Solid => {
-                        chart.draw_series(LineSeries::new(run, style)).map_err(pe)?;
-                    }
-                    _ => {
-                        let (on, off) = dash.pattern();
-                        chart
-                            .draw_series(DashedLineSeries::new(run, on as u32, off as u32, style))
-                            .map_err(pe)?;
-                    }
-                }
-            }
-        }
-        Mark::Band { colour } => {
-            let xs: Vec<f64> = s.points.iter().filter_map(|p| x.to_draw(p.x)).collect();
-            if let (Some(a), Some(b)) = (xs.first(), xs.last()) {
-                let (xlo, xhi) = x.draw_range();
-                chart
-                    .draw_series([Rectangle::new(
-                        [(a.max(xlo), ylo), (b.min(xhi), yhi)],
-                        colour.mix(BAND_ALPHA).filled(),
-                    )])
-                    .map_err(pe)?;
-            }
-        }
-        Mark::Bars { colour } => {
-            let width = s
-                .points
-                .windows(2)
-                .map(|w| (w[1].x - w[0].x).abs())
-                .fold(f64::INFINITY, f64::min);
-            let base = if y.scale == Scale::Log { ylo } else { 0.0 };
-            chart
-                .draw_series(s.points.iter().filter_map(|p| {
-                    let top = y.to_draw(p.y).filter(|v| *v >= ylo)?.min(yhi);
-                    let (a, b) = (x.to_draw(p.x - 0.5 * width)?, x.to_draw(p.x + 0.5 * width)?);
-                    Some(Rectangle::new(
-                        [(a, base.max(ylo)), (b, top)],
-                        colour.mix(0.45).filled(),
-                    ))
-                }))
-                .map_err(pe)?;
-        }
+        } => draw_lines(chart, x, y, &s.points, colour, dash, width),
+        Mark::Band { colour } => draw_band(chart, x, y, &s.points, colour),
+        Mark::Bars { colour } => draw_bars(chart, x, y, &s.points, colour),
         Mark::Points { colour, filled } => {
             let style = if filled {
                 colour.filled()
             } else {
                 colour.stroke_width(2)
             };
-            let bar = colour.stroke_width(2);
             for p in &s.points {
                 let Some(cx) = x.to_draw(p.x).filter(|_| place(x, p.x) == Place::Inside) else {
                     continue;
@@ -244,61 +199,154 @@ pub(super) fn draw_series(chart: &mut Chart, x: &Axis, y: &Axis, s: &Series) -> 
                 }
                 let at = place(y, p.y);
                 if let (Some(e), Place::Inside) = (p.err, at) {
-                    let lo = place(y, p.y - e);
-                    let hi = place(y, p.y + e);
-                    let a = y
-                        .to_draw(p.y - e)
-                        .filter(|_| lo == Place::Inside)
-                        .unwrap_or(ylo);
-                    let b = y
-                        .to_draw(p.y + e)
-                        .filter(|_| hi == Place::Inside)
-                        .unwrap_or(yhi);
-                    chart
-                        .draw_series([PathElement::new(vec![(cx, a), (cx, b)], bar)])
-                        .map_err(pe)?;
-                    for (end, inside, down) in [(a, lo, true), (b, hi, false)] {
-                        if inside == Place::Inside {
-                            chart
-                                .draw_series([EmptyElement::at((cx, end))
-                                    + PathElement::new(vec![(-CAP, 0), (CAP, 0)], bar)])
-                                .map_err(pe)?;
-                        } else {
-                            // The bar goes on beyond the axis: a small arrowhead on the edge says so.
-                            let s = if down { 1 } else { -1 };
-                            chart
-                                .draw_series([EmptyElement::at((cx, end))
-                                    + Polygon::new(
-                                        vec![(-6, -9 * s), (6, -9 * s), (0, 2 * s)],
-                                        colour.filled(),
-                                    )])
-                                .map_err(pe)?;
-                        }
-                    }
+                    draw_error_bar(chart, y, cx, p.y, e, colour)?;
                 }
-                match at {
-                    Place::Inside => {
-                        let cy = y.to_draw(p.y).expect("inside");
-                        chart
-                            .draw_series([Circle::new((cx, cy), POINT_RADIUS, style)])
-                            .map_err(pe)?;
-                    }
-                    Place::Below | Place::Above => {
-                        let (edge, s) = if at == Place::Below {
-                            (ylo, 1)
-                        } else {
-                            (yhi, -1)
-                        };
-                        chart
-                            .draw_series([EmptyElement::at((cx, edge))
-                                + Polygon::new(
-                                    vec![(-9, -16 * s), (9, -16 * s), (0, -2 * s)],
-                                    colour.stroke_width(2),
-                                )])
-                            .map_err(pe)?;
-                    }
-                }
+                draw_point(chart, y, cx, p.y, at, colour, style)?;
             }
+            Ok(())
+        }
+    }
+}
+
+/// A line through the points, broken where it leaves the panel, solid or dashed.
+fn draw_lines(
+    chart: &mut Chart,
+    x: &Axis,
+    y: &Axis,
+    points: &[Pt],
+    colour: RGBColor,
+    dash: Dash,
+    width: u32,
+) -> Result<()> {
+    let style = colour.stroke_width(width);
+    for run in inside_runs(x, y, points) {
+        match dash {
+            Dash::Solid => {
+                chart.draw_series(LineSeries::new(run, style)).map_err(pe)?;
+            }
+            _ => {
+                let (on, off) = dash.pattern();
+                chart
+                    .draw_series(DashedLineSeries::new(run, on as u32, off as u32, style))
+                    .map_err(pe)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The shaded x interval from the first to the last drawable point, the full height of the panel.
+fn draw_band(chart: &mut Chart, x: &Axis, y: &Axis, points: &[Pt], colour: RGBColor) -> Result<()> {
+    let (ylo, yhi) = y.draw_range();
+    let xs: Vec<f64> = points.iter().filter_map(|p| x.to_draw(p.x)).collect();
+    if let (Some(a), Some(b)) = (xs.first(), xs.last()) {
+        let (xlo, xhi) = x.draw_range();
+        chart
+            .draw_series([Rectangle::new(
+                [(a.max(xlo), ylo), (b.min(xhi), yhi)],
+                colour.mix(BAND_ALPHA).filled(),
+            )])
+            .map_err(pe)?;
+    }
+    Ok(())
+}
+
+/// Histogram bars as wide as the narrowest spacing of the points, from zero (or the bottom of a log axis).
+fn draw_bars(chart: &mut Chart, x: &Axis, y: &Axis, points: &[Pt], colour: RGBColor) -> Result<()> {
+    let (ylo, yhi) = y.draw_range();
+    let width = points
+        .windows(2)
+        .map(|w| (w[1].x - w[0].x).abs())
+        .fold(f64::INFINITY, f64::min);
+    let base = if y.scale == Scale::Log { ylo } else { 0.0 };
+    chart
+        .draw_series(points.iter().filter_map(|p| {
+            let top = y.to_draw(p.y).filter(|v| *v >= ylo)?.min(yhi);
+            let (a, b) = (x.to_draw(p.x - 0.5 * width)?, x.to_draw(p.x + 0.5 * width)?);
+            Some(Rectangle::new(
+                [(a, base.max(ylo)), (b, top)],
+                colour.mix(0.45).filled(),
+            ))
+        }))
+        .map_err(pe)?;
+    Ok(())
+}
+
+/// The error bar `value` ± `err` at draw x `cx`, clipped to the panel: a cap at each end inside it, an
+/// arrowhead on the edge where the bar goes on beyond the axis.
+fn draw_error_bar(
+    chart: &mut Chart,
+    y: &Axis,
+    cx: f64,
+    value: f64,
+    err: f64,
+    colour: RGBColor,
+) -> Result<()> {
+    let (ylo, yhi) = y.draw_range();
+    let bar = colour.stroke_width(2);
+    let lo = place(y, value - err);
+    let hi = place(y, value + err);
+    let a = y
+        .to_draw(value - err)
+        .filter(|_| lo == Place::Inside)
+        .unwrap_or(ylo);
+    let b = y
+        .to_draw(value + err)
+        .filter(|_| hi == Place::Inside)
+        .unwrap_or(yhi);
+    chart
+        .draw_series([PathElement::new(vec![(cx, a), (cx, b)], bar)])
+        .map_err(pe)?;
+    for (end, inside, down) in [(a, lo, true), (b, hi, false)] {
+        if inside == Place::Inside {
+            chart
+                .draw_series([
+                    EmptyElement::at((cx, end)) + PathElement::new(vec![(-CAP, 0), (CAP, 0)], bar)
+                ])
+                .map_err(pe)?;
+        } else {
+            // The bar goes on beyond the axis: a small arrowhead on the edge says so.
+            let s = if down { 1 } else { -1 };
+            chart
+                .draw_series([EmptyElement::at((cx, end))
+                    + Polygon::new(vec![(-6, -9 * s), (6, -9 * s), (0, 2 * s)], colour.filled())])
+                .map_err(pe)?;
+        }
+    }
+    Ok(())
+}
+
+/// The point's circle where `at` is inside the panel, else an open arrowhead on the edge it lies beyond.
+fn draw_point(
+    chart: &mut Chart,
+    y: &Axis,
+    cx: f64,
+    value: f64,
+    at: Place,
+    colour: RGBColor,
+    style: ShapeStyle,
+) -> Result<()> {
+    let (ylo, yhi) = y.draw_range();
+    match at {
+        Place::Inside => {
+            let cy = y.to_draw(value).expect("inside");
+            chart
+                .draw_series([Circle::new((cx, cy), POINT_RADIUS, style)])
+                .map_err(pe)?;
+        }
+        Place::Below | Place::Above => {
+            let (edge, s) = if at == Place::Below {
+                (ylo, 1)
+            } else {
+                (yhi, -1)
+            };
+            chart
+                .draw_series([EmptyElement::at((cx, edge))
+                    + Polygon::new(
+                        vec![(-9, -16 * s), (9, -16 * s), (0, -2 * s)],
+                        colour.stroke_width(2),
+                    )])
+                .map_err(pe)?;
         }
     }
     Ok(())

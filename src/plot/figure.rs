@@ -13,6 +13,7 @@ use super::legend::{self, Entry};
 use super::plan::{plan, Plan};
 use super::{px, wrap, DOUBLE_COLUMN_PX, SINGLE_COLUMN_PX, TICK_PT, TITLE_PT};
 use anyhow::{Context, Result};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
@@ -281,39 +282,7 @@ impl Figure {
             let cells = grid_area.split_evenly((rows, self.columns));
             for (i, ((panel, plan), cell)) in self.panels.iter().zip(&plans).zip(&cells).enumerate()
             {
-                let title = match letter(self, i).as_str() {
-                    "" => panel.title.clone(),
-                    l => format!("({l}) {}", panel.title),
-                };
-                let (main, bar) = if panel.heat.is_some() {
-                    let w = cell.dim_in_pixel().0;
-                    let (a, b) = cell.split_horizontally(w - COLOUR_BAR_WIDTH);
-                    (a, Some(b))
-                } else {
-                    (cell.clone(), None)
-                };
-                let mut chart = build_chart(&main, &title, &plan.x, &plan.y)?;
-                if let Some(h) = &panel.heat {
-                    let scale = h.cells.iter().fold(1e-300, |m: f64, c| m.max(c.2.abs()));
-                    draw_heat(&mut chart, &plan.x, &plan.y, h, scale)?;
-                    if let Some(bar) = &bar {
-                        draw_colour_bar(bar, &h.quantity, scale)?;
-                    }
-                }
-                // Bands under everything, points over lines.
-                // Simulation drawn as lines goes under fits and theory.
-                let order = |s: &&Series| match s.mark {
-                    Mark::Band { .. } => 0,
-                    Mark::Bars { .. } => 1,
-                    Mark::Line { .. } if s.kind == "simulation" => 2,
-                    Mark::Line { .. } => 3,
-                    Mark::Points { .. } => 4,
-                };
-                let mut series: Vec<&Series> = panel.series.iter().collect();
-                series.sort_by_key(order);
-                for s in series {
-                    draw_series(&mut chart, &plan.x, &plan.y, s)?;
-                }
+                self.draw_panel(i, panel, plan, cell)?;
             }
             let mut yy = head + panels_h as f64 + 4.0;
             legend::draw(&root, &entries, (20, yy as i32), text_px).map_err(pe)?;
@@ -325,6 +294,57 @@ impl Figure {
             }
             root.present().map_err(pe)?;
         }
+        let csv = self.write_data(dir, &notes, plans)?;
+        Ok(Rendered { svg, csv, notes })
+    }
+
+    /// Panel `i` into `cell`: its title (lettered when there are several), the heat map with its colour
+    /// bar, then the series, bands under everything and points over lines.
+    fn draw_panel(
+        &self,
+        i: usize,
+        panel: &Panel,
+        plan: &Plan,
+        cell: &DrawingArea<SVGBackend, Shift>,
+    ) -> Result<()> {
+        let title = match letter(self, i).as_str() {
+            "" => panel.title.clone(),
+            l => format!("({l}) {}", panel.title),
+        };
+        let (main, bar) = if panel.heat.is_some() {
+            let w = cell.dim_in_pixel().0;
+            let (a, b) = cell.split_horizontally(w - COLOUR_BAR_WIDTH);
+            (a, Some(b))
+        } else {
+            (cell.clone(), None)
+        };
+        let mut chart = build_chart(&main, &title, &plan.x, &plan.y)?;
+        if let Some(h) = &panel.heat {
+            let scale = h.cells.iter().fold(1e-300, |m: f64, c| m.max(c.2.abs()));
+            draw_heat(&mut chart, &plan.x, &plan.y, h, scale)?;
+            if let Some(bar) = &bar {
+                draw_colour_bar(bar, &h.quantity, scale)?;
+            }
+        }
+        // Bands under everything, points over lines.
+        // Simulation drawn as lines goes under fits and theory.
+        let order = |s: &&Series| match s.mark {
+            Mark::Band { .. } => 0,
+            Mark::Bars { .. } => 1,
+            Mark::Line { .. } if s.kind == "simulation" => 2,
+            Mark::Line { .. } => 3,
+            Mark::Points { .. } => 4,
+        };
+        let mut series: Vec<&Series> = panel.series.iter().collect();
+        series.sort_by_key(order);
+        for s in series {
+            draw_series(&mut chart, &plan.x, &plan.y, s)?;
+        }
+        Ok(())
+    }
+
+    /// DIR/STEM.csv: the title, statement and notes as comments, then one row per drawn value.
+    fn write_data(&self, dir: &Path, notes: &[String], plans: Vec<Plan>) -> Result<PathBuf> {
         let csv = dir.join(format!("{}.csv", self.stem));
         let mut comments = vec![
             format!("{}: {}", self.stem, self.title),
@@ -335,6 +355,6 @@ impl Figure {
         comments.extend(notes.iter().map(|n| format!("note: {n}")));
         let rows: Vec<DataRow> = plans.into_iter().flat_map(|p| p.rows).collect();
         write_csv(&csv, &comments, &rows)?;
-        Ok(Rendered { svg, csv, notes })
+        Ok(csv)
     }
 }

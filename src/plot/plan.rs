@@ -5,7 +5,7 @@
 
 use super::axis::{Axis, AxisSpec, Scale};
 use super::data::DataRow;
-use super::figure::{Mark, Panel};
+use super::figure::{Mark, Panel, Pt};
 
 /// A panel's axes, how each value is drawn, and the notes this produces.
 pub(super) struct Plan {
@@ -119,6 +119,8 @@ fn format_value(v: f64) -> String {
     super::axis::scientific(v, 2)
 }
 
+/// The panel's axes, one CSV row per drawn value (with how it is drawn), and the notes on what the axes
+/// cannot show; `letter` names the panel in the notes and rows.
 pub(super) fn plan(panel: &Panel, letter: &str) -> Plan {
     let (xs, sim, other) = range_values(panel);
     let (x0, x1) = auto_range(&panel.x, &[], &xs);
@@ -127,78 +129,20 @@ pub(super) fn plan(panel: &Panel, letter: &str) -> Plan {
     let y = Axis::new(&panel.y, y0, y1);
     let (xq, yq) = (panel.x.csv_name(), panel.y.csv_name());
     let mut rows = Vec::new();
-    let mut notes = Vec::new();
-    let mut clipped_bars = 0;
     let prefix = if letter.is_empty() {
         String::new()
     } else {
         format!("({letter}) ")
     };
+    let mut tally = Tally {
+        prefix: &prefix,
+        notes: Vec::new(),
+        clipped_bars: 0,
+    };
     for s in &panel.series {
         let name = s.label.clone().unwrap_or_default();
         for p in &s.points {
-            let drawn_as = match s.mark {
-                Mark::Points { filled, .. } => {
-                    let px = place(&x, p.x);
-                    let py = place(&y, p.y);
-                    if px != Place::Inside || !p.y.is_finite() {
-                        notes.push(format!(
-                            "{prefix}{name} at {} = {}: not on the axes (value {}).",
-                            panel.x.quantity,
-                            format_value(p.x),
-                            format_value(p.y)
-                        ));
-                        "omitted: outside the x axis or not finite".to_string()
-                    } else {
-                        if let Some(e) = p.err {
-                            if py == Place::Inside
-                                && (place(&y, p.y - e) != Place::Inside
-                                    || place(&y, p.y + e) != Place::Inside)
-                            {
-                                clipped_bars += 1;
-                            }
-                        }
-                        match py {
-                            Place::Inside if filled => "circle".to_string(),
-                            Place::Inside => "open circle".to_string(),
-                            Place::Below | Place::Above => {
-                                let edge = if py == Place::Below { "bottom" } else { "top" };
-                                let why = if panel.y.scale == Scale::Log && p.y <= 0.0 {
-                                    "≤ 0, which a log axis cannot show"
-                                } else {
-                                    "outside the axis"
-                                };
-                                let err = p
-                                    .err
-                                    .map(|e| format!(" ± {}", format_value(e)))
-                                    .unwrap_or_default();
-                                notes.push(format!(
-                                    "{prefix}{name} at {} = {} is {}{err}, {why}: drawn as a triangle on the {edge} edge.",
-                                    panel.x.quantity,
-                                    format_value(p.x),
-                                    format_value(p.y)
-                                ));
-                                format!("triangle at {edge} edge")
-                            }
-                        }
-                    }
-                }
-                Mark::Line { .. } => {
-                    if place(&x, p.x) == Place::Inside && place(&y, p.y) == Place::Inside {
-                        "line".into()
-                    } else {
-                        "gap (outside the axes)".into()
-                    }
-                }
-                Mark::Bars { .. } => {
-                    if place(&y, p.y) == Place::Inside {
-                        "bar".into()
-                    } else {
-                        "no bar (empty or outside the axis)".into()
-                    }
-                }
-                Mark::Band { .. } => "band edge".into(),
-            };
+            let drawn_as = drawn_as(panel, &x, &y, &s.mark, &name, p, &mut tally);
             rows.push(DataRow {
                 panel: letter.to_string(),
                 series: name.clone(),
@@ -214,6 +158,11 @@ pub(super) fn plan(panel: &Panel, letter: &str) -> Plan {
             });
         }
     }
+    let Tally {
+        mut notes,
+        clipped_bars,
+        ..
+    } = tally;
     if clipped_bars > 0 {
         notes.push(format!(
             "{prefix}{clipped_bars} error bar(s) reach beyond the axis: drawn to its edge and marked there by a small triangle."
@@ -239,10 +188,104 @@ pub(super) fn plan(panel: &Panel, letter: &str) -> Plan {
     Plan { x, y, rows, notes }
 }
 
+/// The notes a panel's points collect, and how many error bars the axis clips.
+struct Tally<'a> {
+    /// "(a) " before each note of panel (a), empty for a single panel.
+    prefix: &'a str,
+    notes: Vec<String>,
+    clipped_bars: usize,
+}
+
+/// How point `p` of a series drawn with `mark` appears in the panel (the CSV's drawn_as).
+fn drawn_as(
+    panel: &Panel,
+    x: &Axis,
+    y: &Axis,
+    mark: &Mark,
+    name: &str,
+    p: &Pt,
+    tally: &mut Tally,
+) -> String {
+    match *mark {
+        Mark::Points { filled, .. } => point_drawn_as(panel, x, y, filled, name, p, tally),
+        Mark::Line { .. } => {
+            if place(x, p.x) == Place::Inside && place(y, p.y) == Place::Inside {
+                "line".into()
+            } else {
+                "gap (outside the axes)".into()
+            }
+        }
+        Mark::Bars { .. } => {
+            if place(y, p.y) == Place::Inside {
+                "bar".into()
+            } else {
+                "no bar (empty or outside the axis)".into()
+            }
+        }
+        Mark::Band { .. } => "band edge".into(),
+    }
+}
+
+/// A point marker: a circle inside the axes, a triangle on the edge it lies beyond (with a note), or
+/// omitted (with a note) outside the x axis or not finite; clipped error bars are counted.
+fn point_drawn_as(
+    panel: &Panel,
+    x: &Axis,
+    y: &Axis,
+    filled: bool,
+    name: &str,
+    p: &Pt,
+    tally: &mut Tally,
+) -> String {
+    let prefix = tally.prefix;
+    let px = place(x, p.x);
+    let py = place(y, p.y);
+    if px != Place::Inside || !p.y.is_finite() {
+        tally.notes.push(format!(
+            "{prefix}{name} at {} = {}: not on the axes (value {}).",
+            panel.x.quantity,
+            format_value(p.x),
+            format_value(p.y)
+        ));
+        "omitted: outside the x axis or not finite".to_string()
+    } else {
+        if let Some(e) = p.err {
+            if py == Place::Inside
+                && (place(y, p.y - e) != Place::Inside || place(y, p.y + e) != Place::Inside)
+            {
+                tally.clipped_bars += 1;
+            }
+        }
+        match py {
+            Place::Inside if filled => "circle".to_string(),
+            Place::Inside => "open circle".to_string(),
+            Place::Below | Place::Above => {
+                let edge = if py == Place::Below { "bottom" } else { "top" };
+                let why = if panel.y.scale == Scale::Log && p.y <= 0.0 {
+                    "≤ 0, which a log axis cannot show"
+                } else {
+                    "outside the axis"
+                };
+                let err = p
+                    .err
+                    .map(|e| format!(" ± {}", format_value(e)))
+                    .unwrap_or_default();
+                tally.notes.push(format!(
+                        "{prefix}{name} at {} = {} is {}{err}, {why}: drawn as a triangle on the {edge} edge.",
+                        panel.x.quantity,
+                        format_value(p.x),
+                        format_value(p.y)
+                    ));
+                format!("triangle at {edge} edge")
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plot::figure::{Pt, Series};
+    use crate::plot::figure::Series;
 
     #[test]
     fn log_axis_reports_points_it_cannot_show_and_clipped_bars() {

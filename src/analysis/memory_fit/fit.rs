@@ -214,115 +214,10 @@ pub fn fit_bath(
     let times = &data.times_ps;
     let whole = data.target(|_| true);
     let err = data.errors();
-    let nb = data.blocks();
-    let mut families = Vec::new();
-    for modes in 0..=opts.max_modes {
-        families.push(Family {
-            modes,
-            shell: false,
-        });
-        if opts.shell && modes < opts.max_modes {
-            families.push(Family { modes, shell: true });
-        }
-    }
-    // Whole-run fits, each family started from its simpler neighbour's optimum.
-    let mass = particle.mass_amu;
-    let scan = (0..=80)
-        .map(|i| MemoryBath::markov((1e1f64).powf(i as f64 * 0.075)))
-        .min_by(|a, b| {
-            chi_square(particle, a, times, &whole, &err)
-                .total_cmp(&chi_square(particle, b, times, &whole, &err))
-        })
-        .expect("non-empty scan");
-    let mut best: Vec<(Family, MemoryBath, f64)> = Vec::new();
-    for &family in &families {
-        let start_set = if family.modes == 0 && !family.shell {
-            vec![scan.clone()]
-        } else {
-            let simpler = best
-                .iter()
-                .find(|(f, _, _)| {
-                    if family.shell {
-                        f.modes == family.modes && !f.shell
-                    } else {
-                        f.modes + 1 == family.modes && !f.shell
-                    }
-                })
-                .map(|(_, b, _)| b.clone())
-                .expect("families are visited from simple to complex");
-            starts(family, &simpler, mass)
-        };
-        let (bath, chi) = fit_family(family, &start_set, particle, times, &whole, &err)
-            .with_context(|| format!("no finite fit for the family {}", family.label()))?;
-        best.push((family, bath, chi));
-    }
-    // Leave-one-block-out refits of every family: cross-validation scores and jackknife replicas.
-    let jobs: Vec<(usize, usize)> = (0..best.len())
-        .flat_map(|f| (0..nb).map(move |b| (f, b)))
-        .collect();
-    let refits = parallel_map(&jobs, opts.threads, |&(f, b)| {
-        let (family, start, _) = &best[f];
-        let train = data.target(|c| c != b);
-        fit_family(
-            *family,
-            std::slice::from_ref(start),
-            particle,
-            times,
-            &train,
-            &err,
-        )
-        .map(|(bath, _)| {
-            let held = data.target(|c| c == b);
-            // The held-out block's noise is √B times the whole run's.
-            let score = chi_square(particle, &bath, times, &held, &err) / nb as f64;
-            (bath, score)
-        })
-    });
-    let mut candidates = Vec::new();
-    let mut replicas_of = Vec::new();
-    for (f, (family, _, chi)) in best.iter().enumerate() {
-        let fits: Option<Vec<(MemoryBath, f64)>> =
-            refits[f * nb..(f + 1) * nb].iter().cloned().collect();
-        let (cv, cv_err, reps) = match fits {
-            Some(v) => {
-                let scores: Vec<f64> = v.iter().map(|(_, s)| *s).collect();
-                let (mean, var) = crate::analysis::stats::mean_var(&scores);
-                (
-                    mean * nb as f64,
-                    (var * nb as f64).sqrt(),
-                    v.into_iter().map(|(b, _)| b).collect(),
-                )
-            }
-            None => (f64::INFINITY, f64::INFINITY, vec![]),
-        };
-        candidates.push(CandidateScore {
-            family: *family,
-            label: family.label(),
-            parameters: family.parameters(),
-            chi_square: *chi,
-            points: 2 * times.len(),
-            cross_validation: cv,
-            cross_validation_error: cv_err,
-        });
-        replicas_of.push(reps);
-    }
-    // One-standard-error rule: the simplest candidate whose score is within one standard error of the
-    // best score, so a mode must improve the prediction of unseen blocks by more than the noise.
-    let lowest = (0..candidates.len())
-        .min_by(|&a, &b| {
-            candidates[a]
-                .cross_validation
-                .total_cmp(&candidates[b].cross_validation)
-        })
-        .expect("at least the Markov candidate");
-    let threshold = candidates[lowest].cross_validation + candidates[lowest].cross_validation_error;
-    if !threshold.is_finite() {
-        bail!("every leave-one-block-out refit failed; the autocorrelations carry no usable signal (check the equilibrium run)");
-    }
-    let chosen = (0..candidates.len())
-        .filter(|&c| candidates[c].cross_validation <= threshold)
-        .min_by_key(|&c| (candidates[c].parameters, candidates[c].family.shell))
-        .expect("the lowest score passes its own threshold");
+    let families = candidate_families(opts);
+    let best = fit_whole_run(&families, particle, times, &whole, &err)?;
+    let (candidates, mut replicas_of) = cross_validate(&best, data, particle, &err, opts.threads);
+    let chosen = one_standard_error_choice(&candidates)?;
     let (family, bath, _) = best[chosen].clone();
     let replicas = std::mem::take(&mut replicas_of[chosen]);
     let values = Family::values(&bath);
@@ -356,7 +251,149 @@ pub fn fit_bath(
         pacf_model: xm,
         replicas,
     };
-    let trap_omega = (particle.trap_kappa_ev_per_a2 / MVV2E / mass).sqrt();
+    let trap_omega = (particle.trap_kappa_ev_per_a2 / MVV2E / particle.mass_amu).sqrt();
     fit.responses = [0.0, trap_omega].iter().map(|&w| fit.response(w)).collect();
     Ok(fit)
+}
+
+/// The families to try, simplest first: 0..=max_modes exponential modes, each below the maximum also
+/// with a shell when `opts.shell`.
+fn candidate_families(opts: &FitOptions) -> Vec<Family> {
+    let mut families = Vec::new();
+    for modes in 0..=opts.max_modes {
+        families.push(Family {
+            modes,
+            shell: false,
+        });
+        if opts.shell && modes < opts.max_modes {
+            families.push(Family { modes, shell: true });
+        }
+    }
+    families
+}
+
+/// Whole-run fits of every family with their χ², each family started from its simpler neighbour's
+/// optimum (the Markov family from a log scan of γ).
+fn fit_whole_run(
+    families: &[Family],
+    particle: &TrappedParticle,
+    times: &[f64],
+    whole: &Target,
+    err: &Target,
+) -> Result<Vec<(Family, MemoryBath, f64)>> {
+    let mass = particle.mass_amu;
+    let scan = (0..=80)
+        .map(|i| MemoryBath::markov((1e1f64).powf(i as f64 * 0.075)))
+        .min_by(|a, b| {
+            chi_square(particle, a, times, whole, err)
+                .total_cmp(&chi_square(particle, b, times, whole, err))
+        })
+        .expect("non-empty scan");
+    let mut best: Vec<(Family, MemoryBath, f64)> = Vec::new();
+    for &family in families {
+        let start_set = if family.modes == 0 && !family.shell {
+            vec![scan.clone()]
+        } else {
+            let simpler = best
+                .iter()
+                .find(|(f, _, _)| {
+                    if family.shell {
+                        f.modes == family.modes && !f.shell
+                    } else {
+                        f.modes + 1 == family.modes && !f.shell
+                    }
+                })
+                .map(|(_, b, _)| b.clone())
+                .expect("families are visited from simple to complex");
+            starts(family, &simpler, mass)
+        };
+        let (bath, chi) = fit_family(family, &start_set, particle, times, whole, err)
+            .with_context(|| format!("no finite fit for the family {}", family.label()))?;
+        best.push((family, bath, chi));
+    }
+    Ok(best)
+}
+
+/// Leave-one-block-out refits of every family (started from its whole-run fit), in parallel: each
+/// family's cross-validation score with its standard error, and its jackknife replicas (none, and an
+/// infinite score, where a refit failed).
+fn cross_validate(
+    best: &[(Family, MemoryBath, f64)],
+    data: &AcfData,
+    particle: &TrappedParticle,
+    err: &Target,
+    threads: usize,
+) -> (Vec<CandidateScore>, Vec<Vec<MemoryBath>>) {
+    let times = &data.times_ps;
+    let nb = data.blocks();
+    let jobs: Vec<(usize, usize)> = (0..best.len())
+        .flat_map(|f| (0..nb).map(move |b| (f, b)))
+        .collect();
+    let refits = parallel_map(&jobs, threads, |&(f, b)| {
+        let (family, start, _) = &best[f];
+        let train = data.target(|c| c != b);
+        fit_family(
+            *family,
+            std::slice::from_ref(start),
+            particle,
+            times,
+            &train,
+            err,
+        )
+        .map(|(bath, _)| {
+            let held = data.target(|c| c == b);
+            // The held-out block's noise is √B times the whole run's.
+            let score = chi_square(particle, &bath, times, &held, err) / nb as f64;
+            (bath, score)
+        })
+    });
+    let mut candidates = Vec::new();
+    let mut replicas_of = Vec::new();
+    for (f, (family, _, chi)) in best.iter().enumerate() {
+        let fits: Option<Vec<(MemoryBath, f64)>> =
+            refits[f * nb..(f + 1) * nb].iter().cloned().collect();
+        let (cv, cv_err, reps) = match fits {
+            Some(v) => {
+                let scores: Vec<f64> = v.iter().map(|(_, s)| *s).collect();
+                let (mean, var) = crate::analysis::stats::mean_var(&scores);
+                (
+                    mean * nb as f64,
+                    (var * nb as f64).sqrt(),
+                    v.into_iter().map(|(b, _)| b).collect(),
+                )
+            }
+            None => (f64::INFINITY, f64::INFINITY, vec![]),
+        };
+        candidates.push(CandidateScore {
+            family: *family,
+            label: family.label(),
+            parameters: family.parameters(),
+            chi_square: *chi,
+            points: 2 * times.len(),
+            cross_validation: cv,
+            cross_validation_error: cv_err,
+        });
+        replicas_of.push(reps);
+    }
+    (candidates, replicas_of)
+}
+
+/// One-standard-error rule: the simplest candidate whose score is within one standard error of the
+/// best score, so a mode must improve the prediction of unseen blocks by more than the noise.
+fn one_standard_error_choice(candidates: &[CandidateScore]) -> Result<usize> {
+    let lowest = (0..candidates.len())
+        .min_by(|&a, &b| {
+            candidates[a]
+                .cross_validation
+                .total_cmp(&candidates[b].cross_validation)
+        })
+        .expect("at least the Markov candidate");
+    let threshold = candidates[lowest].cross_validation + candidates[lowest].cross_validation_error;
+    if !threshold.is_finite() {
+        bail!("every leave-one-block-out refit failed; the autocorrelations carry no usable signal (check the equilibrium run)");
+    }
+    Ok((0..candidates.len())
+        .filter(|&c| candidates[c].cross_validation <= threshold)
+        .min_by_key(|&c| (candidates[c].parameters, candidates[c].family.shell))
+        .expect("the lowest score passes its own threshold"))
 }
