@@ -51,17 +51,10 @@ fn same_seed_gives_byte_identical_heat_csv() {
     let sc = write_scenario(&d, |v| short(v, 1.0));
     let (a, b) = (d.join("a"), d.join("b"));
     for out in [&a, &b] {
-        let o = run(&[
-            "run",
-            sc.to_str().unwrap(),
-            "--backend",
-            "cpu",
-            "--threads",
-            "2",
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let o = bin()
+            .args(common::cpu_run_args(&sc, out, &[]))
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     let (ha, hb) = (heat(&a), heat(&b));

@@ -30,18 +30,7 @@ fn scenario(dir: &Path, com_fs: f64) -> PathBuf {
 }
 
 fn run(sc: &Path, out: &Path, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "run",
-        sc.to_str().unwrap(),
-        "--backend",
-        "cpu",
-        "--threads",
-        "2",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
+    let args = common::cpu_run_args(sc, out, extra);
     Command::new(env!("CARGO_BIN_EXE_nanodemon"))
         .args(&args)
         .output()

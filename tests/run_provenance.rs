@@ -35,22 +35,7 @@ fn write_scenario(dir: &Path, prod: f64, ckpt: f64) -> PathBuf {
 }
 
 fn run_args(sc: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
-    let mut a: Vec<String> = [
-        "run",
-        sc.to_str().unwrap(),
-        "--backend",
-        "cpu",
-        "--threads",
-        "2",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    a.extend(extra.iter().map(|s| s.to_string()));
-    a
+    common::cpu_run_args(sc, out, extra)
 }
 
 fn ok(o: Output) -> Output {

@@ -35,19 +35,7 @@ fn scenario(dir: &Path, prod: f64, frame_ps: f64, format: &str) -> PathBuf {
 }
 
 fn run_args(sc: &Path, out: &Path) -> Vec<String> {
-    [
-        "run",
-        sc.to_str().unwrap(),
-        "--backend",
-        "cpu",
-        "--threads",
-        "2",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]
-    .map(String::from)
-    .to_vec()
+    common::cpu_run_args(sc, out, &[])
 }
 
 fn run(sc: &Path, out: &Path) {

@@ -63,6 +63,26 @@ pub fn engines(sc: &Scenario) -> Vec<TestEngine> {
     out
 }
 
+/// `nanodemon run SC --backend cpu --threads 2 --quiet --out OUT` followed by `extra`: the quiet CPU run the
+/// binary tests start from.
+pub fn cpu_run_args(sc: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> Vec<String> {
+    let mut a: Vec<String> = [
+        "run",
+        sc.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--threads",
+        "2",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]
+    .map(String::from)
+    .to_vec();
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a
+}
+
 /// Mean and standard error of a series, the error from the variance of block means (10 blocks), which
 /// accounts for autocorrelation as long as a block is longer than the correlation time.
 pub fn mean_and_error(x: &[f64]) -> (f64, f64) {

@@ -91,7 +91,7 @@ pub fn lyapunov(a: &Mat4, q: &Mat4) -> Result<Mat4> {
             m[row][n] = -q[i][j];
         }
     }
-    let x = solve_augmented(m)?;
+    let x = solve_augmented(m, 1e-13)?;
     let mut s = [[0.0; 4]; 4];
     for i in 0..4 {
         for j in 0..4 {
@@ -101,8 +101,9 @@ pub fn lyapunov(a: &Mat4, q: &Mat4) -> Result<Mat4> {
     Ok(s)
 }
 
-/// Gaussian elimination with partial pivoting on an augmented matrix [M | b].
-fn solve_augmented(mut m: Vec<Vec<f64>>) -> Result<Vec<f64>> {
+/// Gaussian elimination with partial pivoting on an augmented matrix [M | b] of a Lyapunov equation; a pivot
+/// below `singular_rel` times the largest |M| entry means a marginally stable drift.
+pub(crate) fn solve_augmented(mut m: Vec<Vec<f64>>, singular_rel: f64) -> Result<Vec<f64>> {
     let n = m.len();
     let scale = m
         .iter()
@@ -112,7 +113,7 @@ fn solve_augmented(mut m: Vec<Vec<f64>>) -> Result<Vec<f64>> {
         let pivot = (col..n)
             .max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs()))
             .expect("non-empty range");
-        if m[pivot][col].abs() <= 1e-13 * scale {
+        if m[pivot][col].abs() <= singular_rel * scale {
             bail!("the Lyapunov equation is singular: the drift matrix has an eigenvalue pair summing to zero (marginally stable system)");
         }
         m.swap(col, pivot);

@@ -3,6 +3,7 @@
 //! the matrix exponential, the Lyapunov equation, a Cholesky factor and the exact one-step
 //! discretisation of a linear SDE (Van Loan 1978).
 
+use crate::theory::demon_pair::linalg::solve_augmented;
 use anyhow::{bail, Result};
 
 /// An n×n matrix, row-major.
@@ -136,7 +137,7 @@ impl Mat {
                 sys[row][m] = -q[(i, j)];
             }
         }
-        let x = solve_augmented(sys)?;
+        let x = solve_augmented(sys, 1e-14)?;
         let mut s = Mat::zeros(n);
         for i in 0..n {
             for j in 0..n {
@@ -203,39 +204,6 @@ impl Mat {
         }
         (f, q)
     }
-}
-
-/// Gaussian elimination with partial pivoting on an augmented matrix [M | b].
-fn solve_augmented(mut m: Vec<Vec<f64>>) -> Result<Vec<f64>> {
-    let n = m.len();
-    let scale = m
-        .iter()
-        .flat_map(|r| r[..n].iter())
-        .fold(0.0_f64, |s, v| s.max(v.abs()));
-    for col in 0..n {
-        let pivot = (col..n)
-            .max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs()))
-            .expect("non-empty range");
-        if m[pivot][col].abs() <= 1e-14 * scale {
-            bail!("the Lyapunov equation is singular: the drift matrix has an eigenvalue pair summing to zero (marginally stable system)");
-        }
-        m.swap(col, pivot);
-        for r in col + 1..n {
-            let f = m[r][col] / m[col][col];
-            if f != 0.0 {
-                let (upper, lower) = m.split_at_mut(r);
-                for (dst, src) in lower[0][col..].iter_mut().zip(&upper[col][col..]) {
-                    *dst -= f * src;
-                }
-            }
-        }
-    }
-    let mut x = vec![0.0; n];
-    for r in (0..n).rev() {
-        let s: f64 = (r + 1..n).map(|c| m[r][c] * x[c]).sum();
-        x[r] = (m[r][n] - s) / m[r][r];
-    }
-    Ok(x)
 }
 
 #[cfg(test)]
