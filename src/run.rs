@@ -130,8 +130,24 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
         .filter(|e| !e.is::<crate::stop::Stopped>())
     {
         runlog.line(&format!("stopped with an error: {e:#}"))?;
+        mark_failed(out, e)?;
     }
     result
+}
+
+/// A run that stopped with an error says so in run.json (status "failed" and the error), so that tools reading
+/// run.json (`sweep status`, a user's script) do not take it for one still running. Its outputs stay as written,
+/// and `--resume` continues from the last checkpoint as for any other stop.
+fn mark_failed(out: &Path, e: &anyhow::Error) -> Result<()> {
+    let Ok(mut rj) = read_run_json(out) else {
+        return Ok(());
+    };
+    if rj.status != "running" {
+        return Ok(());
+    }
+    rj.status = "failed".into();
+    rj.error = Some(format!("{e:#}"));
+    write_atomically(out, &rj)
 }
 
 /// `--resume`: the checkpoint to continue from and the earlier invocations' provenance, or an error that says
@@ -810,6 +826,9 @@ pub struct RunJson {
     pub earlier_invocations: Vec<Provenance>,
     #[serde(default)]
     pub summary: Option<serde_json::Value>,
+    /// Why the run stopped, when its status is "failed".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// One heat.csv column in run.json.
@@ -872,9 +891,15 @@ fn write_run_json(
         provenance: Some(meta.prov.clone()),
         earlier_invocations: meta.earlier.to_vec(),
         summary: summary.map(serde_json::to_value).transpose()?,
+        error: None,
     };
+    write_atomically(out, &rj)
+}
+
+/// run.json through a temporary file and a rename, so a reader never sees half of it.
+fn write_atomically(out: &Path, rj: &RunJson) -> Result<()> {
     let tmp = out.join("run.json.tmp");
-    std::fs::write(&tmp, serde_json::to_string_pretty(&rj)? + "\n")?;
+    std::fs::write(&tmp, serde_json::to_string_pretty(rj)? + "\n")?;
     std::fs::rename(&tmp, out.join("run.json"))?;
     Ok(())
 }

@@ -308,6 +308,14 @@ fn blow_up_stops_with_a_message_and_keeps_the_output() {
         text.starts_with("time_ps,") && text.lines().count() >= 2,
         "heat.csv was not kept"
     );
+    let rj: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(rj["status"], "failed", "run.json says why the run stopped");
+    let why = rj["error"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("blew up") || why.contains("atoms lost"),
+        "{why}"
+    );
 }
 
 /// Snapshots are extended XYZ as OVITO and ASE read it: a count line, a comment line with Lattice and
