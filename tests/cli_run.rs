@@ -6,7 +6,6 @@ use common::scenario_path;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_nanodemon"))
@@ -109,31 +108,9 @@ fn assert_kill_and_resume_is_byte_identical(
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
     // Kill the second run once it has checkpointed and written rows past that checkpoint.
-    let mut child = bin()
-        .args(args(&killed))
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    loop {
-        let rows = std::fs::read_to_string(killed.join("heat.csv"))
-            .map(|s| s.lines().count())
-            .unwrap_or(0);
-        if killed.join("checkpoint.ckpt").exists() && rows > kill_after_rows {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(300),
-            "run made no progress"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "run finished before it could be killed; lengthen it"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let mut cmd = bin();
+    cmd.args(args(&killed)).stderr(std::process::Stdio::null());
+    common::kill_after_checkpoint(cmd, &killed, kill_after_rows);
     let partial = heat(&killed);
     assert!(partial.len() < heat(&full).len());
 

@@ -10,7 +10,6 @@ use nanodemon::units::{KB_EV_PER_K, MVV2E};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 fn tmpdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("nanodemon-traj-{}-{name}", std::process::id()));
@@ -378,30 +377,9 @@ fn killed_and_resumed_dcd_is_byte_identical() {
     let sc = scenario(&d, 3.0, 0.1, "dcd");
     let (full, killed) = (d.join("full"), d.join("killed"));
     run(&sc, &full);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nanodemon"))
-        .args(run_args(&sc, &killed))
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    loop {
-        let rows = std::fs::read_to_string(killed.join("heat.csv"))
-            .map(|s| s.lines().count())
-            .unwrap_or(0);
-        if killed.join("checkpoint.ckpt").exists() && rows > 9 {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(300),
-            "run made no progress"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "run finished before it could be killed; lengthen it"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nanodemon"));
+    cmd.args(run_args(&sc, &killed));
+    common::kill_after_checkpoint(cmd, &killed, 9);
     let traj = |dir: &Path| std::fs::read(dir.join("trajectory.dcd")).unwrap();
     assert!(traj(&killed).len() < traj(&full).len());
     let mut resume = run_args(&sc, &killed);

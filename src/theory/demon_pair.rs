@@ -275,25 +275,6 @@ impl DemonPair {
         Ok(j)
     }
 
-    /// Linear combinations (a_j, b_j) whose product times κ_j is the sampled power of Eq. 8 for particle
-    /// `cold`/hot at interval τ: a = midpoint of X_l, b = (X_j(t+τ) − X_j(t))/τ. At τ = 0, a = X_l and
-    /// b = V_j (the continuous-time power).
-    fn power_factors(cold: bool, tau_ps: f64) -> ([f64; 8], [f64; 8]) {
-        let (j, l) = if cold { (0, 1) } else { (1, 0) };
-        let mut a = [0.0; 8];
-        let mut b = [0.0; 8];
-        if tau_ps == 0.0 {
-            a[l] = 1.0;
-            b[j + 2] = 1.0;
-        } else {
-            a[l] = 0.5;
-            a[l + 4] = 0.5;
-            b[j] = -1.0 / tau_ps;
-            b[j + 4] = 1.0 / tau_ps;
-        }
-        (a, b)
-    }
-
     /// Distribution of the power on one particle (Eq. 8) sampled at interval τ ps (τ = 0: the
     /// instantaneous power κ_j X_l V_j, whose exponential form is Eq. 9 with Eq. 21's α, β, ζ).
     pub fn particle_power(&self, cold: bool, tau_ps: f64) -> Result<ParticlePower> {
@@ -301,7 +282,7 @@ impl DemonPair {
             bail!("sampling interval {tau_ps} ps must be ≥ 0");
         }
         let j = self.lagged_covariance(tau_ps)?;
-        let (a, b) = Self::power_factors(cold, tau_ps);
+        let (a, b) = power_factors(cold, tau_ps);
         let product =
             GaussianProduct::from_covariance(quad(&a, &j, &a), quad(&b, &j, &b), quad(&a, &j, &b))?;
         let kappa = if cold {
@@ -320,8 +301,8 @@ impl DemonPair {
     pub fn total_power_moments(&self, tau_ps: f64) -> Result<(f64, f64)> {
         let j = self.lagged_covariance(tau_ps)?;
         let terms = [
-            (self.kappa_cold_ev_per_a2, Self::power_factors(true, tau_ps)),
-            (self.kappa_hot_ev_per_a2, Self::power_factors(false, tau_ps)),
+            (self.kappa_cold_ev_per_a2, power_factors(true, tau_ps)),
+            (self.kappa_hot_ev_per_a2, power_factors(false, tau_ps)),
         ];
         let mean = terms.iter().map(|(k, (a, b))| k * quad(a, &j, b)).sum();
         let mut var = 0.0;
@@ -336,7 +317,27 @@ impl DemonPair {
     }
 }
 
-fn quad(x: &[f64; 8], j: &[[f64; 8]; 8], y: &[f64; 8]) -> f64 {
+/// Linear combinations (a_j, b_j) whose product times κ_j is the sampled power of Eq. 8 for particle
+/// `cold`/hot at interval τ: a = midpoint of X_l, b = (X_j(t+τ) − X_j(t))/τ. At τ = 0, a = X_l and
+/// b = V_j (the continuous-time power).
+pub(crate) fn power_factors(cold: bool, tau_ps: f64) -> ([f64; 8], [f64; 8]) {
+    let (j, l) = if cold { (0, 1) } else { (1, 0) };
+    let mut a = [0.0; 8];
+    let mut b = [0.0; 8];
+    if tau_ps == 0.0 {
+        a[l] = 1.0;
+        b[j + 2] = 1.0;
+    } else {
+        a[l] = 0.5;
+        a[l + 4] = 0.5;
+        b[j] = -1.0 / tau_ps;
+        b[j + 4] = 1.0 / tau_ps;
+    }
+    (a, b)
+}
+
+/// xᵀ J y for the joint covariance J of (state at t, state at t+τ).
+pub(crate) fn quad(x: &[f64; 8], j: &[[f64; 8]; 8], y: &[f64; 8]) -> f64 {
     (0..8)
         .map(|a| (0..8).map(|b| x[a] * j[a][b] * y[b]).sum::<f64>())
         .sum()

@@ -83,6 +83,33 @@ pub fn cpu_run_args(sc: &std::path::Path, out: &std::path::Path, extra: &[&str])
     a
 }
 
+/// Starts `nanodemon ARGS` writing into `dir` and kills it (SIGKILL) once it has written a checkpoint and more
+/// than `rows` lines of heat.csv, i.e. rows past that checkpoint that `--resume` must cut and redo.
+pub fn kill_after_checkpoint(mut cmd: std::process::Command, dir: &std::path::Path, rows: usize) {
+    use std::time::{Duration, Instant};
+    let mut child = cmd.spawn().unwrap();
+    let start = Instant::now();
+    loop {
+        let written = std::fs::read_to_string(dir.join("heat.csv"))
+            .map(|s| s.lines().count())
+            .unwrap_or(0);
+        if dir.join("checkpoint.ckpt").exists() && written > rows {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "run made no progress"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "run finished before it could be killed; lengthen it"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 /// Mean and standard error of a series, the error from the variance of block means (10 blocks), which
 /// accounts for autocorrelation as long as a block is longer than the correlation time.
 pub fn mean_and_error(x: &[f64]) -> (f64, f64) {

@@ -7,7 +7,7 @@ use super::bath::{MemoryBath, Response};
 use super::dense::Mat;
 use super::system::{LinearSystem, Particle};
 use crate::theory::demon_pair::power::{tur_bound, GaussianProduct, ParticlePower};
-use crate::theory::demon_pair::{DemonPair, Regime};
+use crate::theory::demon_pair::{power_factors, quad, DemonPair, Regime};
 use crate::units::{KB_EV_PER_K, MVV2E};
 use anyhow::{bail, Result};
 use serde::Serialize;
@@ -273,30 +273,6 @@ fn lagged_covariance(sys: &LinearSystem, sigma: &Mat, tau_ps: f64) -> [[f64; 8];
         }
     }
     j
-}
-
-/// (a, b) with κ_j·a·b the sampled power of Eq. 8 for particle j at interval τ: a = midpoint of X_l,
-/// b = (X_j(t+τ) − X_j(t))/τ; at τ = 0, a = X_l and b = V_j (as the Markov theory's).
-fn power_factors(cold: bool, tau_ps: f64) -> ([f64; 8], [f64; 8]) {
-    let (j, l) = if cold { (0, 1) } else { (1, 0) };
-    let mut a = [0.0; 8];
-    let mut b = [0.0; 8];
-    if tau_ps == 0.0 {
-        a[l] = 1.0;
-        b[j + 2] = 1.0;
-    } else {
-        a[l] = 0.5;
-        a[l + 4] = 0.5;
-        b[j] = -1.0 / tau_ps;
-        b[j + 4] = 1.0 / tau_ps;
-    }
-    (a, b)
-}
-
-fn quad(x: &[f64; 8], j: &[[f64; 8]; 8], y: &[f64; 8]) -> f64 {
-    (0..8)
-        .map(|a| (0..8).map(|b| x[a] * j[a][b] * y[b]).sum::<f64>())
-        .sum()
 }
 
 #[cfg(test)]
