@@ -5,6 +5,7 @@
 //! [`Observation`] at each, and saves/restores a [`State`] at checkpoints.
 
 mod baths;
+pub mod batch;
 pub mod cpu;
 pub mod gpu;
 mod observe;
