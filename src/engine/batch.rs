@@ -35,3 +35,61 @@ pub trait BatchEngine: Send {
     fn restore(&mut self, r: usize, state: &State) -> Result<()>;
     fn positions(&mut self, r: usize) -> Result<Vec<DVec3>>;
 }
+
+mod cpu;
+mod replica;
+
+pub use cpu::CpuBatch;
+pub use replica::{split, BatchReplica};
+
+use super::Backend;
+use crate::gpu::{AdapterChoice, GpuContext, GpuRequirement};
+use crate::scenario::Scenario;
+use crate::system::System;
+
+/// Creates the batch engine for `backend` holding one replica per `(scenarios[r], systems[r])`, returning it
+/// with the backend actually used, with the choices of [`super::create`]: `Gpu` takes any adapter, `Auto` a
+/// hardware GPU when one exists and else the CPU (and says so on stderr). `threads`: CPU worker threads of each
+/// replica (a CPU replica sums its forces per thread, so its bits depend on it, as a single run's do).
+pub fn create(
+    backend: Backend,
+    scenarios: &[Scenario],
+    systems: &[System],
+    threads: usize,
+    adapter: &AdapterChoice,
+) -> Result<(Box<dyn BatchEngine>, Backend)> {
+    let cpu = || -> Result<(Box<dyn BatchEngine>, Backend)> {
+        Ok((
+            Box::new(CpuBatch::new(scenarios, systems, threads)?),
+            Backend::Cpu,
+        ))
+    };
+    let gpu = |_ctx: GpuContext| -> Result<(Box<dyn BatchEngine>, Backend)> {
+        anyhow::bail!(
+            "--backend: the batched GPU engine is not built yet; run the batch with --backend cpu"
+        )
+    };
+    match backend {
+        Backend::Cpu => cpu(),
+        Backend::Gpu => gpu(GpuContext::new(GpuRequirement::Required, adapter)?
+            .expect("Required never returns None")),
+        Backend::Auto => match GpuContext::new(GpuRequirement::Hardware, adapter)? {
+            Some(ctx) => {
+                eprintln!(
+                    "backend auto: using GPU adapter {} ({}) for {} replicas",
+                    ctx.adapter_name,
+                    ctx.backend,
+                    scenarios.len()
+                );
+                gpu(ctx)
+            }
+            None => {
+                eprintln!(
+                    "backend auto: no hardware GPU adapter, running {} replicas on the CPU ({threads} threads each)",
+                    scenarios.len()
+                );
+                cpu()
+            }
+        },
+    }
+}
