@@ -9,6 +9,8 @@
 //! marker line at each start, resume or restart, and the error that stopped a run; run.json records which
 //! build ran it, where, when and with which command ([`crate::provenance`]).
 
+pub mod batch;
+
 use crate::com_csv::COM_CSV_HEADER;
 use crate::engine::{self, Backend, Engine, Observation, State};
 use crate::ledger::{Ledger, HEAT_CSV_COLUMNS, HEAT_CSV_HEADER};
@@ -92,6 +94,20 @@ const RUN_OUTPUTS: [&str; 7] = [
 
 /// Runs (or resumes) the scenario at `scenario_path` into `opts.out`.
 pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
+    run_with_engine(scenario_path, opts, |sc, sys| {
+        engine::create(opts.backend, sc, sys, opts.threads, &opts.adapter)
+    })
+}
+
+/// [`run`] with the engine made by `make` from the scenario and the system built from it (called once, after
+/// the output directory is settled; it returns the engine and the backend for run.json) instead of
+/// [`engine::create`]: how a replica of a batch (`run::batch`) runs on its share of a batch engine, through the
+/// very same driver, so its outputs, checkpoints and resume are those of a single run.
+pub fn run_with_engine(
+    scenario_path: &Path,
+    opts: &RunOptions,
+    make: impl FnOnce(&Scenario, &System) -> Result<(Box<dyn Engine>, Backend)>,
+) -> Result<RunSummary> {
     let mut prov = Provenance::now(None, None);
     let mut sc = Scenario::load(scenario_path)?;
     if let Some(t) = opts.time_ps {
@@ -123,7 +139,15 @@ pub fn run(scenario_path: &Path, opts: &RunOptions) -> Result<RunSummary> {
         prov.host,
         prov.command_line.join(" ")
     ))?;
-    let result = run_in(&sc, opts, resume_state, &mut prov, earlier, &mut runlog);
+    let result = run_in(
+        &sc,
+        opts,
+        make,
+        resume_state,
+        &mut prov,
+        earlier,
+        &mut runlog,
+    );
     if let Some(e) = result
         .as_ref()
         .err()
@@ -219,6 +243,7 @@ fn startable(scenario_path: &Path, out: &Path, restart: bool) -> Result<()> {
 fn run_in(
     sc: &Scenario,
     opts: &RunOptions,
+    make: impl FnOnce(&Scenario, &System) -> Result<(Box<dyn Engine>, Backend)>,
     resume_state: Option<State>,
     prov: &mut Provenance,
     earlier: Vec<Provenance>,
@@ -227,7 +252,7 @@ fn run_in(
     let out = &opts.out;
     check_host_memory(sc, runlog)?;
     let sys = build_system(sc)?;
-    let (mut eng, backend) = engine::create(opts.backend, sc, &sys, opts.threads, &opts.adapter)?;
+    let (mut eng, backend) = make(sc, &sys)?;
     prov.adapter = eng.adapter();
     prov.driver = eng.driver();
     let mut meta = RunMeta {

@@ -35,6 +35,9 @@ pub struct Cli {
 enum Command {
     /// Run a scenario: equilibration, then production writing DIR/heat.csv, DIR/run.json and checkpoints.
     Run(run::RunArgs),
+    /// Run several scenarios as the replicas of one batch engine (one GPU for many systems), each into its
+    /// own run directory exactly as `run` writes it; --resume continues each from its own checkpoint.
+    RunBatch(run::RunBatchArgs),
     /// Measure steps/s, atom-steps/s and ns/day of an engine on the paper system (or one resized to --atoms).
     Bench(run::BenchArgs),
     /// Parameter sweeps: plan (Slurm array), run (locally or one array task), status, collect.
@@ -70,6 +73,10 @@ impl Cli {
     pub fn execute(self) -> anyhow::Result<()> {
         match self.command {
             Command::Run(a) => {
+                nanodemon::stop::install();
+                a.execute()
+            }
+            Command::RunBatch(a) => {
                 nanodemon::stop::install();
                 a.execute()
             }

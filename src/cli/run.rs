@@ -61,6 +61,104 @@ impl RunArgs {
 }
 
 #[derive(clap::Args)]
+pub struct RunBatchArgs {
+    /// Scenario JSON files, one per replica: same atom counts and box, any seeds, κ values, temperatures and
+    /// run lengths.
+    #[arg(required = true)]
+    scenarios: Vec<PathBuf>,
+    /// Directory under which each replica writes its run into a subdirectory named after its scenario file
+    /// (DIR/STEM for STEM.json).
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "out",
+        conflicts_with = "out"
+    )]
+    out_root: Option<PathBuf>,
+    /// The run directory of each replica instead of --out-root: give it once per scenario, in their order.
+    #[arg(long, value_name = "DIR")]
+    out: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Backend::Auto, help = BACKEND_HELP)]
+    backend: Backend,
+    #[arg(long, help = ADAPTER_HELP)]
+    adapter: Option<usize>,
+    /// Production length in ps of every replica (overrides run.production_ps; with --resume, extends the runs).
+    #[arg(long)]
+    time_ps: Option<f64>,
+    /// Continue each replica from its own checkpoint (replicas may stand at different steps); replicas whose
+    /// run is complete are skipped, and replicas never started (an empty directory) start.
+    #[arg(long, conflicts_with = "restart")]
+    resume: bool,
+    /// Start every replica over, discarding what an earlier run wrote in its directory (run.log is kept).
+    #[arg(long)]
+    restart: bool,
+    /// CPU worker threads of each replica (default: NANODEMON_THREADS, else all cores, divided among the
+    /// replicas). A CPU replica's last bits depend on it, as a single run's do.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// No lines on stderr as replicas start and end (progress lines always go to each replica's run.log).
+    #[arg(long)]
+    quiet: bool,
+    #[arg(long, help = JSON_HELP)]
+    json: bool,
+}
+
+impl RunBatchArgs {
+    pub fn execute(self) -> anyhow::Result<()> {
+        use nanodemon::run::batch::{out_dirs, run_batch, BatchOptions, Replica};
+        let outs = match &self.out_root {
+            Some(root) => out_dirs(&self.scenarios, root)?,
+            None if self.out.len() == self.scenarios.len() => self.out.clone(),
+            None => anyhow::bail!(
+                "--out: {} directories for {} scenarios; give one --out per scenario, or --out-root DIR",
+                self.out.len(),
+                self.scenarios.len()
+            ),
+        };
+        let replicas: Vec<Replica> = self
+            .scenarios
+            .iter()
+            .zip(outs)
+            .map(|(scenario, out)| Replica {
+                scenario: scenario.clone(),
+                out,
+                resume: self.resume,
+            })
+            .collect();
+        let opts = BatchOptions {
+            backend: self.backend,
+            time_ps: self.time_ps,
+            restart: self.restart,
+            threads: self.threads.unwrap_or_else(|| {
+                (nanodemon::engine::cpu::default_threads() / replicas.len()).max(1)
+            }),
+            progress: !self.quiet,
+            adapter: AdapterChoice::resolve(self.adapter)?,
+        };
+        let s = run_batch(&replicas, &opts)?;
+        if !self.json {
+            if let Some(e) = &s.engine {
+                println!("batch on {e}, {:.1} s", s.wall_s);
+            }
+            for o in &s.replicas {
+                println!(
+                    "  replica {} ({}): {} -> {}",
+                    o.index,
+                    o.scenario.display(),
+                    o.outcome,
+                    o.out.display()
+                );
+            }
+        }
+        let s = s.into_result()?;
+        if self.json {
+            print_json(&serde_json::to_value(&s)?);
+        }
+        Ok(())
+    }
+}
+
+#[derive(clap::Args)]
 pub struct BenchArgs {
     #[arg(long, value_enum, default_value_t = Backend::Auto, help = BACKEND_HELP)]
     backend: Backend,
