@@ -14,22 +14,33 @@ pub enum SweepAction {
         /// Sweep directory DIR to create (or extend: points already there are kept).
         #[arg(long)]
         out: PathBuf,
+        /// Points per array task, run together in one batch engine (`sweep run --index I --batch R` runs
+        /// points I·R … I·R+R−1): ceil(points/R) tasks. The time limit then takes slurm.expected_ns_per_day
+        /// (or measured_bench) as the speed of one replica within a batch of R, and --mem grows with R.
+        #[arg(long, default_value_t = 1)]
+        batch: usize,
         #[arg(long, help = JSON_HELP)]
         json: bool,
     },
-    /// Run one point (--index, as a Slurm array task does) or every unfinished point (--all).
+    /// Run one point (--index, as a Slurm array task does) or every unfinished point (--all); with --batch R,
+    /// R points at a time in one batch engine.
     Run {
         /// Sweep directory written by `sweep plan`.
         dir: PathBuf,
-        /// The one point to run (a Slurm array task passes its SLURM_ARRAY_TASK_ID).
+        /// The one point to run (a Slurm array task passes its SLURM_ARRAY_TASK_ID); with --batch R, the batch
+        /// task: points INDEX·R … INDEX·R+R−1.
         #[arg(long, conflicts_with = "all", required_unless_present = "all")]
         index: Option<usize>,
         /// Run every point that is not done yet.
         #[arg(long)]
         all: bool,
-        /// Points at once with --all.
+        /// Points at once with --all (with --batch, batches at once).
         #[arg(long, default_value_t = 1)]
         jobs: usize,
+        /// Points per batch engine: the unfinished points run R at a time as the replicas of one engine (one
+        /// GPU for R systems), each into its own point directory as a single run; 1: one run per point.
+        #[arg(long, default_value_t = 1)]
+        batch: usize,
         /// Engine of every point: auto (a hardware GPU when one exists, else the CPU), gpu or cpu.
         #[arg(long, value_enum, default_value_t = Backend::Auto)]
         backend: Backend,
@@ -37,7 +48,7 @@ pub enum SweepAction {
         /// adapter j mod their number when there are several).
         #[arg(long)]
         adapter: Option<usize>,
-        /// CPU worker threads per point (default: the cores divided among the jobs).
+        /// CPU worker threads per point (default: the cores divided among the points running at once).
         #[arg(long)]
         threads: Option<usize>,
         /// No progress lines on stderr.
@@ -75,12 +86,18 @@ pub enum SweepAction {
 impl SweepAction {
     pub fn execute(self) -> anyhow::Result<()> {
         match self {
-            SweepAction::Plan { sweep, out, json } => plan(&sweep, &out, json),
+            SweepAction::Plan {
+                sweep,
+                out,
+                batch,
+                json,
+            } => plan(&sweep, &out, batch, json),
             SweepAction::Run {
                 dir,
                 index,
                 all: _,
                 jobs,
+                batch,
                 backend,
                 adapter,
                 threads,
@@ -94,6 +111,7 @@ impl SweepAction {
                     threads,
                     progress: !quiet,
                     adapter: nanodemon::gpu::AdapterChoice::resolve(adapter)?,
+                    batch,
                 };
                 run(&dir, index, &opts, json)
             }
@@ -121,15 +139,22 @@ fn emit(json: bool, v: serde_json::Value, human: impl FnOnce()) {
     }
 }
 
-fn plan(file: &std::path::Path, out: &std::path::Path, json: bool) -> anyhow::Result<()> {
-    let s = sweep::plan(file, out)?;
+fn plan(
+    file: &std::path::Path,
+    out: &std::path::Path,
+    batch: usize,
+    json: bool,
+) -> anyhow::Result<()> {
+    let s = sweep::plan(file, out, batch)?;
     emit(json, serde_json::to_value(&s)?, || {
         println!(
-            "planned {} points in {} ({} new, {} kept)",
+            "planned {} points in {} ({} new, {} kept), {} array tasks of up to {} points",
             s.points,
             s.dir.display(),
             s.new.len(),
-            s.kept.len()
+            s.kept.len(),
+            s.tasks,
+            s.batch
         );
         println!(
             "  time limit per task {}; submit with: {}",

@@ -2,6 +2,7 @@
 //! machine: `plan` writes a directory per point, a manifest and a batch script; `run` runs points and resumes
 //! killed ones from their checkpoints; `status` reports each point; `collect` tables and plots the results.
 
+pub mod batch;
 pub mod collect;
 pub mod plan;
 pub mod point;

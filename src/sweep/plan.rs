@@ -1,5 +1,6 @@
 //! `nanodemon sweep plan`: one directory per point with its full scenario, the manifest, and a Slurm batch
-//! script whose array task `i` runs `nanodemon sweep run DIR --index i`.
+//! script whose array task `i` runs `nanodemon sweep run DIR --index i` (with `--batch R`: `... --index i
+//! --batch R`, points i·R … i·R+R−1 in one batch engine).
 //!
 //! Re-planning is additive: a point whose parameters were planned before keeps its index and directory, a
 //! started or finished point is never rewritten, and points that left the sweep file stay in the manifest.
@@ -71,12 +72,19 @@ pub struct PlanSummary {
     /// Planned before and left as they were (started, finished, or unchanged).
     pub kept: Vec<usize>,
     pub batch_script: PathBuf,
+    /// Points per array task (`--batch`), run in one batch engine when more than 1.
+    pub batch: usize,
+    /// Array tasks: ceil(points / batch).
+    pub tasks: usize,
     pub time_limit: String,
     pub submit: String,
 }
 
-/// Plans the sweep `sweep_file` into `out`.
-pub fn plan(sweep_file: &Path, out: &Path) -> Result<PlanSummary> {
+/// Plans the sweep `sweep_file` into `out`, `batch` points per array task.
+pub fn plan(sweep_file: &Path, out: &Path, batch: usize) -> Result<PlanSummary> {
+    if batch == 0 {
+        bail!("--batch 0: give at least 1 (points per array task)");
+    }
     let sweep = Sweep::load(sweep_file)?;
     std::fs::create_dir_all(out.join("slurm"))
         .with_context(|| format!("creating {}", out.display()))?;
@@ -158,8 +166,9 @@ pub fn plan(sweep_file: &Path, out: &Path) -> Result<PlanSummary> {
     let mem_gb = manifest
         .slurm
         .mem_gb
-        .unwrap_or_else(|| default_mem_gb(&sweep.base));
-    let script = batch_script(&root, &manifest, minutes, mem_gb, &speed)?;
+        .unwrap_or_else(|| default_mem_gb(&sweep.base, batch));
+    let tasks = array_tasks(&manifest, batch)?;
+    let script = batch_script(&root, &manifest, minutes, mem_gb, &speed, batch)?;
     let script_path = root.join(BATCH_SCRIPT);
     write_atomic(&script_path, &script)?;
     Ok(PlanSummary {
@@ -169,6 +178,8 @@ pub fn plan(sweep_file: &Path, out: &Path) -> Result<PlanSummary> {
         kept,
         submit: format!("sbatch {}", script_path.display()),
         batch_script: script_path,
+        batch,
+        tasks,
         time_limit: slurm_time(minutes),
     })
 }
@@ -250,9 +261,22 @@ fn time_limit_minutes(run_ps: f64, ns_per_day: f64, margin: f64) -> u64 {
 }
 
 /// Host memory a task asks for when the sweep file does not say, GB: twice the size estimate of the base
-/// scenario (an upper bound already) plus 2 GB for the GPU driver, runtime and binary, rounded up.
-fn default_mem_gb(base: &Scenario) -> f64 {
-    (2.0 * base.size_estimate().bytes / 1e9 + 2.0).ceil()
+/// scenario (an upper bound already) for each of the `batch` points a task runs, plus 2 GB for the GPU
+/// driver, runtime and binary, rounded up.
+fn default_mem_gb(base: &Scenario, batch: usize) -> f64 {
+    (2.0 * batch as f64 * base.size_estimate().bytes / 1e9 + 2.0).ceil()
+}
+
+/// Array tasks for `batch` points each: task i runs points i·batch … i·batch+batch−1, so ceil((last + 1) /
+/// batch) tasks cover the manifest.
+fn array_tasks(m: &Manifest, batch: usize) -> Result<usize> {
+    let last = m
+        .points
+        .iter()
+        .map(|p| p.index)
+        .max()
+        .context("the sweep has no points")?;
+    Ok((last + 1).div_ceil(batch))
 }
 
 /// Slurm's D-HH:MM:SS.
@@ -265,7 +289,8 @@ fn slurm_time(minutes: u64) -> String {
     )
 }
 
-/// The array job: task i runs point i and resumes it from its checkpoint when requeued after preemption.
+/// The array job: task i runs point i (with `batch` R > 1, points i·R … i·R+R−1 in one batch engine, each
+/// with the task's CPUs divided among them) and resumes it from its checkpoint when requeued after preemption.
 /// `slurm.signal_lead_s` before the time limit Slurm sends the script USR1; the script forwards it to the run,
 /// which goes on to its next checkpoint and exits with `stop::EXIT_STOPPED` there, and the script requeues the
 /// task (preemption's TERM takes the same path).
@@ -275,14 +300,10 @@ fn batch_script(
     minutes: u64,
     mem_gb: f64,
     speed: &Speed,
+    batch: usize,
 ) -> Result<String> {
     let s = &m.slurm;
-    let last = m
-        .points
-        .iter()
-        .map(|p| p.index)
-        .max()
-        .context("the sweep has no points")?;
+    let last = array_tasks(m, batch)? - 1;
     let exe = std::env::current_exe().context("locating the nanodemon binary")?;
     let q = |p: &Path| shell_quote(&p.display().to_string());
     let job_name: String = m
@@ -328,9 +349,28 @@ fn batch_script(
     for line in d {
         out.push_str(&format!("#SBATCH {line}\n"));
     }
+    let (tasks_run, batch_flag, threads) = if batch == 1 {
+        (
+            "Task i runs point i".to_string(),
+            String::new(),
+            "\"${SLURM_CPUS_PER_TASK:-${NANODEMON_THREADS:-1}}\"".to_string(),
+        )
+    } else {
+        (
+            format!(
+                "Task i runs points {batch}i to {batch}i+{} in one batch engine, the task's CPUs divided among them",
+                batch - 1
+            ),
+            format!(" --batch {batch}"),
+            format!(
+                "\"$(( ${{SLURM_CPUS_PER_TASK:-${{NANODEMON_THREADS:-1}}}} / {batch} > 0 ? \
+                 ${{SLURM_CPUS_PER_TASK:-${{NANODEMON_THREADS:-1}}}} / {batch} : 1 ))\""
+            ),
+        )
+    };
     out.push_str(&format!(
         "# nanodemon sweep \"{}\": {} points, time limit from {} x {} margin.\n\
-         # Task i runs point i; a killed or requeued task resumes from the point's checkpoint, a finished point\n\
+         # {tasks_run}; a killed or requeued task resumes from the point's checkpoint, a finished point\n\
          # returns at once. NANODEMON overrides the binary. Progress lines go to this log and to the point's\n\
          # run/run.log.\n\
          set -euo pipefail\n",
@@ -345,8 +385,8 @@ fn batch_script(
     }
     out.push_str(&format!(
         "set +e\n\
-         \"${{NANODEMON:-{exe}}}\" sweep run {root} --index \"$SLURM_ARRAY_TASK_ID\" --backend {backend} \\\n\
-         \x20   --threads \"${{SLURM_CPUS_PER_TASK:-${{NANODEMON_THREADS:-1}}}}\" &\n\
+         \"${{NANODEMON:-{exe}}}\" sweep run {root} --index \"$SLURM_ARRAY_TASK_ID\"{batch_flag} --backend {backend} \\\n\
+         \x20   --threads {threads} &\n\
          child=$!\n\
          # Slurm's warning before the time limit (USR1) or preemption (TERM): the run goes on to its next\n\
          # checkpoint and exits {code} there, and the task requeues itself.\n\

@@ -27,6 +27,8 @@ pub struct SweepRunOptions {
     pub progress: bool,
     /// A fixed GPU adapter for every point; unfixed, `--all` spreads its jobs over the hardware adapters.
     pub adapter: AdapterChoice,
+    /// Points per batch engine (`--batch R`, [`super::batch`]); 1: every point is a single run of its own.
+    pub batch: usize,
 }
 
 /// What happened to one point in this invocation.
@@ -49,9 +51,22 @@ pub struct SweepRunSummary {
     pub failed: usize,
 }
 
-/// Runs point `index` of the sweep in `root`. An error when the point fails (a Slurm task then fails too).
+/// Runs point `index` of the sweep in `root`, or with `opts.batch` = R > 1 batch task `index` (points
+/// index·R … index·R+R−1 in one batch engine). An error when a point fails (a Slurm task then fails too).
 pub fn run_index(root: &Path, index: usize, opts: &SweepRunOptions) -> Result<SweepRunSummary> {
     let m = Manifest::load(root)?;
+    if opts.batch != 1 {
+        let points = super::batch::task_points(&m, index, opts.batch)?;
+        let threads = opts
+            .threads
+            .unwrap_or_else(|| (crate::engine::cpu::default_threads() / points.len()).max(1));
+        let outcomes = super::batch::run_points(root, &points, opts, threads, &opts.adapter);
+        return finish(
+            root,
+            outcomes,
+            &format!("--index {index} --batch {}", opts.batch),
+        );
+    }
     m.point(index)?;
     let threads = opts
         .threads
@@ -78,19 +93,41 @@ pub fn run_all(root: &Path, opts: &SweepRunOptions) -> Result<SweepRunSummary> {
     if opts.jobs == 0 {
         bail!("--jobs 0: give at least 1 (points run at once)");
     }
+    if opts.batch == 0 {
+        bail!("--batch 0: give at least 1 (points per batch engine)");
+    }
     let m = Manifest::load(root)?;
-    let threads = opts
-        .threads
-        .unwrap_or_else(|| (crate::engine::cpu::default_threads() / opts.jobs).max(1));
-    let queue = Mutex::new(
-        m.points
-            .iter()
-            .map(|p| p.index)
-            .collect::<Vec<_>>()
-            .into_iter(),
-    );
-    let outcomes = Mutex::new(Vec::new());
-    let jobs = opts.jobs.min(m.points.len());
+    let threads = opts.threads.unwrap_or_else(|| {
+        (crate::engine::cpu::default_threads() / (opts.jobs * opts.batch)).max(1)
+    });
+    // Work items: single points, or with --batch R the unfinished points R at a time (the done ones are
+    // reported as such without taking a place in a batch).
+    let mut done = Vec::new();
+    let items: Vec<Vec<usize>> = if opts.batch == 1 {
+        m.points.iter().map(|p| vec![p.index]).collect()
+    } else {
+        let mut open = Vec::new();
+        for p in &m.points {
+            if PointDir::new(root, p.index).completed() {
+                done.push(PointOutcome {
+                    index: p.index,
+                    outcome: "already done".into(),
+                    error: None,
+                    stopped: None,
+                    wall_s: 0.0,
+                });
+            } else {
+                open.push(p.index);
+            }
+        }
+        open.chunks(opts.batch).map(<[usize]>::to_vec).collect()
+    };
+    let queue = Mutex::new(items.into_iter());
+    let outcomes = Mutex::new(done);
+    let jobs = opts
+        .jobs
+        .min(queue.lock().expect("queue lock").len())
+        .max(1);
     let hardware: Vec<usize> = if opts.backend == Backend::Cpu || opts.adapter.index().is_some() {
         Vec::new()
     } else {
@@ -109,16 +146,31 @@ pub fn run_all(root: &Path, opts: &SweepRunOptions) -> Result<SweepRunSummary> {
                 if crate::stop::requested().is_some() {
                     break;
                 }
-                let Some(index) = queue.lock().expect("queue lock").next() else {
+                let Some(points) = queue.lock().expect("queue lock").next() else {
                     break;
                 };
-                let echo = opts.progress && opts.jobs == 1;
-                let o = run_point(&PointDir::new(root, index), opts, threads, echo, adapter);
-                outcomes.lock().expect("outcome lock").push(o);
+                let done = if opts.batch == 1 {
+                    let echo = opts.progress && opts.jobs == 1;
+                    vec![run_point(
+                        &PointDir::new(root, points[0]),
+                        opts,
+                        threads,
+                        echo,
+                        adapter,
+                    )]
+                } else {
+                    super::batch::run_points(root, &points, opts, threads, adapter)
+                };
+                outcomes.lock().expect("outcome lock").extend(done);
             });
         }
     });
-    let mut outcomes = outcomes.into_inner().expect("outcome lock");
+    finish(root, outcomes.into_inner().expect("outcome lock"), "--all")
+}
+
+/// The summary of the points run, in index order; the signal stop when one stopped (so a batch script
+/// requeues), else an error naming every failed point. `retry` is how `sweep run` was called, for the hint.
+fn finish(root: &Path, mut outcomes: Vec<PointOutcome>, retry: &str) -> Result<SweepRunSummary> {
     outcomes.sort_by_key(|o| o.index);
     let s = summary(outcomes);
     if let Some(stopped) = s.points.iter().find_map(|o| o.stopped.clone()) {
@@ -131,7 +183,7 @@ pub fn run_all(root: &Path, opts: &SweepRunOptions) -> Result<SweepRunSummary> {
             .filter_map(|o| o.error.as_ref().map(|e| format!("point {}: {e}", o.index)))
             .collect();
         bail!(
-            "{} of {} points failed (the others are done; `nanodemon sweep run {} --all` retries):\n  {}",
+            "{} of {} points failed (the others are done; `nanodemon sweep run {} {retry}` retries):\n  {}",
             s.failed,
             s.points.len(),
             root.display(),
