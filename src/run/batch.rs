@@ -110,6 +110,16 @@ pub fn run_batch(replicas: &[Replica], opts: &BatchOptions) -> Result<BatchSumma
     if opts.restart && replicas.iter().any(|r| r.resume) {
         bail!("--resume and --restart exclude each other: --resume continues a run, --restart discards it");
     }
+    for (i, a) in replicas.iter().enumerate() {
+        if let Some(j) = replicas[..i].iter().position(|b| b.out == a.out) {
+            bail!(
+                "--out: replicas {j} ({}) and {i} ({}) would both write {}; give each replica its own directory",
+                replicas[j].scenario.display(),
+                a.scenario.display(),
+                a.out.display()
+            );
+        }
+    }
     let replicas: &[Replica] = &replicas
         .iter()
         .map(|r| Replica {
@@ -391,6 +401,30 @@ pub fn out_dirs(scenarios: &[PathBuf], root: &Path) -> Result<Vec<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_replicas_writing_one_directory_are_refused_before_any_work() {
+        let rep = |sc: &str| Replica {
+            scenario: PathBuf::from(sc),
+            out: PathBuf::from("/nonexistent/runs/x"),
+            resume: false,
+        };
+        let opts = BatchOptions {
+            backend: Backend::Cpu,
+            time_ps: None,
+            restart: false,
+            threads: 1,
+            progress: false,
+            adapter: AdapterChoice::default(),
+        };
+        let err = run_batch(&[rep("a.json"), rep("b.json")], &opts)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("a.json") && err.contains("b.json") && err.contains("runs/x"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn replica_directories_are_named_after_the_scenarios_and_never_shared() {
