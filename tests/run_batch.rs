@@ -93,11 +93,11 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A batch of three different scenarios on `backend`: each replica's heat.csv is byte-identical to the single
-/// run of its scenario on the same backend, and its run.json says completed. For the GPU batch engine, call it
-/// with "gpu" (lavapipe in CI).
-fn assert_batch_matches_single_runs(d: &Path, backend: &str) {
-    let scs = three(d, 1.0);
+/// A batch of three different scenarios with `prod_ps` of production on `backend`: each replica's heat.csv is
+/// byte-identical to the single run of its scenario on the same backend, and its run.json says completed. For
+/// the GPU batch engine, call it with "gpu" (lavapipe in CI; a short `prod_ps` keeps it fast there).
+fn assert_batch_matches_single_runs(d: &Path, backend: &str, prod_ps: f64) {
+    let scs = three(d, prod_ps);
     let o = batch_cmd(&scs, &d.join("batch"), backend, &["--json"])
         .output()
         .unwrap();
@@ -126,7 +126,7 @@ fn assert_batch_matches_single_runs(d: &Path, backend: &str) {
 
 #[test]
 fn cpu_batch_replicas_are_byte_identical_to_single_runs() {
-    assert_batch_matches_single_runs(&tmpdir("same-cpu"), "cpu");
+    assert_batch_matches_single_runs(&tmpdir("same-cpu"), "cpu", 1.0);
 }
 
 /// Replicas at different steps: `a` was started alone and killed (SIGKILL) past a checkpoint, `c` completed
