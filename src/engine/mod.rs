@@ -4,8 +4,8 @@
 //! driver (`crate::run`) only talks to this trait: it advances an engine between sampling points, reads an
 //! [`Observation`] at each, and saves/restores a [`State`] at checkpoints.
 
-mod baths;
 pub mod batch;
+mod baths;
 pub mod cpu;
 pub mod gpu;
 mod observe;
