@@ -152,6 +152,24 @@ fn check_shareable(scs: &[&Scenario], syss: &[&System], lay: &Layout, consts: &s
     Ok(())
 }
 
+/// Refuses a neighbour list of `capacity` slots for each of `atoms` atoms (all replicas) that one storage
+/// buffer of the adapter cannot hold.
+fn check_list_fits(ctx: &GpuContext, atoms: usize, capacity: u32) -> Result<()> {
+    let bytes = 4 * atoms as u64 * capacity as u64;
+    let limit = ctx.device.limits().max_storage_buffer_binding_size;
+    if limit < bytes {
+        bail!(
+            "{atoms} atoms (all replicas) with {capacity} neighbour slots each need a {} MiB neighbour list, more \
+             than the {} MiB one buffer may hold on adapter {:?}: simulate fewer atoms or replicas, or use another \
+             adapter",
+            bytes >> 20,
+            limit >> 20,
+            ctx.adapter_name
+        );
+    }
+    Ok(())
+}
+
 impl GpuEngine {
     /// Uploads the system's start state, builds the neighbour list and computes the first forces.
     pub fn new(sc: &Scenario, sys: &System, ctx: GpuContext) -> Result<GpuEngine> {
@@ -203,18 +221,7 @@ impl GpuEngine {
                 STORAGE_BUFFERS
             );
         }
-        let list_bytes = 4 * (replicas * sys.len()) as u64 * INITIAL_CAPACITY as u64;
-        if limits.max_storage_buffer_binding_size < list_bytes {
-            bail!(
-                "{} × {} atoms need a {} MiB neighbour list, more than the {} MiB one buffer may hold on adapter \
-                 {:?}: simulate fewer atoms or replicas, or use another adapter",
-                replicas,
-                sys.len(),
-                list_bytes >> 20,
-                limits.max_storage_buffer_binding_size >> 20,
-                ctx.adapter_name
-            );
-        }
+        check_list_fits(&ctx, replicas * sys.len(), INITIAL_CAPACITY)?;
         if replicas as u32 > limits.max_compute_workgroups_per_dimension {
             bail!(
                 "{replicas} replicas exceed the {} workgroups per dispatch dimension of adapter {:?}",
@@ -298,6 +305,7 @@ impl GpuEngine {
         let capacity =
             ((most as f64 * LIST_HEADROOM).ceil() as u32 + LIST_MARGIN).next_multiple_of(TPA);
         if capacity != e.list_capacity {
+            check_list_fits(&e.ctx, replicas * e.n, capacity)?;
             e.list_capacity = capacity;
             e.k.resize_list(&e.ctx.device, capacity);
             for (r, start) in starts.iter().enumerate() {
