@@ -17,7 +17,7 @@ fn main() {
     ] {
         let sc = sized_scenario(&root.join(name), None).expect("shipped scenario");
         for backend in [Backend::Cpu, Backend::Gpu] {
-            match bench(&sc, backend, steps, steps / 5, threads, &adapter) {
+            match bench(&sc, backend, steps, steps / 5, 1, threads, &adapter) {
                 Ok(r) => println!(
                     "{name:<26} {:<40} {:>7} atoms {:>10.1} steps/s {:>10.3e} atom-steps/s {:>8.3} ns/day",
                     r.engine, r.atoms, r.steps_per_s, r.atom_steps_per_s, r.ns_per_day

@@ -4,8 +4,9 @@
 // exclusions as PairTable (excluded pairs never enter the list). Walls are immobile: no force.
 //
 // Own bind group with read-only inputs (lets the compiler use the read-only data path for the gathers).
-// Neighbour k of atom i sits at nlist[((k / TPA) * N + i) * TPA + k % TPA]: the TPA threads of an atom, and
-// consecutive atoms, read consecutive words.
+// Neighbour k of atom a (global index, replica·N + i) sits at nlist[((k / TPA) * NTOT + a) * TPA + k % TPA]:
+// the TPA threads of an atom, and consecutive atoms, read consecutive words. Dispatched with y = replica;
+// a replica whose F_ACTIVE flag is 0 is skipped whole (md_common.wgsl).
 
 @group(0) @binding(0) var<storage, read> pos: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> nlist: array<u32>;
@@ -17,12 +18,19 @@
 @group(0) @binding(7) var<storage, read_write> partial: array<vec2<f32>>;
 // Workgroup counts of the rebuild kernels (md_common.wgsl), zeroed here once they have run.
 @group(0) @binding(8) var<storage, read_write> rebuild_args: array<u32>;
+// The replicas' flag words (md_common.wgsl), read here only for F_ACTIVE.
+@group(0) @binding(9) var<storage, read_write> flags: array<u32>;
 
 const ATOMS_PER_WG: u32 = FORCE_WG / TPA;
 
 var<workgroup> wcoef: array<vec4<f32>, NCOEF>;
 var<workgroup> red: array<vec3<f32>, FORCE_WG>;
 var<workgroup> red_v2: array<vec2<f32>, ATOMS_PER_WG>;
+var<workgroup> wg_on: u32;
+
+fn replica_on(r: u32) -> bool {
+    return flags[r * FLAG_STRIDE + F_ACTIVE] != 0u;
+}
 
 fn skip(i: u32) -> bool {
     return i >= N || (i >= NBATH && i < BODY_START);
@@ -37,22 +45,31 @@ fn load_coef(lid: u32) {
 
 // Forces on the workgroup's atoms; with `kick`, also the second half kick of velocity Verlet for bath atoms
 // and the workgroup's Σ|v|² per bath (added in atom order) for the thermostat's kinetic energy.
-fn gather(wid: u32, lid: u32, kick: bool) {
-    if (wid == 0u && lid == 0u) {
+fn gather(wg: vec2<u32>, lid: u32, kick: bool) {
+    let wid = wg.x;
+    let r = wg.y;
+    if (wid == 0u && r == 0u && lid == 0u) {
         for (var k = 0u; k < 5u; k++) {
             rebuild_args[3u * k] = 0u;
         }
     }
+    if (lid == 0u) {
+        wg_on = select(0u, 1u, replica_on(r));
+    }
+    if (workgroupUniformLoad(&wg_on) == 0u) {
+        return;
+    }
     load_coef(lid);
     let t = lid % TPA;
     let i = wid * ATOMS_PER_WG + lid / TPA;
+    let a = r * N + i;
     var f = vec3<f32>(0.0);
     if (!skip(i)) {
-        let pi = pos[i];
+        let pi = pos[a];
         let row = group_of(pi) * NGROUP;
-        let n = ncount[i];
+        let n = ncount[a];
         for (var k = t; k < n; k += TPA) {
-            let pj = pos[nlist[((k / TPA) * N + i) * TPA + t]];
+            let pj = pos[nlist[((k / TPA) * NTOT + a) * TPA + t]];
             let d = min_image(pi.xyz - pj.xyz);
             let r2 = dot(d, d);
             if (r2 < RC2) {
@@ -72,11 +89,11 @@ fn gather(wid: u32, lid: u32, kick: bool) {
             for (var u = 1u; u < TPA; u++) {
                 sum += red[lid + u];
             }
-            force[i] = vec4<f32>(sum, 0.0);
+            force[a] = vec4<f32>(sum, 0.0);
             if (kick && i < NBATH) {
                 let b = select(0u, 1u, i >= COLD_END);
-                let v = vel[i].xyz + select(KICK_0, KICK_1, b == 1u) * sum;
-                vel[i] = vec4<f32>(v, 0.0);
+                let v = vel[a].xyz + select(KICK_0, KICK_1, b == 1u) * sum;
+                vel[a] = vec4<f32>(v, 0.0);
                 let vv = dot(v, v);
                 v2 = select(vec2<f32>(vv, 0.0), vec2<f32>(0.0, vv), b == 1u);
             }
@@ -89,18 +106,18 @@ fn gather(wid: u32, lid: u32, kick: bool) {
         for (var a = 0u; a < ATOMS_PER_WG; a++) {
             total += red_v2[a];
         }
-        partial[wid] = total;
+        partial[r * NPARTIAL + wid] = total;
     }
 }
 
 @compute @workgroup_size(FORCE_WG)
 fn forces_kick(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    gather(wid.x, lid, true);
+    gather(wid.xy, lid, true);
 }
 
 @compute @workgroup_size(FORCE_WG)
 fn forces(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    gather(wid.x, lid, false);
+    gather(wid.xy, lid, false);
 }
 
 // Shifted LJ energy of atom i with partners of each group, half of each pair (the full list holds every pair
@@ -108,16 +125,18 @@ fn forces(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
 @compute @workgroup_size(64)
 fn energies(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = gid.x;
-    if (i >= N) {
+    let r = gid.y;
+    if (i >= N || !replica_on(r)) {
         return;
     }
+    let a = r * N + i;
     var e: array<f32, NGROUP>;
     if (!skip(i)) {
-        let pi = pos[i];
+        let pi = pos[a];
         let row = group_of(pi) * NGROUP;
-        let n = ncount[i];
+        let n = ncount[a];
         for (var k = 0u; k < n; k++) {
-            let pj = pos[nlist[((k / TPA) * N + i) * TPA + k % TPA]];
+            let pj = pos[nlist[((k / TPA) * NTOT + a) * TPA + k % TPA]];
             let d = min_image(pi.xyz - pj.xyz);
             let r2 = dot(d, d);
             if (r2 < RC2) {
@@ -130,6 +149,6 @@ fn energies(@builtin(global_invocation_id) gid: vec3<u32>) {
         }
     }
     for (var g = 0u; g < NGROUP; g++) {
-        energy[NGROUP * i + g] = e[g];
+        energy[NGROUP * a + g] = e[g];
     }
 }

@@ -1,4 +1,4 @@
-// The scalar part of a step, one workgroup: Nosé–Hoover chain half steps per bath, rigid-body
+// The scalar part of a step, one workgroup per replica (y = replica): Nosé–Hoover chain half steps per bath, rigid-body
 // velocity-Verlet halves with NO_SQUISH rotation, the demon controller, and the ledger increments.
 // Mirrors CpuEngine::step_once, NoseHooverChain::half_step, RigidBody::{initial,final}_integrate and
 // Controller::{forces,work} in f32. Ledger sums are Kahan-compensated f32 and folded into the host's f64
@@ -9,6 +9,26 @@ var<workgroup> red: array<vec2<f32>, 256>;
 // Workgroup copy of the scalar buffer: the step's serial part is a long chain of dependent loads and stores,
 // each ~30 cycles here against hundreds in global memory.
 var<workgroup> ws: array<f32, S_LEN>;
+var<workgroup> w_active: u32;
+
+// Enters replica r; whether it moves in this dispatch, as a workgroup-uniform value (every thread returns or
+// none, so the barriers below stay in uniform control flow).
+fn enter_uniform(r: u32, lid: u32) -> bool {
+    enter(r);
+    if (lid == 0u) {
+        w_active = select(0u, 1u, replica_on());
+    }
+    return workgroupUniformLoad(&w_active) != 0u;
+}
+
+// A scalar parameter of the replica (prelude.rs `replica_params`), from the workgroup copy.
+fn vec3_prm(o: u32) -> vec3<f32> {
+    return vec3<f32>(ws[o], ws[o + 1u], ws[o + 2u]);
+}
+
+fn bath_prm(b: u32, k: u32) -> f32 {
+    return ws[P_BATH + b * PB_STRIDE + k];
+}
 
 fn vec3_at(o: u32) -> vec3<f32> {
     return vec3<f32>(ws[o], ws[o + 1u], ws[o + 2u]);
@@ -37,7 +57,7 @@ fn reduce_body(k: u32, lid: u32) {
     var f = vec3<f32>(0.0);
     var t = vec3<f32>(0.0);
     for (var i = lo + lid; i < hi; i += 256u) {
-        let fi = force[i].xyz;
+        let fi = force[abase + i].xyz;
         f += fi;
         t += cross(r * bcoord[i - BODY_START].xyz, fi);
     }
@@ -67,7 +87,7 @@ fn reduce_bodies(lid: u32) {
 
 fn load_scalars(lid: u32) {
     for (var i = lid; i < S_LEN; i += 256u) {
-        ws[i] = s[i];
+        ws[i] = s[sbase + i];
     }
     workgroupBarrier();
 }
@@ -75,7 +95,7 @@ fn load_scalars(lid: u32) {
 fn store_scalars(lid: u32) {
     workgroupBarrier();
     for (var i = lid; i < S_LEN; i += 256u) {
-        s[i] = ws[i];
+        s[sbase + i] = ws[i];
     }
 }
 
@@ -145,44 +165,40 @@ fn phase_sin(n: vec2<u32>, hi: u32, lo: u32) -> f32 {
 }
 
 // Bath b's target after n completed steps, time n·dt (TemperatureProtocol::at): T₀ + A sin(2π n dt / P)
-// for an oscillating bath, the compile-time constants for a constant one.
+// for an oscillating bath, the replica's constant parameters for a constant one.
 fn bath_target(b: u32, n: vec2<u32>) -> Target {
-    if (!select(OSC_0, OSC_1, b == 1u)) {
+    if (flag(F_OSC + b) == 0u) {
         return Target(
-            select(KT_0, KT_1, b == 1u),
-            select(Q1_0, Q1_1, b == 1u),
-            select(QJ_0, QJ_1, b == 1u),
-            select(KE_TARGET_0, KE_TARGET_1, b == 1u),
+            bath_prm(b, PB_KT),
+            bath_prm(b, PB_Q1),
+            bath_prm(b, PB_QJ),
+            bath_prm(b, PB_KE_TARGET),
         );
     }
-    let sn = select(
-        phase_sin(n, PHASE_HI_0, PHASE_LO_0),
-        phase_sin(n, PHASE_HI_1, PHASE_LO_1),
-        b == 1u,
-    );
-    let kt = select(KT_0, KT_1, b == 1u) + select(KT_AMP_0, KT_AMP_1, b == 1u) * sn;
+    let sn = phase_sin(n, flag(F_PHASE + 2u * b), flag(F_PHASE + 2u * b + 1u));
+    let kt = bath_prm(b, PB_KT) + bath_prm(b, PB_KT_AMP) * sn;
     return Target(
         kt,
-        select(Q1_PER_KT_0, Q1_PER_KT_1, b == 1u) * kt,
-        select(TAU2_0, TAU2_1, b == 1u) * kt,
-        select(NDOF_0, NDOF_1, b == 1u) * kt,
+        bath_prm(b, PB_Q1_PER_KT) * kt,
+        bath_prm(b, PB_TAU2) * kt,
+        bath_prm(b, PB_NDOF) * kt,
     );
 }
 
-// Steps completed so far (lo, hi), the thermostat's clock, kept in flags[4], flags[5]: written by the host
-// at restore, advanced by the kernel that closes a step.
+// Steps completed so far (lo, hi), the thermostat's clock, kept in the replica's F_CLOCK words: written by
+// the host at restore, advanced by the kernel that closes a step.
 fn clock() -> vec2<u32> {
-    return vec2<u32>(atomicLoad(&flags[4]), atomicLoad(&flags[5]));
+    return vec2<u32>(flag(F_CLOCK), flag(F_CLOCK + 1u));
 }
 
 // Advances the clock by one step (one thread, after every thread has read it).
 fn tick(lid: u32) {
     storageBarrier();
     if (lid == 0u) {
-        let lo = atomicLoad(&flags[4]) + 1u;
-        atomicStore(&flags[4], lo);
+        let lo = flag(F_CLOCK) + 1u;
+        atomicStore(&flags[fbase + F_CLOCK], lo);
         if (lo == 0u) {
-            atomicAdd(&flags[5], 1u);
+            atomicAdd(&flags[fbase + F_CLOCK + 1u], 1u);
         }
     }
 }
@@ -199,7 +215,7 @@ fn expm1(x: f32) -> f32 {
 // the velocity scale factor. d is a few 1e-7 to 1e-5 per half step, so rounding f itself to f32 would bias
 // it by up to tens of percent; d keeps full relative precision.
 fn chain_half(b: u32, ke: f32, t: Target) -> f32 {
-    let m = select(CHAIN_LEN_0, CHAIN_LEN_1, b == 1u);
+    let m = flag(F_CHAIN + b);
     let kt = t.kt;
     let ke_target = t.ke_target;
     let q0 = t.q1;
@@ -234,7 +250,7 @@ fn chain_half(b: u32, ke: f32, t: Target) -> f32 {
 // steps: the chain's factor f = 1 − d joins the pending velocity scale (kept as its deficit SCALE = 1 − Π f,
 // applied as v − SCALE·v), and the kinetic energy it removes, K(1 − f²) = K d(2 − d), is the thermostat heat.
 fn thermostat_half(b: u32, n: vec2<u32>) {
-    if (select(CHAIN_LEN_0, CHAIN_LEN_1, b == 1u) == 0u) {
+    if (flag(F_CHAIN + b) == 0u) {
         return;
     }
     let ke = ws[KE + b];
@@ -307,10 +323,12 @@ fn body_kick(k: u32, f: vec3<f32>, t: vec3<f32>) {
 
 // Controller forces on the cold and hot centres of mass at displacements xc, xh (eV/Å).
 fn ctrl_force(k: u32, xc: vec3<f32>, xh: vec3<f32>) -> vec3<f32> {
+    let kappa = ws[P_KAPPA];
+    let mask = vec3_prm(P_MASK);
     if (k == 0u) {
-        return -KAPPA * xc + KAPPA_COLD * MASK * (xh - xc) + DRAG_0;
+        return -kappa * xc + ws[P_KAPPA_COLD] * mask * (xh - xc) + vec3_prm(P_DRAG);
     }
-    return -KAPPA * xh + KAPPA_HOT * MASK * (xc - xh) + DRAG_1;
+    return -kappa * xh + ws[P_KAPPA_HOT] * mask * (xc - xh) + vec3_prm(P_DRAG + 3u);
 }
 
 fn displacement(k: u32) -> vec3<f32> {
@@ -370,8 +388,9 @@ fn bodies_end() {
     let midh = 0.5 * (x0h + xh);
     let dxc = xc - x0c;
     let dxh = xh - x0h;
-    kadd(L_WORK, KAPPA_COLD * dot(MASK * midh, dxc) + dot(DRAG_0, dxc));
-    kadd(L_WORK + 2u, KAPPA_HOT * dot(MASK * midc, dxh) + dot(DRAG_1, dxh));
+    let mask = vec3_prm(P_MASK);
+    kadd(L_WORK, ws[P_KAPPA_COLD] * dot(mask * midh, dxc) + dot(vec3_prm(P_DRAG), dxc));
+    kadd(L_WORK + 2u, ws[P_KAPPA_HOT] * dot(mask * midc, dxh) + dot(vec3_prm(P_DRAG + 3u), dxh));
     var imp = vec3<f32>(0.0);
     for (var k = 0u; k < 2u; k++) {
         let o = k * BODY_STRIDE;
@@ -391,7 +410,7 @@ fn bodies_end() {
 fn reduce_bath_v2(lid: u32) -> vec2<f32> {
     var acc = vec2<f32>(0.0);
     for (var p = lid; p < NPARTIAL; p += 256u) {
-        acc += partial[p];
+        acc += partial[rep * NPARTIAL + p];
     }
     red[lid] = acc;
     workgroupBarrier();
@@ -443,8 +462,20 @@ fn serial(lid: u32, v2: vec2<f32>, end: bool, start: bool, done: vec2<u32>) {
     }
 }
 
+// The scalar kernels clear the replica's list-rebuild request (thread 0, before integrate1 of the step can
+// set it again).
+fn clear_rebuild(lid: u32) {
+    if (lid == 0u) {
+        atomicStore(&flags[fbase + F_REBUILD], 0u);
+    }
+}
+
 @compute @workgroup_size(256)
-fn scalar_start(@builtin(local_invocation_index) lid: u32) {
+fn scalar_start(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    if (!enter_uniform(wid.y, lid)) {
+        return;
+    }
+    clear_rebuild(lid);
     let done = clock();
     load_scalars(lid);
     serial(lid, vec2<f32>(0.0), false, true, done);
@@ -452,7 +483,11 @@ fn scalar_start(@builtin(local_invocation_index) lid: u32) {
 }
 
 @compute @workgroup_size(256)
-fn scalar_end_start(@builtin(local_invocation_index) lid: u32) {
+fn scalar_end_start(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    if (!enter_uniform(wid.y, lid)) {
+        return;
+    }
+    clear_rebuild(lid);
     let done = clock();
     load_scalars(lid);
     reduce_bodies(lid);
@@ -463,7 +498,11 @@ fn scalar_end_start(@builtin(local_invocation_index) lid: u32) {
 }
 
 @compute @workgroup_size(256)
-fn scalar_end(@builtin(local_invocation_index) lid: u32) {
+fn scalar_end(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    if (!enter_uniform(wid.y, lid)) {
+        return;
+    }
+    clear_rebuild(lid);
     let done = clock();
     load_scalars(lid);
     reduce_bodies(lid);
@@ -475,7 +514,10 @@ fn scalar_end(@builtin(local_invocation_index) lid: u32) {
 
 // Body forces and torques alone, after a forced list build (start and restore).
 @compute @workgroup_size(256)
-fn body_forces(@builtin(local_invocation_index) lid: u32) {
+fn body_forces(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    if (!enter_uniform(wid.y, lid)) {
+        return;
+    }
     load_scalars(lid);
     reduce_bodies(lid);
     store_scalars(lid);

@@ -54,16 +54,20 @@ pub fn bench(
     backend: Backend,
     steps: u64,
     warmup: u64,
+    replicas: usize,
     threads: usize,
     adapter: &AdapterChoice,
 ) -> Result<BenchResult> {
+    if replicas != 1 && backend == Backend::Cpu {
+        anyhow::bail!("--replicas {replicas} needs the GPU engine (--backend gpu or auto with a GPU): the CPU engine runs one system");
+    }
     let ctx = match backend {
         Backend::Cpu => None,
         Backend::Gpu => GpuContext::new(GpuRequirement::Required, adapter)?,
         Backend::Auto => GpuContext::new(GpuRequirement::Hardware, adapter)?,
     };
     if let Some(ctx) = ctx {
-        let g = crate::engine::gpu::bench::bench(sc, ctx, steps, warmup)?;
+        let g = crate::engine::gpu::bench::bench(sc, ctx, steps, warmup, replicas)?;
         return Ok(BenchResult {
             engine: format!("gpu ({}, {})", g.adapter, g.backend),
             backend: "gpu".into(),
@@ -77,6 +81,11 @@ pub fn bench(
             peak_rss_mib: peak_rss_mib(),
             gpu: Some(g),
         });
+    }
+    if replicas != 1 {
+        anyhow::bail!(
+            "--replicas {replicas} needs a GPU adapter, and none was found (see `nanodemon gpus`)"
+        );
     }
     let sys = build_system(sc)?;
     let (mut eng, used) = engine::create(backend, sc, &sys, threads, adapter)?;

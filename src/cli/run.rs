@@ -176,6 +176,10 @@ pub struct BenchArgs {
     /// Untimed warm-up steps.
     #[arg(long, default_value_t = 50)]
     warmup: u64,
+    /// Systems advanced in the same GPU dispatches (copies of the scenario with seeds seed, seed + 1, …, as
+    /// `run-batch` runs a sweep): reports per-replica and aggregate steps/s and memory per replica. GPU only.
+    #[arg(long, default_value_t = 1)]
+    replicas: usize,
     /// CPU worker threads (default: all cores, or NANODEMON_THREADS).
     #[arg(long)]
     threads: Option<usize>,
@@ -191,6 +195,7 @@ impl BenchArgs {
             self.backend,
             self.steps,
             self.warmup,
+            self.replicas,
             self.threads
                 .unwrap_or_else(nanodemon::engine::cpu::default_threads),
             &AdapterChoice::resolve(self.adapter)?,
@@ -306,9 +311,17 @@ fn print_bench(r: &nanodemon::bench::BenchResult, json: bool) {
         r.engine, r.atoms, r.steps_per_s, r.atom_steps_per_s, r.ns_per_day, r.steps, r.wall_s
     );
     if let Some(g) = &r.gpu {
+        if g.replicas > 1 {
+            println!(
+                "  {} replicas in the same dispatches: {:.1} steps/s each, {:.1} replica-steps/s and {:.3} ns/day \
+                 in all",
+                g.replicas, g.steps_per_s, g.aggregate_steps_per_s, g.aggregate_ns_per_day
+            );
+        }
         println!(
-            "  GPU memory {:.1} MiB, {} list builds in {} steps",
+            "  GPU memory {:.1} MiB ({:.1} MiB per replica), {} list builds in {} steps (replica 0)",
             g.gpu_memory_bytes as f64 / 1048576.0,
+            g.gpu_memory_bytes_per_replica as f64 / 1048576.0,
             g.list_builds,
             g.steps
         );

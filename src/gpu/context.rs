@@ -93,7 +93,9 @@ pub enum GpuRequirement {
     Hardware,
 }
 
-/// A wgpu device and queue plus what we report about the adapter.
+/// A wgpu device and queue plus what we report about the adapter. A clone shares the device (wgpu's handles
+/// are reference-counted), so several engines can run on one device.
+#[derive(Clone)]
 pub struct GpuContext {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,

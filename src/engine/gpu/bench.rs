@@ -24,7 +24,12 @@ pub struct GpuBench {
     pub scenario: String,
     pub adapter: String,
     pub backend: String,
+    /// Atoms per replica.
     pub atoms: usize,
+    /// Systems advanced in the same dispatches (`--replicas`); each replica's own scenario differs only in
+    /// its seed.
+    pub replicas: usize,
+    /// Steps of every replica.
     pub steps: u64,
     pub seconds: f64,
     /// Host time spent recording and submitting, µs per step (the GPU runs meanwhile; on a CPU adapter such
@@ -35,10 +40,17 @@ pub struct GpuBench {
     pub host_encode_us_per_step: f64,
     /// GPU time per step with all steps recorded beforehand, µs (the GPU's own limit).
     pub gpu_us_per_step: f64,
+    /// Steps per second of each replica.
     pub steps_per_s: f64,
+    /// Replica-steps per second of the whole batch (replicas × steps_per_s).
+    pub aggregate_steps_per_s: f64,
+    /// Atom-steps per second of the whole batch.
     pub atom_steps_per_s: f64,
+    /// ns per day of each replica, and of all of them together.
     pub ns_per_day: f64,
+    pub aggregate_ns_per_day: f64,
     pub gpu_memory_bytes: u64,
+    pub gpu_memory_bytes_per_replica: u64,
     /// Neighbour-list builds during the timed steps.
     pub list_builds: u64,
     pub neighbour_capacity: u32,
@@ -51,6 +63,14 @@ pub struct GpuBench {
 }
 
 impl GpuEngine {
+    /// Accounts `steps` steps recorded here outside `advance_replicas` (every replica active).
+    fn stepped_all(&mut self, steps: u64) {
+        for rep in &mut self.reps {
+            rep.step += steps;
+            rep.fold_due = true;
+        }
+    }
+
     fn wait(&self) -> Result<()> {
         self.ctx
             .device
@@ -117,7 +137,7 @@ impl GpuEngine {
                 .map_err(|e| anyhow!("reading timestamps failed: {e}"))?,
         );
         read.unmap();
-        self.step += steps as u64;
+        self.stepped_all(steps as u64);
         let period_ns = self.ctx.queue.get_timestamp_period() as f64;
         Ok(Stage::ALL
             .into_iter()
@@ -147,7 +167,7 @@ impl GpuEngine {
         let t = Instant::now();
         self.ctx.queue.submit(buffers);
         self.wait()?;
-        self.step += steps;
+        self.stepped_all(steps);
         Ok((encode, t.elapsed().as_secs_f64() * 1e6 / steps as f64))
     }
 
@@ -169,19 +189,41 @@ impl GpuEngine {
 }
 
 /// Runs `warmup` untimed steps, then `steps` timed ones (recorded STEPS_PER_SUBMIT per submit, one wait at
-/// the end), then the per-kernel and round-trip measurements.
-pub fn bench(sc: &Scenario, ctx: GpuContext, steps: u64, warmup: u64) -> Result<GpuBench> {
-    let sys = build_system(sc)?;
-    let mut e = GpuEngine::new(sc, &sys, ctx)?;
-    e.advance(warmup)?;
-    e.observe()?;
-    let builds0 = e.list_builds()?;
+/// the end), then the per-kernel and round-trip measurements; with `replicas` > 1, that many copies of the
+/// system (seeds seed, seed + 1, …) advance in the same dispatches, as `nanodemon run-batch` runs them.
+pub fn bench(
+    sc: &Scenario,
+    ctx: GpuContext,
+    steps: u64,
+    warmup: u64,
+    replicas: usize,
+) -> Result<GpuBench> {
+    if replicas == 0 {
+        anyhow::bail!("--replicas must be at least 1");
+    }
+    let scs: Vec<Scenario> = (0..replicas as u64)
+        .map(|r| Scenario {
+            seed: sc.seed.wrapping_add(r),
+            ..sc.clone()
+        })
+        .collect();
+    let syss = scs.iter().map(build_system).collect::<Result<Vec<_>>>()?;
+    let mut e = GpuEngine::with_replicas(
+        &scs.iter().collect::<Vec<_>>(),
+        &syss.iter().collect::<Vec<_>>(),
+        ctx,
+    )?;
+    let all = vec![true; replicas];
+    let sys = &syss[0];
+    e.advance_replicas(&all, warmup)?;
+    e.observe_replica(0)?;
+    let builds0 = e.list_builds(0)?;
     let t = Instant::now();
-    e.advance(steps)?;
+    e.advance_replicas(&all, steps)?;
     let record_seconds = t.elapsed().as_secs_f64();
     e.wait()?;
     let seconds = t.elapsed().as_secs_f64();
-    let list_builds = e.list_builds()? - builds0;
+    let list_builds = e.list_builds(0)? - builds0;
     e.observe()?;
     let kernels = if e.ctx.timestamps {
         e.kernel_times(50)?
@@ -194,20 +236,25 @@ pub fn bench(sc: &Scenario, ctx: GpuContext, steps: u64, warmup: u64) -> Result<
     e.observe()?;
     let submit_wait_us = e.submit_wait_us(101)?;
     let steps_per_s = steps as f64 / seconds;
+    let ns_per_day = steps_per_s * sc.dt_ps() * 86_400.0 / 1e3;
     Ok(GpuBench {
         scenario: sc.name.clone(),
         adapter: e.ctx.adapter_name.clone(),
         backend: e.ctx.backend.clone(),
         atoms: sys.len(),
+        replicas,
         steps,
         seconds,
         host_record_us_per_step: record_seconds / steps as f64 * 1e6,
         host_encode_us_per_step,
         gpu_us_per_step,
         steps_per_s,
-        atom_steps_per_s: steps_per_s * sys.len() as f64,
-        ns_per_day: steps_per_s * sc.dt_ps() * 86_400.0 / 1e3,
+        aggregate_steps_per_s: steps_per_s * replicas as f64,
+        atom_steps_per_s: steps_per_s * (replicas * sys.len()) as f64,
+        ns_per_day,
+        aggregate_ns_per_day: ns_per_day * replicas as f64,
         gpu_memory_bytes: e.gpu_bytes(),
+        gpu_memory_bytes_per_replica: e.gpu_bytes() / replicas as u64,
         list_builds,
         neighbour_capacity: e.list_capacity,
         kernel_sum_us_per_step: (!kernels.is_empty())

@@ -312,7 +312,7 @@ impl Harness {
                 }
             })
             .collect();
-        let chains = self.e.chains.clone().map(|c| {
+        let chains = self.e.reps[0].chains.clone().map(|c| {
             c.map(|mut c| {
                 let tau = c.damping_ps;
                 for j in 0..c.eta.len() {
@@ -434,7 +434,7 @@ fn check_chain(
     (ke, ke_rel): (f64, f64),
     n: u64,
 ) {
-    let Some(chain) = &h.e.chains[b] else {
+    let Some(chain) = &h.e.reps[0].chains[b] else {
         return;
     };
     let l = h.e.lay;
@@ -649,7 +649,7 @@ fn neighbour_list_holds_every_pair_within_reach() {
         }
         h.write(&h.e.k.buf.pos, &pos);
         h.write(&h.e.k.buf.flags, &[0u32, 0, 0, h.e.list_capacity]);
-        h.e.k.request_rebuild(&h.e.ctx.queue);
+        h.e.k.request_rebuild(&h.e.ctx.queue, 0);
         h.dispatch(|k, pass| {
             for stage in [
                 Stage::Bin,
@@ -1330,7 +1330,7 @@ fn fused_test(test: &str, sc: Scenario, runs: &[(u64, u64)]) {
         field.extend((l.scale..l.l_heat).map(|o| o..o + 1));
         field.extend((l.l_heat..l.len).step_by(2).map(|o| o..o + 2));
         let ke_force = |b: usize| {
-            let chain = h.e.chains[b].as_ref()?;
+            let chain = h.e.reps[0].chains[b].as_ref()?;
             let v2: f64 = part.iter().map(|p| p[b] as f64).sum();
             let ke = 0.5 * h.sys.group_mass[b] * MVV2E * v2;
             let kt = KB_EV_PER_K * h.target_t(b, h.step);

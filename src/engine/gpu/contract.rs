@@ -103,7 +103,7 @@ fn forces_bind_group_matches_its_shader() {
 fn indirect_arguments_use_the_rebuild_kernels_workgroup_sizes() {
     let kernels = ["bin", "scan", "scatter", "sort_cells", "build_list"];
     let (atoms, cells) = (1000, 77);
-    let host = rebuild_args(atoms, cells, true);
+    let host = rebuild_args(atoms, cells, 1, true);
     for (k, name) in kernels.iter().enumerate() {
         let call = format!("atomicStore(&rebuild_args[{}], ", 3 * k);
         let from = INTEGRATE
@@ -135,7 +135,7 @@ fn indirect_arguments_use_the_rebuild_kernels_workgroup_sizes() {
         let count = if arg.contains("NCELLS") { cells } else { atoms };
         assert_eq!(host[3 * k], count.div_ceil(size), "{name}: host count");
         assert_eq!(
-            rebuild_args(atoms, cells, false)[3 * k],
+            rebuild_args(atoms, cells, 1, false)[3 * k],
             0,
             "{name}: no build"
         );
@@ -263,12 +263,13 @@ fn scalar_layout_is_disjoint_and_generated_from_the_host() {
         let mut v: serde_json::Value = serde_json::from_str(&text).expect("json");
         v["hot"]["thermostat"]["chain_length"] = chain.into();
         let sc = crate::scenario::Scenario::from_json(&v.to_string()).expect("valid scenario");
-        let l = Layout::new(&sc);
+        let l = Layout::covering(&[&sc]);
         let regions = [
             (0, 2 * BODY_STRIDE),
             (l.ch, 2 * l.cs),
             (l.scale, 2),
             (l.ke, 2),
+            (l.prm, PRM_LEN),
             (l.l_heat, 4),
             (l.l_work, 4),
             (l.l_pheat, 4),
@@ -290,7 +291,7 @@ fn scalar_layout_is_disjoint_and_generated_from_the_host() {
         );
 
         let sys = crate::system::build_system(&sc).expect("system builds");
-        let consts = wgsl_constants(&sc, &sys, &l);
+        let consts = wgsl_constants(&sc, &sys, &l, 1);
         for (name, val) in [
             ("BODY_STRIDE", BODY_STRIDE),
             ("B_Q", B_Q),
@@ -361,7 +362,7 @@ fn group_table_widths_come_from_group_count() {
     let text = std::fs::read_to_string(path).expect("scenario file");
     let sc = crate::scenario::Scenario::from_json(&text).expect("valid scenario");
     let sys = crate::system::build_system(&sc).expect("system builds");
-    let consts = wgsl_constants(&sc, &sys, &Layout::new(&sc));
+    let consts = wgsl_constants(&sc, &sys, &Layout::covering(&[&sc]), 1);
     for (name, val) in [("NGROUP", n), ("GROUP_PAIRS", n * n), ("NCOEF", 2 * n * n)] {
         let decl = format!("const {name}: u32 = {val}u;");
         assert!(consts.contains(&decl), "generated block lacks `{decl}`");

@@ -7,7 +7,7 @@
 //! kernel, never bound to the rebuild kernels themselves (wgpu forbids a buffer being storage and indirect
 //! in the same dispatch), so the step needs no separate decision dispatch.
 
-use super::prelude::{FORCE_WG, TPA};
+use super::prelude::{FLAG_STRIDE, FORCE_WG, TPA};
 use crate::gpu::GpuContext;
 use crate::system::Group;
 use wgpu::util::DeviceExt;
@@ -51,13 +51,13 @@ pub(super) fn uses(entry: &str) -> &'static [u32] {
     match entry {
         "scalar_start" => &[S, FLAGS],
         "scalar_end_start" | "scalar_end" => &[FORCE, BCOORD, PARTIAL, S, FLAGS],
-        "integrate1" => &[POS, VEL, FORCE, REFPOS, BCOORD, S, ARGS],
-        "body_forces" => &[FORCE, BCOORD, S],
-        "apply_scale" => &[VEL, S],
+        "integrate1" => &[POS, VEL, FORCE, REFPOS, BCOORD, S, FLAGS, ARGS],
+        "body_forces" => &[FORCE, BCOORD, S, FLAGS],
+        "apply_scale" => &[VEL, S, FLAGS],
         "bin" => &[POS, CELL_COUNT, ATOM_CELL, ATOM_SLOT, FLAGS],
-        "scan" => &[CELL_COUNT, CELL_START],
-        "scatter" => &[CELL_START, CELL_ATOMS, ATOM_CELL, ATOM_SLOT],
-        "sort_cells" => &[CELL_START, CELL_ATOMS],
+        "scan" => &[CELL_COUNT, CELL_START, FLAGS],
+        "scatter" => &[CELL_START, CELL_ATOMS, ATOM_CELL, ATOM_SLOT, FLAGS],
+        "sort_cells" => &[CELL_START, CELL_ATOMS, FLAGS],
         "build_list" => &[
             POS, REFPOS, CELL_START, CELL_ATOMS, NLIST, NCOUNT, FLAGS, COEF,
         ],
@@ -81,7 +81,7 @@ pub(super) const BOUND_KERNELS: [&str; 11] = [
     "build_list",
 ];
 /// Storage buffers of the force kernels' bind group (md_forces.wgsl), the first `FORCES_READ_ONLY` read-only.
-pub(super) const FORCES_BINDINGS: u32 = 9;
+pub(super) const FORCES_BINDINGS: u32 = 10;
 pub(super) const FORCES_READ_ONLY: u32 = 4;
 
 /// Bindings of the main bind group, in binding order (see md_common.wgsl).
@@ -108,8 +108,9 @@ pub struct Buffers {
 }
 
 /// Indirect arguments (x, y, z) of bin, scan, scatter, sort_cells, build_list for a build of `atoms` atoms
-/// in `cells` cells (the counts md_integrate.wgsl's `request_rebuild` writes), or with x = 0 for none.
-pub fn rebuild_args(atoms: u32, cells: u32, build: bool) -> [u32; 15] {
+/// in `cells` cells per replica (the x counts md_integrate.wgsl's `request_rebuild` writes), or with x = 0
+/// for none; y is the number of replicas (which replicas build is each one's own F_REBUILD flag).
+pub fn rebuild_args(atoms: u32, cells: u32, replicas: u32, build: bool) -> [u32; 15] {
     let x = [
         atoms.div_ceil(256),
         1,
@@ -120,6 +121,7 @@ pub fn rebuild_args(atoms: u32, cells: u32, build: bool) -> [u32; 15] {
     let mut a = [1u32; 15];
     for k in 0..5 {
         a[3 * k] = if build { x[k] } else { 0 };
+        a[3 * k + 1] = replicas;
     }
     a
 }
@@ -231,9 +233,10 @@ pub struct Pipelines {
     pub energies: wgpu::ComputePipeline,
 }
 
-/// Sizes that fix the dispatch grids.
+/// Sizes that fix the dispatch grids (per replica; every dispatch has y = replicas).
 #[derive(Clone, Copy, Debug)]
 pub struct Grid {
+    pub replicas: u32,
     pub atoms: u32,
     pub bath_wg: u32,
     pub partials: u32,
@@ -369,13 +372,13 @@ fn pipeline(
     })
 }
 
-/// Initial contents of the buffers the host fills.
+/// What the host fills at creation (the replicas' states come later, through `GpuEngine::restore`).
 pub struct Init<'a> {
-    pub pos: &'a [[f32; 4]],
-    pub vel: &'a [[f32; 4]],
     pub bcoord: &'a [[f32; 4]],
-    pub scalars: &'a [f32],
     pub coef: &'a [[f32; 4]],
+    /// Length of one replica's scalar block.
+    pub scalars: usize,
+    /// Cells per replica.
     pub cells: u32,
     pub list_capacity: u32,
 }
@@ -383,7 +386,8 @@ pub struct Init<'a> {
 impl Kernels {
     pub fn new(ctx: &GpuContext, constants: &str, init: &Init, grid: Grid) -> Kernels {
         let device = &ctx.device;
-        let n = init.pos.len() as u64;
+        let reps = grid.replicas as u64;
+        let n = reps * grid.atoms as u64;
         let usage = wgpu::BufferUsages::STORAGE
             | wgpu::BufferUsages::COPY_DST
             | wgpu::BufferUsages::COPY_SRC;
@@ -408,28 +412,32 @@ impl Kernels {
             init.bcoord.to_vec()
         };
         let cells = init.cells as u64;
-        let flags: [u32; 6] = [0, 0, 0, init.list_capacity, 0, 0];
         let buf = Buffers {
-            pos: with("pos", bytemuck::cast_slice(init.pos)),
-            vel: with("vel", bytemuck::cast_slice(init.vel)),
+            pos: zeroed("pos", 16 * n),
+            vel: zeroed("vel", 16 * n),
             force: zeroed("force", 16 * n),
             refpos: zeroed("refpos", 16 * n),
             bcoord: with("bcoord", bytemuck::cast_slice(&bcoord)),
-            cell_count: zeroed("cell_count", 4 * cells),
-            cell_start: zeroed("cell_start", 4 * (cells + 1)),
+            cell_count: zeroed("cell_count", 4 * reps * cells),
+            cell_start: zeroed("cell_start", 4 * reps * (cells + 1)),
             cell_atoms: zeroed("cell_atoms", 4 * n),
             atom_cell: zeroed("atom_cell", 4 * n),
             atom_slot: zeroed("atom_slot", 4 * n),
             nlist: zeroed("nlist", 4 * n * init.list_capacity as u64),
             ncount: zeroed("ncount", 4 * n),
-            partial: zeroed("partial", 8 * grid.partials as u64),
-            scalars: with("scalars", bytemuck::cast_slice(init.scalars)),
-            flags: with("flags", bytemuck::cast_slice(&flags)),
+            partial: zeroed("partial", 8 * reps * grid.partials as u64),
+            scalars: zeroed("scalars", 4 * reps * init.scalars as u64),
+            flags: zeroed("flags", 4 * reps * FLAG_STRIDE as u64),
             energy: zeroed("energy", 4 * Group::COUNT as u64 * n),
             coef: with("coef", bytemuck::cast_slice(init.coef)),
             args: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some("rebuild args"),
-                contents: bytemuck::cast_slice(&rebuild_args(n as u32, init.cells, false)),
+                contents: bytemuck::cast_slice(&rebuild_args(
+                    grid.atoms,
+                    init.cells,
+                    grid.replicas,
+                    false,
+                )),
                 usage: wgpu::BufferUsages::STORAGE
                     | wgpu::BufferUsages::INDIRECT
                     | wgpu::BufferUsages::COPY_DST,
@@ -491,7 +499,7 @@ impl Kernels {
             layout,
             &[
                 &b.pos, &b.nlist, &b.ncount, &b.coef, &b.force, &b.energy, &b.vel, &b.partial,
-                &b.args,
+                &b.args, &b.flags,
             ],
         )
     }
@@ -500,7 +508,7 @@ impl Kernels {
     pub fn resize_list(&mut self, device: &wgpu::Device, capacity: u32) {
         self.buf.nlist = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("nlist"),
-            size: 4 * self.grid.atoms as u64 * capacity as u64,
+            size: 4 * self.grid.replicas as u64 * self.grid.atoms as u64 * capacity as u64,
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         });
@@ -527,11 +535,11 @@ impl Kernels {
                     Opening::Start => p.scalar_start.set(pass),
                     Opening::EndStart => p.scalar_end_start.set(pass),
                 }
-                pass.dispatch_workgroups(1, 1, 1);
+                pass.dispatch_workgroups(1, g.replicas, 1);
             }
             Stage::Integrate => {
                 p.integrate1.set(pass);
-                pass.dispatch_workgroups(Self::wg(g.atoms, 256), 1, 1);
+                pass.dispatch_workgroups(Self::wg(g.atoms, 256), g.replicas, 1);
             }
             Stage::Bin => indirect(pass, &p.bin, 0),
             Stage::Scan => indirect(pass, &p.scan, 1),
@@ -541,7 +549,7 @@ impl Kernels {
             Stage::Forces => {
                 pass.set_pipeline(&p.forces_kick);
                 pass.set_bind_group(0, &self.forces_bg, &[]);
-                pass.dispatch_workgroups(Self::wg(g.atoms, FORCE_WG / TPA), 1, 1);
+                pass.dispatch_workgroups(Self::wg(g.atoms, FORCE_WG / TPA), g.replicas, 1);
             }
         }
     }
@@ -558,16 +566,22 @@ impl Kernels {
 
     /// Closes the last step: its second thermostat half step, then the pending velocity scale.
     pub fn record_close(&self, pass: &mut wgpu::ComputePass) {
+        let r = self.grid.replicas;
         self.pipe.scalar_end.set(pass);
-        pass.dispatch_workgroups(1, 1, 1);
+        pass.dispatch_workgroups(1, r, 1);
         self.pipe.apply_scale.set(pass);
-        pass.dispatch_workgroups(self.grid.bath_wg.max(1), 1, 1);
+        pass.dispatch_workgroups(self.grid.bath_wg.max(1), r, 1);
     }
 
-    /// Makes the next recorded rebuild kernels build the list (for [`Kernels::record_refresh`]).
-    pub fn request_rebuild(&self, queue: &wgpu::Queue) {
-        let args = rebuild_args(self.grid.atoms, self.cells, true);
+    /// Makes the next recorded rebuild kernels build replica `r`'s list (for [`Kernels::record_refresh`]).
+    pub fn request_rebuild(&self, queue: &wgpu::Queue, r: usize) {
+        let args = rebuild_args(self.grid.atoms, self.cells, self.grid.replicas, true);
         queue.write_buffer(&self.buf.args, 0, bytemuck::cast_slice(&args));
+        queue.write_buffer(
+            &self.buf.flags,
+            4 * (r * FLAG_STRIDE + super::prelude::F_REBUILD) as u64,
+            bytemuck::bytes_of(&1u32),
+        );
     }
 
     /// A neighbour-list build (requested first with [`Kernels::request_rebuild`]), the forces (no kick) and
@@ -584,15 +598,16 @@ impl Kernels {
         }
         pass.set_pipeline(&self.pipe.forces);
         pass.set_bind_group(0, &self.forces_bg, &[]);
-        pass.dispatch_workgroups(Self::wg(self.grid.atoms, FORCE_WG / TPA), 1, 1);
+        let r = self.grid.replicas;
+        pass.dispatch_workgroups(Self::wg(self.grid.atoms, FORCE_WG / TPA), r, 1);
         self.pipe.body_forces.set(pass);
-        pass.dispatch_workgroups(1, 1, 1);
+        pass.dispatch_workgroups(1, r, 1);
     }
 
     /// Per-atom pair energies by partner group, for a sampling point.
     pub fn record_energies(&self, pass: &mut wgpu::ComputePass) {
         pass.set_bind_group(0, &self.forces_bg, &[]);
         pass.set_pipeline(&self.pipe.energies);
-        pass.dispatch_workgroups(Self::wg(self.grid.atoms, 64), 1, 1);
+        pass.dispatch_workgroups(Self::wg(self.grid.atoms, 64), self.grid.replicas, 1);
     }
 }

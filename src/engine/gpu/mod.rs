@@ -9,6 +9,12 @@
 //! would otherwise make from the same state), so the trajectory and every heat.csv byte are independent of
 //! how often it is called.
 //!
+//! Replicas: one engine holds R systems of the same atom count and geometry (R = 1 for a single run) and
+//! advances any subset of them in the same dispatches (y = replica, `crate::engine::batch`). What replicas may
+//! differ in (seeds, κ, bath temperatures and thermostats) lives in each one's scalar and flag blocks, never
+//! in the compiled constants, so a replica runs exactly the arithmetic of the single run of its scenario: its
+//! heat.csv is byte-identical to that run's (tests/gpu_batch.rs).
+//!
 //! Precision: positions are absolute f32 (ulp 4e-6 Å at 36 Å, 1.5e-5 Å at 220 Å); body centres are stored as
 //! displacements from the trap centre, so the controller sees X with f32 relative precision. Chain positions
 //! η grow without bound over a run, so the GPU keeps only their increments (Kahan) and the host holds η in f64.
@@ -23,6 +29,7 @@ mod kernels;
 mod list_safety;
 mod prelude;
 
+use super::batch::BatchEngine;
 use super::baths::Baths;
 use super::{Accumulators, Engine, Measurement, Observation, State};
 use crate::gpu::GpuContext;
@@ -58,39 +65,49 @@ const LIST_MARGIN: u32 = 32;
 const INITIAL_CAPACITY: u32 = 256;
 
 /// Storage buffers the kernel binding the most binds (the force kernels; each kernel binds only what it uses).
-const STORAGE_BUFFERS: u32 = 9;
+const STORAGE_BUFFERS: u32 = 10;
 
 pub struct GpuEngine {
     ctx: GpuContext,
     k: Kernels,
     lay: Layout,
+    /// Atoms per replica.
     n: usize,
     groups: Vec<Group>,
-    baths: Baths,
     box_a: DVec3,
     group_mass: [f64; Group::COUNT],
     /// The timestep, ps, that turns steps into the time of the baths' targets T(t).
     dt: f64,
     walls: bool,
     container: f64,
+    reps: Vec<Replica>,
+    /// Which replicas the F_ACTIVE words on the GPU let move (as last written by the host).
+    active: Vec<bool>,
+    list_capacity: u32,
+}
+
+/// The host side of one replica.
+struct Replica {
+    baths: Baths,
     ctrl: Controller,
+    params: ReplicaParams,
     /// Constants of the bodies, and their state as of the last readback.
     bodies: Vec<RigidBody>,
     /// η in f64 (host), η̇ and η̈ as of the last readback.
     chains: [Option<NoseHooverChain>; 2],
     acc: Accumulators,
     step: u64,
-    list_capacity: u32,
     /// The last advance crossed a fold point and the ledger has not been folded since.
     fold_due: bool,
 }
 
-/// What one readback returns (`pos` and `vel` empty when only the scalars were read).
+/// What one readback of a replica returns (`pos` and `vel` empty when only the scalars were read).
 struct Snapshot {
     pos: Vec<[f32; 4]>,
     vel: Vec<[f32; 4]>,
     scalars: Vec<f32>,
-    flags: [u32; 4],
+    /// The replica's flag words (`F_*`).
+    flags: Vec<u32>,
     energy: Option<Vec<f32>>,
 }
 
@@ -109,12 +126,75 @@ fn dvec(p: &[f32; 4]) -> DVec3 {
     DVec3::new(p[0] as f64, p[1] as f64, p[2] as f64)
 }
 
+/// Refuses replicas that cannot share one compiled engine, naming the first constant that differs.
+fn check_shareable(scs: &[&Scenario], syss: &[&System], lay: &Layout, consts: &str) -> Result<()> {
+    for (r, (sc, sys)) in scs.iter().zip(syss).enumerate().skip(1) {
+        if sys.len() != syss[0].len() || sys.bodies.len() != syss[0].bodies.len() {
+            bail!(
+                "replica {r} has {} atoms and {} bodies, replica 0 {} and {}: replicas of one batch must have \
+                 the same atom counts (cold/hot argon, walls, particles)",
+                sys.len(),
+                sys.bodies.len(),
+                syss[0].len(),
+                syss[0].bodies.len()
+            );
+        }
+        let mine = wgsl_constants(sc, sys, lay, scs.len());
+        if let Some((a, b)) = consts.lines().zip(mine.lines()).find(|(a, b)| a != b) {
+            bail!(
+                "replica {r} cannot share a batch with replica 0: they differ in `{}` (replica 0: `{a}`, replica \
+                 {r}: `{b}`); replicas may differ in seeds, controller (κ, κ_C, κ_H, drag) and bath temperatures \
+                 and thermostats, but must share geometry, masses, potential and timestep",
+                a.split(':').next().unwrap_or(a).trim_start_matches("const "),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a neighbour list of `capacity` slots for each of `atoms` atoms (all replicas) that one storage
+/// buffer of the adapter cannot hold.
+fn check_list_fits(ctx: &GpuContext, atoms: usize, capacity: u32) -> Result<()> {
+    let bytes = 4 * atoms as u64 * capacity as u64;
+    let limit = ctx.device.limits().max_storage_buffer_binding_size;
+    if limit < bytes {
+        bail!(
+            "{atoms} atoms (all replicas) with {capacity} neighbour slots each need a {} MiB neighbour list, more \
+             than the {} MiB one buffer may hold on adapter {:?}: simulate fewer atoms or replicas, or use another \
+             adapter",
+            bytes >> 20,
+            limit >> 20,
+            ctx.adapter_name
+        );
+    }
+    Ok(())
+}
+
 impl GpuEngine {
     /// Uploads the system's start state, builds the neighbour list and computes the first forces.
     pub fn new(sc: &Scenario, sys: &System, ctx: GpuContext) -> Result<GpuEngine> {
-        let lay = Layout::new(sc);
-        let baths = Baths::new(sc, sys);
-        let chains = baths.chains(sc);
+        GpuEngine::with_replicas(&[sc], &[sys], ctx)
+    }
+
+    /// An engine of R = `scs.len()` replicas, replica r the system `syss[r]` of scenario `scs[r]`, each started
+    /// from its system's start state (as [`GpuEngine::new`] starts a single run).
+    pub fn with_replicas(
+        scs: &[&Scenario],
+        syss: &[&System],
+        ctx: GpuContext,
+    ) -> Result<GpuEngine> {
+        if scs.is_empty() || scs.len() != syss.len() {
+            bail!(
+                "a GPU engine needs at least one replica, and one system per scenario ({} scenarios, {} systems)",
+                scs.len(),
+                syss.len()
+            );
+        }
+        let (sc, sys) = (scs[0], syss[0]);
+        let replicas = scs.len();
+        let lay = Layout::covering(scs);
+        let consts = wgsl_constants(sc, sys, &lay, replicas);
+        check_shareable(scs, syss, &lay, &consts)?;
         let table = PairTable::new(&sc.potential);
         let coef = coef_table(&table);
         let bcoord: Vec<[f32; 4]> = sys
@@ -123,8 +203,9 @@ impl GpuEngine {
             .flat_map(|b| b.body_coords.iter().map(|c| to4(*c, 0.0)))
             .collect();
         let cells = cell_grid(sc, sys.box_a).iter().product::<u32>();
-        let nbath = baths.ranges[1].end;
+        let nbath = sys.ranges[Group::HotBath as usize].end;
         let grid = Grid {
+            replicas: replicas as u32,
             atoms: sys.len() as u32,
             bath_wg: nbath.div_ceil(256) as u32,
             partials: partials(nbath),
@@ -140,14 +221,11 @@ impl GpuEngine {
                 STORAGE_BUFFERS
             );
         }
-        let list_bytes = 4 * sys.len() as u64 * INITIAL_CAPACITY as u64;
-        if limits.max_storage_buffer_binding_size < list_bytes {
+        check_list_fits(&ctx, replicas * sys.len(), INITIAL_CAPACITY)?;
+        if replicas as u32 > limits.max_compute_workgroups_per_dimension {
             bail!(
-                "{} atoms need a {} MiB neighbour list, more than the {} MiB one buffer may hold on adapter {:?}: \
-                 simulate fewer atoms or use another adapter",
-                sys.len(),
-                list_bytes >> 20,
-                limits.max_storage_buffer_binding_size >> 20,
+                "{replicas} replicas exceed the {} workgroups per dispatch dimension of adapter {:?}",
+                limits.max_compute_workgroups_per_dimension,
                 ctx.adapter_name
             );
         }
@@ -155,12 +233,10 @@ impl GpuEngine {
         let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let kernels = Kernels::new(
             &ctx,
-            &wgsl_constants(sc, sys, &lay),
+            &consts,
             &Init {
-                pos: &vec![[0.0; 4]; sys.len()],
-                vel: &vec![[0.0; 4]; sys.len()],
                 bcoord: &bcoord,
-                scalars: &vec![0.0; lay.len],
+                scalars: lay.len,
                 coef: &coef,
                 cells,
                 list_capacity: INITIAL_CAPACITY,
@@ -174,43 +250,67 @@ impl GpuEngine {
                 ctx.backend
             );
         }
+        let reps: Vec<Replica> = scs
+            .iter()
+            .zip(syss)
+            .map(|(sc, sys)| {
+                let baths = Baths::new(sc, sys);
+                Replica {
+                    chains: baths.chains(sc),
+                    baths,
+                    ctrl: Controller::new(&sc.controller),
+                    params: replica_params(sc, sys),
+                    bodies: sys.bodies.clone(),
+                    acc: Accumulators::default(),
+                    step: 0,
+                    fold_due: false,
+                }
+            })
+            .collect();
         let mut e = GpuEngine {
             k: kernels,
             ctx,
             lay,
             n: sys.len(),
             groups: sys.groups.clone(),
-            baths,
             box_a: sys.box_a,
             group_mass: sys.group_mass,
             dt: sc.dt_ps(),
             walls: sc.geometry.walls,
             container: sc.geometry.container_length_a,
-            ctrl: Controller::new(&sc.controller),
-            bodies: sys.bodies.clone(),
-            chains,
-            acc: Accumulators::default(),
-            step: 0,
+            reps,
+            active: vec![false; replicas],
             list_capacity: INITIAL_CAPACITY,
-            fold_due: false,
         };
-        let start = State::new(
-            0,
-            sys.positions.clone(),
-            sys.velocities.clone(),
-            &sys.bodies,
-            e.chains.clone(),
-            Accumulators::default(),
-        );
-        e.restore(&start)?;
-        // Size the list from the densest start neighbourhood, then build it again at that size.
-        let most = e.read(false, false)?.flags[1];
+        let starts: Vec<State> = syss
+            .iter()
+            .zip(&e.reps)
+            .map(|(sys, rep)| {
+                State::new(
+                    0,
+                    sys.positions.clone(),
+                    sys.velocities.clone(),
+                    &sys.bodies,
+                    rep.chains.clone(),
+                    Accumulators::default(),
+                )
+            })
+            .collect();
+        // Size the list from the densest start neighbourhood of any replica, then build them again at that size.
+        let mut most = 0;
+        for (r, start) in starts.iter().enumerate() {
+            e.restore_replica(r, start)?;
+            most = most.max(e.read(r, false, false)?.flags[F_MAXN]);
+        }
         let capacity =
             ((most as f64 * LIST_HEADROOM).ceil() as u32 + LIST_MARGIN).next_multiple_of(TPA);
         if capacity != e.list_capacity {
+            check_list_fits(&e.ctx, replicas * e.n, capacity)?;
             e.list_capacity = capacity;
             e.k.resize_list(&e.ctx.device, capacity);
-            e.restore(&start)?;
+            for (r, start) in starts.iter().enumerate() {
+                e.restore_replica(r, start)?;
+            }
         }
         Ok(e)
     }
@@ -224,12 +324,17 @@ impl GpuEngine {
         &self.ctx
     }
 
-    /// Neighbour-list builds since the engine was created or restored.
-    pub fn list_builds(&mut self) -> Result<u64> {
-        Ok(self.read(false, false)?.flags[2] as u64)
+    /// Number of replicas.
+    pub fn replicas(&self) -> usize {
+        self.reps.len()
     }
 
-    /// Bytes of GPU memory held by this engine's buffers.
+    /// Neighbour-list builds of replica `r` since it was created or restored.
+    pub fn list_builds(&mut self, r: usize) -> Result<u64> {
+        Ok(self.read(r, false, false)?.flags[F_BUILDS] as u64)
+    }
+
+    /// Bytes of GPU memory held by this engine's buffers (all replicas).
     pub fn gpu_bytes(&self) -> u64 {
         let b = &self.k.buf;
         b.bound().iter().chain([&&b.args]).map(|x| x.size()).sum()
@@ -239,9 +344,31 @@ impl GpuEngine {
         self.ctx.queue.submit([self.encode(record)]);
     }
 
-    /// Waits for all submitted work and copies buffers back: the scalars and flags always, positions and
-    /// velocities when `atoms`, pair energies (computed first) when `energies`.
-    fn read(&self, atoms: bool, energies: bool) -> Result<Snapshot> {
+    /// Makes the F_ACTIVE words on the GPU say `which` (written before the next submit; only those that change).
+    fn set_active(&mut self, which: &[bool]) {
+        for (r, (&want, have)) in which.iter().zip(self.active.iter_mut()).enumerate() {
+            if want != *have {
+                self.ctx.queue.write_buffer(
+                    &self.k.buf.flags,
+                    4 * (r * FLAG_STRIDE + F_ACTIVE) as u64,
+                    bytemuck::bytes_of(&u32::from(want)),
+                );
+                *have = want;
+            }
+        }
+    }
+
+    /// Only replica `r` active.
+    fn only(&self, r: usize) -> Vec<bool> {
+        (0..self.reps.len()).map(|q| q == r).collect()
+    }
+
+    /// Waits for all submitted work and copies replica `r`'s blocks back: its scalars and flags always, positions
+    /// and velocities when `atoms`, pair energies (computed first, for this replica alone) when `energies`.
+    fn read(&mut self, r: usize, atoms: bool, energies: bool) -> Result<Snapshot> {
+        if energies {
+            self.set_active(&self.only(r));
+        }
         let dev = &self.ctx.device;
         let b = &self.k.buf;
         let mut enc = dev.create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
@@ -249,24 +376,31 @@ impl GpuEngine {
             let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
             self.k.record_energies(&mut pass);
         }
-        let n = self.n as u64;
-        let mut sources = vec![(&b.scalars, 4 * self.lay.len as u64), (&b.flags, 16)];
+        let (n, r64) = (self.n as u64, r as u64);
+        let (len, fs, ng) = (self.lay.len as u64, FLAG_STRIDE as u64, Group::COUNT as u64);
+        let mut sources = vec![
+            (&b.scalars, 4 * r64 * len, 4 * len),
+            (&b.flags, 4 * r64 * fs, 4 * fs),
+        ];
         if atoms {
-            sources.extend([(&b.pos, 16 * n), (&b.vel, 16 * n)]);
+            sources.extend([
+                (&b.pos, 16 * r64 * n, 16 * n),
+                (&b.vel, 16 * r64 * n, 16 * n),
+            ]);
         }
         if energies {
-            sources.push((&b.energy, 4 * Group::COUNT as u64 * n));
+            sources.push((&b.energy, 4 * ng * r64 * n, 4 * ng * n));
         }
         let staging: Vec<wgpu::Buffer> = sources
             .iter()
-            .map(|(src, size)| {
+            .map(|(src, offset, size)| {
                 let dst = dev.create_buffer(&wgpu::BufferDescriptor {
                     label: Some("readback"),
                     size: *size,
                     usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
                     mapped_at_creation: false,
                 });
-                enc.copy_buffer_to_buffer(src, 0, &dst, 0, *size);
+                enc.copy_buffer_to_buffer(src, *offset, &dst, 0, *size);
                 dst
             })
             .collect();
@@ -289,7 +423,6 @@ impl GpuEngine {
                 Ok(v)
             })
             .collect::<Result<Vec<Vec<u8>>>>()?;
-        let flags: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes[1]);
         let (pos, vel) = if atoms {
             (
                 bytemuck::pod_collect_to_vec(&bytes[2]),
@@ -302,20 +435,21 @@ impl GpuEngine {
             pos,
             vel,
             scalars: bytemuck::pod_collect_to_vec(&bytes[0]),
-            flags: [flags[0], flags[1], flags[2], flags[3]],
+            flags: bytemuck::pod_collect_to_vec(&bytes[1]),
             energy: energies.then(|| bytemuck::pod_collect_to_vec(&bytes[bytes.len() - 1])),
         })
     }
 
-    /// The host's view at a readback, computed without storing anything: its f64 totals plus the GPU's
-    /// unfolded Kahan increments (sum − compensation), chain η likewise, and the bodies' and chains'
+    /// Replica `r`'s host view at a readback, computed without storing anything: its f64 totals plus the
+    /// GPU's unfolded Kahan increments (sum − compensation), chain η likewise, and the bodies' and chains'
     /// momenta as read back.
-    fn current(&self, snap: &Snapshot) -> Current {
+    fn current(&self, r: usize, snap: &Snapshot) -> Current {
+        let rep = &self.reps[r];
         let s = &snap.scalars;
         let l = self.lay;
         let kahan = |o: usize| s[o] as f64 - s[o + 1] as f64;
-        let mut acc = self.acc.clone();
-        let mut chains = self.chains.clone();
+        let mut acc = rep.acc.clone();
+        let mut chains = rep.chains.clone();
         for b in 0..2 {
             acc.thermostat_heat[b] += kahan(l.l_heat + 2 * b);
             let w = kahan(l.l_work + 2 * b);
@@ -332,7 +466,7 @@ impl GpuEngine {
         }
         acc.controller_impulse +=
             DVec3::new(kahan(l.l_imp), kahan(l.l_imp + 2), kahan(l.l_imp + 4));
-        let mut bodies = self.bodies.clone();
+        let mut bodies = rep.bodies.clone();
         for (k, body) in bodies.iter_mut().enumerate() {
             let o = k * BODY_STRIDE;
             let v =
@@ -350,23 +484,24 @@ impl GpuEngine {
         }
     }
 
-    /// Folds the GPU's ledger into the host's f64 accumulators and chain η, takes the bodies' and chains'
-    /// state from the snapshot, and zeroes the GPU ledger. Called only at points fixed by the step count.
-    fn fold(&mut self, snap: &Snapshot) {
+    /// Folds replica `r`'s GPU ledger into its f64 accumulators and chain η, takes its bodies' and chains'
+    /// state from the snapshot, and zeroes its GPU ledger. Called only at points fixed by the step count.
+    fn fold(&mut self, r: usize, snap: &Snapshot) {
         let Current {
             acc,
             chains,
             bodies,
-        } = self.current(snap);
-        self.acc = acc;
-        self.chains = chains;
-        self.bodies = bodies;
-        self.fold_due = false;
+        } = self.current(r, snap);
+        let rep = &mut self.reps[r];
+        rep.acc = acc;
+        rep.chains = chains;
+        rep.bodies = bodies;
+        rep.fold_due = false;
         let l = self.lay;
         let zeros = vec![0f32; l.len - l.l_heat];
         self.ctx.queue.write_buffer(
             &self.k.buf.scalars,
-            4 * l.l_heat as u64,
+            4 * (r * l.len + l.l_heat) as u64,
             bytemuck::cast_slice(&zeros),
         );
     }
@@ -374,26 +509,26 @@ impl GpuEngine {
     fn bath_ke(&self, vel: &[[f32; 4]], b: usize) -> f64 {
         0.5 * self.group_mass[b]
             * MVV2E
-            * vel[self.baths.ranges[b].clone()]
+            * vel[self.reps[0].baths.ranges[b].clone()]
                 .iter()
                 .map(|v| dvec(v).length_squared())
                 .sum::<f64>()
     }
 
-    /// Errors out when the run has blown up (the CPU engine's checks and messages), or when the neighbour
+    /// Errors out when replica `r` has blown up (the CPU engine's checks and messages), or when its neighbour
     /// list overflowed.
-    fn check_sane(&self, snap: &Snapshot, bodies: &[RigidBody]) -> Result<()> {
-        if snap.flags[1] > self.list_capacity {
+    fn check_sane(&self, r: usize, snap: &Snapshot, bodies: &[RigidBody]) -> Result<()> {
+        if snap.flags[F_MAXN] > self.list_capacity {
             bail!(
                 "an atom had {} neighbours within r_c + skin, more than the {} the GPU list holds (sized from the \
                  start configuration): the density collapsed locally, so the run blew up",
-                snap.flags[1],
+                snap.flags[F_MAXN],
                 self.list_capacity
             );
         }
         super::observe::check_sane(
-            self.step,
-            &self.baths.ranges,
+            self.reps[r].step,
+            &self.reps[r].baths.ranges,
             self.walls,
             self.container,
             |i| dvec(&snap.pos[i]),
@@ -463,42 +598,44 @@ impl GpuEngine {
     }
 }
 
-impl Engine for GpuEngine {
-    fn describe(&self) -> String {
-        format!(
-            "gpu ({}, {}, f32 state, f64 host ledger)",
-            self.ctx.adapter_name, self.ctx.backend
-        )
-    }
-
-    fn adapter(&self) -> Option<String> {
-        Some(self.ctx.adapter_name.clone())
-    }
-
-    fn driver(&self) -> Option<String> {
-        Some(self.ctx.driver.clone())
-    }
-
-    fn advance(&mut self, steps: u64) -> Result<()> {
-        if self.fold_due {
-            let snap = self.read(false, false)?;
-            self.fold(&snap);
+/// The per-replica operations behind [`Engine`] (replica 0 of a single run) and [`BatchEngine`].
+impl GpuEngine {
+    /// Advances the replicas with `active[r]` by `steps` steps in the same dispatches; the others stay frozen.
+    fn advance_replicas(&mut self, active: &[bool], steps: u64) -> Result<()> {
+        if active.len() != self.reps.len() {
+            bail!(
+                "advance names {} replicas, the engine holds {}",
+                active.len(),
+                self.reps.len()
+            );
         }
+        for (r, &on) in active.iter().enumerate() {
+            if on && self.reps[r].fold_due {
+                let snap = self.read(r, false, false)?;
+                self.fold(r, &snap);
+            }
+        }
+        if steps == 0 || !active.contains(&true) {
+            return Ok(());
+        }
+        self.set_active(active);
         self.record_advance(steps);
-        let before = self.step;
-        self.step += steps;
-        self.fold_due = before / FOLD_STEPS != self.step / FOLD_STEPS;
+        for (rep, _) in self.reps.iter_mut().zip(active).filter(|(_, &a)| a) {
+            let before = rep.step;
+            rep.step += steps;
+            rep.fold_due = before / FOLD_STEPS != rep.step / FOLD_STEPS;
+        }
         Ok(())
     }
 
-    fn observe(&mut self) -> Result<Observation> {
-        let snap = self.read(true, true)?;
-        let now = self.current(&snap);
-        self.check_sane(&snap, &now.bodies)?;
+    fn observe_replica(&mut self, r: usize) -> Result<Observation> {
+        let snap = self.read(r, true, true)?;
+        let now = self.current(r, &snap);
+        self.check_sane(r, &snap, &now.bodies)?;
         // A fold that is due (set by the step count alone) is done from this snapshot rather than by a second
         // blocking read at the next advance: same step, same values, one GPU idle fewer per sample.
-        if self.fold_due {
-            self.fold(&snap);
+        if self.reps[r].fold_due {
+            self.fold(r, &snap);
         }
         let e = snap.energy.as_ref().expect("energies were requested");
         // pair[a][b]: LJ energy of all pairs between groups a and b. The full list holds each pair from both
@@ -529,57 +666,62 @@ impl Engine for GpuEngine {
                 pair_energy[a as usize][b as usize] = pair(a, b);
             }
         }
+        let rep = &self.reps[r];
         Observation::assemble(Measurement {
-            step: self.step,
+            step: rep.step,
             pair_energy,
             bath_kinetic: [self.bath_ke(&snap.vel, 0), self.bath_ke(&snap.vel, 1)],
             bath_momentum: [0, 1].map(|b| {
                 self.group_mass[b]
-                    * snap.vel[self.baths.ranges[b].clone()]
+                    * snap.vel[rep.baths.ranges[b].clone()]
                         .iter()
                         .map(dvec)
                         .sum::<DVec3>()
             }),
-            ndof: self.baths.ndof,
+            ndof: rep.baths.ndof,
             bodies: &now.bodies,
-            controller: &self.ctrl,
-            chain_energy: self
+            controller: &rep.ctrl,
+            chain_energy: rep
                 .baths
-                .chain_energy(&now.chains, self.step as f64 * self.dt),
+                .chain_energy(&now.chains, rep.step as f64 * self.dt),
             acc: &now.acc,
         })
     }
 
-    fn zero_ledger(&mut self) -> Result<()> {
-        let snap = self.read(false, false)?;
-        self.fold(&snap);
-        self.acc.zero_ledger();
+    fn zero_ledger_replica(&mut self, r: usize) -> Result<()> {
+        let snap = self.read(r, false, false)?;
+        self.fold(r, &snap);
+        self.reps[r].acc.zero_ledger();
         Ok(())
     }
 
-    fn state(&mut self) -> Result<State> {
-        let snap = self.read(true, false)?;
-        self.fold(&snap);
-        self.check_sane(&snap, &self.bodies)?;
+    fn state_replica(&mut self, r: usize) -> Result<State> {
+        let snap = self.read(r, true, false)?;
+        self.fold(r, &snap);
+        let rep = &self.reps[r];
+        self.check_sane(r, &snap, &rep.bodies)?;
         Ok(State::new(
-            self.step,
+            rep.step,
             snap.pos.iter().map(dvec).collect(),
             snap.vel.iter().map(dvec).collect(),
-            &self.bodies,
-            self.chains.clone(),
-            self.acc.clone(),
+            &rep.bodies,
+            rep.chains.clone(),
+            rep.acc.clone(),
         ))
     }
 
-    fn restore(&mut self, st: &State) -> Result<()> {
-        st.check_fits(self.n, self.bodies.len())?;
-        self.step = st.step;
-        self.fold_due = false;
-        self.acc = st.accumulators.clone();
-        self.chains = st.chains.clone();
+    /// Writes replica `r`'s state (and its parameters) into its blocks, then builds its list and computes its
+    /// forces with only it active.
+    fn restore_replica(&mut self, r: usize, st: &State) -> Result<()> {
         let box_a = self.box_a;
+        let rep = &mut self.reps[r];
+        st.check_fits(self.n, rep.bodies.len())?;
+        rep.step = st.step;
+        rep.fold_due = false;
+        rep.acc = st.accumulators.clone();
+        rep.chains = st.chains.clone();
         let mut pos = st.positions.clone();
-        for (b, bs) in self.bodies.iter_mut().zip(&st.bodies) {
+        for (b, bs) in rep.bodies.iter_mut().zip(&st.bodies) {
             bs.apply_to(b);
             for (i, off) in b.atoms.clone().zip(b.space_offsets()) {
                 pos[i] = wrap(b.com + off, box_a);
@@ -592,8 +734,9 @@ impl Engine for GpuEngine {
             .collect();
         let vel4: Vec<[f32; 4]> = st.velocities.iter().map(|v| to4(*v, 0.0)).collect();
         let l = self.lay;
+        let rep = &self.reps[r];
         let mut s = vec![0f32; l.len];
-        for (k, b) in self.bodies.iter().enumerate() {
+        for (k, b) in rep.bodies.iter().enumerate() {
             let o = k * BODY_STRIDE;
             let put = |s: &mut [f32], at: usize, v: DVec3| {
                 s[at..at + 3].copy_from_slice(&[v.x as f32, v.y as f32, v.z as f32])
@@ -609,7 +752,7 @@ impl Engine for GpuEngine {
             put(&mut s, o + B_L, b.angmom);
         }
         for b in 0..2 {
-            if let Some(c) = &self.chains[b] {
+            if let Some(c) = &rep.chains[b] {
                 if c.eta.len() > l.mch {
                     bail!(
                         "checkpoint chain of {} thermostats does not match the scenario's {}",
@@ -624,28 +767,130 @@ impl Engine for GpuEngine {
             }
             s[l.ke + b] = self.bath_ke(&vel4, b) as f32;
         }
-        let q = &self.ctx.queue;
-        q.write_buffer(&self.k.buf.pos, 0, bytemuck::cast_slice(&pos4));
-        q.write_buffer(&self.k.buf.vel, 0, bytemuck::cast_slice(&vel4));
-        q.write_buffer(&self.k.buf.scalars, 0, bytemuck::cast_slice(&s));
+        s[l.prm..l.prm + PRM_LEN].copy_from_slice(&rep.params.scalars);
+        let mut flags = rep.params.flags;
+        flags[F_CAP] = self.list_capacity;
+        flags[F_CLOCK] = st.step as u32;
+        flags[F_CLOCK + 1] = (st.step >> 32) as u32;
+        flags[F_ACTIVE] = 1;
+        self.active[r] = true;
+        self.set_active(&self.only(r));
+        let (n, q) = (self.n as u64, &self.ctx.queue);
+        q.write_buffer(
+            &self.k.buf.pos,
+            16 * r as u64 * n,
+            bytemuck::cast_slice(&pos4),
+        );
+        q.write_buffer(
+            &self.k.buf.vel,
+            16 * r as u64 * n,
+            bytemuck::cast_slice(&vel4),
+        );
+        q.write_buffer(
+            &self.k.buf.scalars,
+            4 * (r * l.len) as u64,
+            bytemuck::cast_slice(&s),
+        );
         q.write_buffer(
             &self.k.buf.flags,
-            0,
-            bytemuck::cast_slice(&[
-                0u32,
-                0,
-                0,
-                self.list_capacity,
-                st.step as u32,
-                (st.step >> 32) as u32,
-            ]),
+            4 * (r * FLAG_STRIDE) as u64,
+            bytemuck::cast_slice(&flags),
         );
-        self.k.request_rebuild(q);
+        self.k.request_rebuild(q, r);
         self.submit(|pass| self.k.record_refresh(pass));
         Ok(())
     }
 
+    fn positions_replica(&mut self, r: usize) -> Result<Vec<DVec3>> {
+        Ok(self.read(r, true, false)?.pos.iter().map(dvec).collect())
+    }
+}
+
+/// A single run: replica 0 (an engine made by [`GpuEngine::new`] holds only it).
+impl Engine for GpuEngine {
+    fn describe(&self) -> String {
+        format!(
+            "gpu ({}, {}, f32 state, f64 host ledger)",
+            self.ctx.adapter_name, self.ctx.backend
+        )
+    }
+
+    fn adapter(&self) -> Option<String> {
+        Some(self.ctx.adapter_name.clone())
+    }
+
+    fn driver(&self) -> Option<String> {
+        Some(self.ctx.driver.clone())
+    }
+
+    fn advance(&mut self, steps: u64) -> Result<()> {
+        self.advance_replicas(&self.only(0), steps)
+    }
+
+    fn observe(&mut self) -> Result<Observation> {
+        self.observe_replica(0)
+    }
+
+    fn zero_ledger(&mut self) -> Result<()> {
+        self.zero_ledger_replica(0)
+    }
+
+    fn state(&mut self) -> Result<State> {
+        self.state_replica(0)
+    }
+
+    fn restore(&mut self, st: &State) -> Result<()> {
+        self.restore_replica(0, st)
+    }
+
     fn positions(&mut self) -> Result<Vec<DVec3>> {
-        Ok(self.read(true, false)?.pos.iter().map(dvec).collect())
+        self.positions_replica(0)
+    }
+}
+
+impl BatchEngine for GpuEngine {
+    fn replicas(&self) -> usize {
+        self.reps.len()
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "gpu ({}, {}, f32 state, f64 host ledger, {} replicas in the same dispatches)",
+            self.ctx.adapter_name,
+            self.ctx.backend,
+            self.reps.len()
+        )
+    }
+
+    fn adapter(&self) -> Option<String> {
+        Some(self.ctx.adapter_name.clone())
+    }
+
+    fn driver(&self) -> Option<String> {
+        Some(self.ctx.driver.clone())
+    }
+
+    fn advance(&mut self, active: &[bool], steps: u64) -> Result<()> {
+        self.advance_replicas(active, steps)
+    }
+
+    fn observe(&mut self, r: usize) -> Result<Observation> {
+        self.observe_replica(r)
+    }
+
+    fn zero_ledger(&mut self, r: usize) -> Result<()> {
+        self.zero_ledger_replica(r)
+    }
+
+    fn state(&mut self, r: usize) -> Result<State> {
+        self.state_replica(r)
+    }
+
+    fn restore(&mut self, r: usize, st: &State) -> Result<()> {
+        self.restore_replica(r, st)
+    }
+
+    fn positions(&mut self, r: usize) -> Result<Vec<DVec3>> {
+        self.positions_replica(r)
     }
 }

@@ -57,6 +57,46 @@ pub fn partials(nbath: usize) -> u32 {
     nbath.div_ceil((FORCE_WG / TPA) as usize) as u32
 }
 
+/// Per-replica parameters in the scalar buffer, from `prm` on (host-written at restore, read-only to the
+/// kernels): what replicas of one batch may differ in (the controller and the baths' targets and thermostats),
+/// so that one compiled kernel serves them all and a replica computes exactly what a single run of its scenario
+/// computes. Offsets from `prm`: κ, κ_C, κ_H, the controller's axis mask (3), the drag forces on the cold and
+/// hot particle (3 + 3), then per bath b at `PRM_BATH + b · PB_STRIDE` the `PB_*` slots.
+pub const PRM_KAPPA: usize = 0;
+pub const PRM_KAPPA_COLD: usize = 1;
+pub const PRM_KAPPA_HOT: usize = 2;
+pub const PRM_MASK: usize = 3;
+pub const PRM_DRAG: usize = 6;
+pub const PRM_BATH: usize = 12;
+/// k_B T₀ (eV), Q₁ and Q_j at T₀ (eV ps²), the kinetic-energy target N_f k_B T₀ (eV), the oscillation
+/// amplitude k_B A (eV), and N_f τ², τ², N_f that scale the masses and target with k_B T(t).
+pub const PB_KT: usize = 0;
+pub const PB_Q1: usize = 1;
+pub const PB_QJ: usize = 2;
+pub const PB_KE_TARGET: usize = 3;
+pub const PB_KT_AMP: usize = 4;
+pub const PB_Q1_PER_KT: usize = 5;
+pub const PB_TAU2: usize = 6;
+pub const PB_NDOF: usize = 7;
+pub const PB_STRIDE: usize = 8;
+pub const PRM_LEN: usize = PRM_BATH + 2 * PB_STRIDE;
+
+/// Per-replica words of the `flags` buffer (u32), replica r's block at r · FLAG_STRIDE: the list-rebuild
+/// request (set by integrate1 or the host, cleared by the next scalar kernel), the largest neighbour count,
+/// list builds, list capacity, the step clock (low, high word), whether the replica moves in the dispatches
+/// now recorded (host-set), and the replica's integer parameters: oscillating bath (per bath), the phase per
+/// step as a 64-bit fixed-point fraction (hi, lo per bath), chain length (per bath).
+pub const F_REBUILD: usize = 0;
+pub const F_MAXN: usize = 1;
+pub const F_BUILDS: usize = 2;
+pub const F_CAP: usize = 3;
+pub const F_CLOCK: usize = 4;
+pub const F_ACTIVE: usize = 6;
+pub const F_OSC: usize = 7;
+pub const F_PHASE: usize = 9;
+pub const F_CHAIN: usize = 13;
+pub const FLAG_STRIDE: usize = 16;
+
 /// Where the chains, thermostat factors and Kahan ledger pairs sit in the scalar buffer.
 #[derive(Clone, Copy, Debug)]
 pub struct Layout {
@@ -69,6 +109,8 @@ pub struct Layout {
     pub scale: usize,
     /// Kinetic energy per bath at the step boundary, eV.
     pub ke: usize,
+    /// The replica's parameters (`PRM_*`), PRM_LEN slots.
+    pub prm: usize,
     /// Kahan pairs (sum, compensation): heat per bath, work and particle heat per body, impulse x y z, and
     /// the increments of η_j per bath.
     pub l_heat: usize,
@@ -81,9 +123,11 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub fn new(sc: &Scenario) -> Layout {
-        let mch = [&sc.cold, &sc.hot]
+    /// One layout for every replica of a batch: chain slots for the longest chain among them.
+    pub fn covering(scs: &[&Scenario]) -> Layout {
+        let mch = scs
             .iter()
+            .flat_map(|sc| [&sc.cold, &sc.hot])
             .filter_map(|b| b.thermostat.map(|t| t.chain_length))
             .max()
             .unwrap_or(1)
@@ -92,7 +136,8 @@ impl Layout {
         let cs = 2 * mch;
         let scale = ch + 2 * cs;
         let ke = scale + 2;
-        let l_heat = ke + 2;
+        let prm = ke + 2;
+        let l_heat = prm + PRM_LEN;
         let l_work = l_heat + 4;
         let l_pheat = l_work + 4;
         let l_imp = l_pheat + 4;
@@ -104,6 +149,7 @@ impl Layout {
             cs,
             scale,
             ke,
+            prm,
             l_heat,
             l_work,
             l_pheat,
@@ -137,22 +183,26 @@ fn v3(v: DVec3) -> String {
     format!("vec3<f32>({}, {}, {})", f(v.x), f(v.y), f(v.z))
 }
 
-/// The WGSL constant block for `sc` and `sys`.
-pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout) -> String {
+/// The WGSL constant block for `sc` and `sys` in an engine of `replicas` replicas: everything the replicas
+/// of one batch share (atom ranges, box, timestep, masses, cell grid, bodies, cut-offs, layouts). What a
+/// replica may change is in its scalar and flag blocks ([`replica_params`]), so two scenarios can share a
+/// batch exactly when their blocks here are equal.
+pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout, replicas: usize) -> String {
     let n = sys.len();
     let r = &sys.ranges;
     let nbath = r[Group::HotBath as usize].end;
     let body_start = r[Group::ColdParticle as usize].start;
     let dt = sc.dt_ps();
     let cells = cell_grid(sc, sys.box_a);
-    let ctrl = Controller::new(&sc.controller);
     let pot = &sc.potential;
     let mut o = String::new();
     let mut c = |name: &str, ty: &str, val: String| {
         writeln!(o, "const {name}: {ty} = {val};").expect("writing to a String");
     };
     let u = |x: usize| format!("{x}u");
+    c("R", "u32", u(replicas));
     c("N", "u32", u(n));
+    c("NTOT", "u32", u(n * replicas));
     c("NBATH", "u32", u(nbath));
     c("COLD_END", "u32", u(r[Group::ColdBath as usize].end));
     c("BODY_START", "u32", u(body_start));
@@ -198,49 +248,6 @@ pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout) -> String {
     }
     c("ANG_KICK", "f32", f(0.5 * dt / MVV2E));
     c("IMPULSE_C", "f32", f(0.5 * dt / MVV2E));
-    c("KAPPA", "f32", f(ctrl.kappa));
-    c("KAPPA_COLD", "f32", f(ctrl.kappa_cold));
-    c("KAPPA_HOT", "f32", f(ctrl.kappa_hot));
-    c("MASK", "vec3<f32>", v3(ctrl.mask));
-    c("DRAG_0", "vec3<f32>", v3(ctrl.drag[0]));
-    c("DRAG_1", "vec3<f32>", v3(ctrl.drag[1]));
-    let baths = Baths::new(sc, sys);
-    for (b, bath) in [&sc.cold, &sc.hot].into_iter().enumerate() {
-        let ndof = baths.ndof[b];
-        let kt = KB_EV_PER_K * bath.temperature_k;
-        let (len, tau) = bath
-            .thermostat
-            .map_or((0, 1.0), |t| (t.chain_length, t.damping_ps));
-        // Chain masses as NoseHooverChain::masses: Q₁ = N_f k_B T τ², Q_j = k_B T τ².
-        c(&format!("CHAIN_LEN_{b}"), "u32", u(len));
-        c(&format!("Q1_{b}"), "f32", f(ndof * kt * tau * tau));
-        c(&format!("QJ_{b}"), "f32", f(kt * tau * tau));
-        c(&format!("KT_{b}"), "f32", f(kt));
-        c(&format!("KE_TARGET_{b}"), "f32", f(ndof * kt));
-        // An oscillating target T(t) = T₀ + A sin(2πt/P) (seed 002 in MD; TemperatureProtocol): the WGSL
-        // scales the masses and the kinetic-energy target with k_B T(t) at every half step.
-        let protocol = baths.target_t[b];
-        let phase = phase_per_step(dt, protocol.period_ps);
-        c(
-            &format!("OSC_{b}"),
-            "bool",
-            (!protocol.is_constant() && len > 0).to_string(),
-        );
-        c(&format!("PHASE_HI_{b}"), "u32", format!("{}u", phase >> 32));
-        c(
-            &format!("PHASE_LO_{b}"),
-            "u32",
-            format!("{}u", phase & 0xffff_ffff),
-        );
-        c(
-            &format!("KT_AMP_{b}"),
-            "f32",
-            f(KB_EV_PER_K * protocol.amplitude_k),
-        );
-        c(&format!("Q1_PER_KT_{b}"), "f32", f(ndof * tau * tau));
-        c(&format!("TAU2_{b}"), "f32", f(tau * tau));
-        c(&format!("NDOF_{b}"), "f32", f(ndof));
-    }
     for (name, val) in [
         ("BODY_STRIDE", BODY_STRIDE),
         ("B_X", B_X),
@@ -259,16 +266,95 @@ pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout) -> String {
         ("CS", lay.cs),
         ("SCALE", lay.scale),
         ("KE", lay.ke),
+        ("P_KAPPA", lay.prm + PRM_KAPPA),
+        ("P_KAPPA_COLD", lay.prm + PRM_KAPPA_COLD),
+        ("P_KAPPA_HOT", lay.prm + PRM_KAPPA_HOT),
+        ("P_MASK", lay.prm + PRM_MASK),
+        ("P_DRAG", lay.prm + PRM_DRAG),
+        ("P_BATH", lay.prm + PRM_BATH),
+        ("PB_KT", PB_KT),
+        ("PB_Q1", PB_Q1),
+        ("PB_QJ", PB_QJ),
+        ("PB_KE_TARGET", PB_KE_TARGET),
+        ("PB_KT_AMP", PB_KT_AMP),
+        ("PB_Q1_PER_KT", PB_Q1_PER_KT),
+        ("PB_TAU2", PB_TAU2),
+        ("PB_NDOF", PB_NDOF),
+        ("PB_STRIDE", PB_STRIDE),
         ("L_HEAT", lay.l_heat),
         ("L_WORK", lay.l_work),
         ("L_PHEAT", lay.l_pheat),
         ("L_IMP", lay.l_imp),
         ("L_DETA", lay.l_deta),
         ("S_LEN", lay.len),
+        ("F_REBUILD", F_REBUILD),
+        ("F_MAXN", F_MAXN),
+        ("F_BUILDS", F_BUILDS),
+        ("F_CAP", F_CAP),
+        ("F_CLOCK", F_CLOCK),
+        ("F_ACTIVE", F_ACTIVE),
+        ("F_OSC", F_OSC),
+        ("F_PHASE", F_PHASE),
+        ("F_CHAIN", F_CHAIN),
+        ("FLAG_STRIDE", FLAG_STRIDE),
     ] {
         c(name, "u32", u(val));
     }
     o
+}
+
+/// What a replica may differ in: its `PRM_LEN` scalar parameters (f32, as the kernels read them) and its
+/// integer parameter words of the flag block (F_OSC, F_PHASE, F_CHAIN; the other words zero).
+pub struct ReplicaParams {
+    pub scalars: [f32; PRM_LEN],
+    pub flags: [u32; FLAG_STRIDE],
+}
+
+/// The replica parameters of `sc`: the controller (seed 000, Eq. 17–19: κ, κ_C, κ_H, axis mask, drag) and per
+/// bath the Nosé–Hoover chain's target and masses (NoseHooverChain::masses: Q₁ = N_f k_B T τ², Q_j = k_B T τ²),
+/// with an oscillating target T(t) = T₀ + A sin(2πt/P) (seed 002 in MD; TemperatureProtocol) given by k_B A
+/// and the phase per step, from which the WGSL scales masses and target with k_B T(t) at every half step.
+pub fn replica_params(sc: &Scenario, sys: &System) -> ReplicaParams {
+    let ctrl = Controller::new(&sc.controller);
+    let mut s = [0f32; PRM_LEN];
+    let mut fl = [0u32; FLAG_STRIDE];
+    s[PRM_KAPPA] = ctrl.kappa as f32;
+    s[PRM_KAPPA_COLD] = ctrl.kappa_cold as f32;
+    s[PRM_KAPPA_HOT] = ctrl.kappa_hot as f32;
+    let put = |s: &mut [f32; PRM_LEN], at: usize, v: DVec3| {
+        s[at..at + 3].copy_from_slice(&[v.x as f32, v.y as f32, v.z as f32]);
+    };
+    put(&mut s, PRM_MASK, ctrl.mask);
+    put(&mut s, PRM_DRAG, ctrl.drag[0]);
+    put(&mut s, PRM_DRAG + 3, ctrl.drag[1]);
+    let dt = sc.dt_ps();
+    let baths = Baths::new(sc, sys);
+    for (b, bath) in [&sc.cold, &sc.hot].into_iter().enumerate() {
+        let ndof = baths.ndof[b];
+        let kt = KB_EV_PER_K * bath.temperature_k;
+        let (len, tau) = bath
+            .thermostat
+            .map_or((0, 1.0), |t| (t.chain_length, t.damping_ps));
+        let protocol = baths.target_t[b];
+        let phase = phase_per_step(dt, protocol.period_ps);
+        let o = PRM_BATH + b * PB_STRIDE;
+        s[o + PB_KT] = kt as f32;
+        s[o + PB_Q1] = (ndof * kt * tau * tau) as f32;
+        s[o + PB_QJ] = (kt * tau * tau) as f32;
+        s[o + PB_KE_TARGET] = (ndof * kt) as f32;
+        s[o + PB_KT_AMP] = (KB_EV_PER_K * protocol.amplitude_k) as f32;
+        s[o + PB_Q1_PER_KT] = (ndof * tau * tau) as f32;
+        s[o + PB_TAU2] = (tau * tau) as f32;
+        s[o + PB_NDOF] = ndof as f32;
+        fl[F_OSC + b] = u32::from(!protocol.is_constant() && len > 0);
+        fl[F_PHASE + 2 * b] = (phase >> 32) as u32;
+        fl[F_PHASE + 2 * b + 1] = (phase & 0xffff_ffff) as u32;
+        fl[F_CHAIN + b] = len as u32;
+    }
+    ReplicaParams {
+        scalars: s,
+        flags: fl,
+    }
 }
 
 #[cfg(test)]
