@@ -64,10 +64,13 @@ pub fn create(
             Backend::Cpu,
         ))
     };
-    let gpu = |_ctx: GpuContext| -> Result<(Box<dyn BatchEngine>, Backend)> {
-        anyhow::bail!(
-            "--backend: the batched GPU engine is not built yet; run the batch with --backend cpu"
-        )
+    let gpu = |ctx: GpuContext| -> Result<(Box<dyn BatchEngine>, Backend)> {
+        let scs: Vec<&Scenario> = scenarios.iter().collect();
+        let syss: Vec<&System> = systems.iter().collect();
+        Ok((
+            Box::new(super::gpu::GpuEngine::with_replicas(&scs, &syss, ctx)?),
+            Backend::Gpu,
+        ))
     };
     match backend {
         Backend::Cpu => cpu(),
