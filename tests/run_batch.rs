@@ -226,6 +226,51 @@ fn batch_resumes_replicas_from_their_own_steps_after_kills_and_sigterm() {
     );
 }
 
+/// On the GPU batch engine (lavapipe in CI): replica `a` killed alone (SIGKILL) past a checkpoint and `b`
+/// never started are resumed as one batch, at different steps, and both end byte-identical to their
+/// uninterrupted single GPU runs.
+#[test]
+fn gpu_batch_resumes_replicas_from_different_steps() {
+    let test = "gpu_batch_resumes_replicas_from_different_steps";
+    if nanodemon::gpu::GpuContext::for_test(test).is_none() {
+        return;
+    }
+    let d = tmpdir("resume-gpu");
+    let scs: Vec<PathBuf> = three(&d, 0.8).into_iter().take(2).collect();
+    for sc in &scs {
+        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(sc).unwrap()).unwrap();
+        v["run"]["equilibration_ps"] = json!(0.2);
+        v["run"]["checkpoint_interval_ps"] = json!(0.2);
+        std::fs::write(sc, v.to_string()).unwrap();
+    }
+    let root = d.join("batch");
+    for sc in &scs {
+        single_run(sc, &d.join(format!("single-{}", stem(sc))), "gpu");
+    }
+    let a = root.join(stem(&scs[0]));
+    let mut alone = bin();
+    alone
+        .args([
+            "run",
+            scs[0].to_str().unwrap(),
+            "--out",
+            a.to_str().unwrap(),
+        ])
+        .args(["--backend", "gpu", "--quiet"])
+        .stderr(std::process::Stdio::null());
+    common::kill_after_checkpoint(alone, &a, 4);
+    let s = common::json_output(&mut batch_cmd(&scs, &root, "gpu", &["--resume", "--json"]));
+    assert_eq!(s["replicas"][0]["outcome"], "resumed and completed", "{s}");
+    assert_eq!(s["replicas"][1]["outcome"], "completed", "{s}");
+    for sc in &scs {
+        assert!(
+            heat(&root.join(stem(sc))) == heat(&d.join(format!("single-{}", stem(sc)))),
+            "{}: the resumed GPU replica's heat.csv differs from the single GPU run",
+            stem(sc)
+        );
+    }
+}
+
 /// One replica blows up (10⁵ K hot bath at 10 fs: atoms leave their container within a few steps) and one
 /// has an invalid scenario; the third finishes, byte-identical to its single run, and the batch fails naming
 /// both failed replicas and why.

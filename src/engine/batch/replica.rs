@@ -3,10 +3,16 @@
 //!
 //! Queries (observe, state, restore, zero_ledger, positions) act on their replica at once. `advance(n)` says
 //! "replica r wants n more steps" and blocks; as soon as every live replica is blocked in `advance`, the batch
-//! advances all of them by m = the least of their remaining requests, with exactly them active, and wakes
-//! those whose request is met. A replica whose run ends (finished, failed, stopped) drops its handle and
-//! leaves the live set, and the others then go on without it; so replicas at different steps (resumed from
-//! different checkpoints), with different sampling schedules, or failing, never hold the others up.
+//! advances the replica that has waited longest together with every waiting replica that asked for the same n,
+//! by n steps in one call, and wakes them. A replica whose run ends (finished, failed, stopped) drops its
+//! handle and leaves the live set, and the others then go on without it; so replicas at different steps
+//! (resumed from different checkpoints), with different schedules, or failing, never hold the others up.
+//!
+//! Why whole requests, never a split one: every replica then receives exactly the sequence of `advance` calls
+//! its single run makes, so its bits are the single run's even on an engine whose arithmetic depends on how
+//! steps are grouped into calls (the GPU engine's does: advance(37) + advance(63) is not bit-identical to
+//! advance(100)). Replicas of one sweep share their schedule, so they ask for the same n at every stop and all
+//! move together; replicas out of phase (one in equilibration, one in production) take turns.
 
 use super::BatchEngine;
 use crate::engine::{Engine, Observation, State};
@@ -34,6 +40,9 @@ struct Batch {
     wanted: Vec<u64>,
     /// How replica r's last request ended, once it has: met, or the batch's error message.
     ended: Vec<Option<Result<(), String>>>,
+    /// When replica r made its current request, in requests made so far (the oldest goes first).
+    ticket: Vec<u64>,
+    requests: u64,
 }
 
 /// Splits a batch into one handle per replica (handle r is replica r).
@@ -45,6 +54,8 @@ pub fn split(engine: Box<dyn BatchEngine>) -> Vec<BatchReplica> {
             live: vec![true; n],
             wanted: vec![0; n],
             ended: vec![None; n],
+            ticket: vec![0; n],
+            requests: 0,
         }),
         turn: Condvar::new(),
     });
@@ -69,40 +80,26 @@ impl Batch {
         any
     }
 
-    /// One batched advance of every waiting replica by the least of their requests. An error goes to every
-    /// replica that took part, since none of them can know how far it got.
-    fn advance_waiting(&mut self) {
-        let active: Vec<bool> = self
-            .live
-            .iter()
-            .zip(&self.wanted)
-            .map(|(&l, &w)| l && w > 0)
+    /// One batched advance: the longest-waiting replica and every waiting replica with the same request, by
+    /// that request in one call. An error goes to every replica that took part, since none of them can know how
+    /// far it got.
+    fn advance_oldest(&mut self) {
+        let waiting = |r: usize| self.live[r] && self.wanted[r] > 0;
+        let oldest = (0..self.live.len())
+            .filter(|&r| waiting(r))
+            .min_by_key(|&r| self.ticket[r])
+            .expect("advance_oldest is called with a replica waiting");
+        let n = self.wanted[oldest];
+        let active: Vec<bool> = (0..self.live.len())
+            .map(|r| waiting(r) && self.wanted[r] == n)
             .collect();
-        let m = self
-            .wanted
-            .iter()
-            .zip(&active)
-            .filter(|(_, &a)| a)
-            .map(|(&w, _)| w)
-            .min()
-            .expect("advance_waiting is called with a replica waiting");
         let result = self
             .engine
-            .advance(&active, m)
-            .map_err(|e| format!("batched advance of {m} steps: {e:#}"));
+            .advance(&active, n)
+            .map_err(|e| format!("batched advance of {n} steps: {e:#}"));
         for r in (0..active.len()).filter(|&r| active[r]) {
-            match &result {
-                Ok(()) => {
-                    self.wanted[r] -= m;
-                    if self.wanted[r] == 0 {
-                        self.ended[r] = Some(Ok(()));
-                    }
-                }
-                Err(e) => {
-                    self.wanted[r] = 0;
-                    self.ended[r] = Some(Err(e.clone()));
-                }
-            }
+            self.wanted[r] = 0;
+            self.ended[r] = Some(result.clone());
         }
     }
 }
@@ -138,12 +135,14 @@ impl Engine for BatchReplica {
         let mut b = self.lock()?;
         b.wanted[self.r] = steps;
         b.ended[self.r] = None;
+        b.ticket[self.r] = b.requests;
+        b.requests += 1;
         loop {
             if let Some(end) = b.ended[self.r].take() {
                 return end.map_err(|e| anyhow!(e));
             }
             if b.all_waiting() {
-                b.advance_waiting();
+                b.advance_oldest();
                 self.shared.turn.notify_all();
                 continue;
             }
@@ -287,13 +286,14 @@ mod tests {
         out.into_iter().map(Option::unwrap).collect()
     }
 
-    /// Three replicas in threads asking for steps in different pieces (4+4+4+3, 6+6+3, 12 then leaving) are
-    /// advanced together by the least request, and each ends exactly where its own engine, advanced alone,
-    /// ends. The one that leaves early does not hold the others up.
+    /// Four replicas in threads asking for steps in different pieces (two alike, 4+4+4+3; 6+6+3; 12, then
+    /// leaving): each receives exactly its own requests as whole calls (so its bits are its single run's on any
+    /// engine), the two alike always in the same call, and each ends exactly where its own engine, advanced
+    /// alone, ends. None waits for one that has left.
     #[test]
-    fn uneven_requests_advance_together_and_end_where_single_engines_do() {
-        let (handles, calls, mut alone) = batch(3, None);
-        let pieces = [vec![4, 4, 4, 3], vec![6, 6, 3], vec![12]];
+    fn replicas_get_their_own_requests_whole_and_alike_ones_move_together() {
+        let (handles, calls, mut alone) = batch(4, None);
+        let pieces = [vec![4, 4, 4, 3], vec![4, 4, 4, 3], vec![6, 6, 3], vec![12]];
         let p = pieces.clone();
         let obs = in_threads(handles, move |r, mut h| {
             for &n in &p[r] {
@@ -305,23 +305,16 @@ mod tests {
             e.advance(p.iter().sum()).unwrap();
             assert_eq!(&e.observe().unwrap(), o);
         }
-        // All three wait from the start: 4 steps together first; once 2 has its 12 steps and leaves, 0 and 1
-        // take their last 3 steps together without it.
         let calls = calls.lock().unwrap().clone();
-        assert_eq!(calls[0], (vec![true, true, true], 4), "{calls:?}");
-        assert_eq!(
-            calls.last().unwrap(),
-            &(vec![true, true, false], 3),
-            "{calls:?}"
-        );
-        let total: [u64; 3] = std::array::from_fn(|r| {
-            calls
+        for (r, p) in pieces.iter().enumerate() {
+            let got: Vec<u64> = calls
                 .iter()
                 .filter(|(a, _)| a[r])
-                .map(|(_, m)| m)
-                .sum::<u64>()
-        });
-        assert_eq!(total, [15, 15, 12]);
+                .map(|(_, n)| *n)
+                .collect();
+            assert_eq!(&got, p, "replica {r}'s calls: {calls:?}");
+        }
+        assert!(calls.iter().all(|(a, _)| a[0] == a[1]), "{calls:?}");
     }
 
     /// A replica that never advances (its run failed before its first step) and then drops does not
