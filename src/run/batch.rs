@@ -140,7 +140,6 @@ pub fn run_batch(replicas: &[Replica], opts: &BatchOptions) -> Result<BatchSumma
             outcomes[i] = Some(ended("already done", None));
             continue;
         }
-
         match prepare(rep, opts.time_ps) {
             Ok((sc, sys)) => members.push((i, sc, sys)),
             Err(e) => {
@@ -153,50 +152,11 @@ pub fn run_batch(replicas: &[Replica], opts: &BatchOptions) -> Result<BatchSumma
         }
     }
     check_compatible(&members, replicas)?;
-    let mut engine_name = None;
-    if !members.is_empty() {
-        let mut indices = Vec::with_capacity(members.len());
-        let (mut scenarios, mut systems) = (Vec::new(), Vec::new());
-        for (i, sc, sys) in members {
-            indices.push(i);
-            scenarios.push(sc);
-            systems.push(sys);
-        }
-        let (engine, backend) = batch::create(
-            opts.backend,
-            &scenarios,
-            &systems,
-            opts.threads,
-            &opts.adapter,
-        )?;
-        drop(systems);
-        engine_name = Some(engine.describe());
-        if opts.progress {
-            eprintln!(
-                "batch on {}; each replica's progress lines go to its run.log",
-                engine.describe()
-            );
-        }
-        let handles = batch::split(engine);
-        std::thread::scope(|s| {
-            let threads: Vec<_> = indices
-                .iter()
-                .zip(scenarios)
-                .zip(handles)
-                .map(|((&i, sc), handle)| {
-                    let rep = &replicas[i];
-                    s.spawn(move || run_replica(i, rep, sc, handle, backend, opts))
-                })
-                .collect();
-            for (&i, t) in indices.iter().zip(threads) {
-                outcomes[i] = Some(t.join().unwrap_or_else(|_| ReplicaOutcome {
-                    outcome: "failed".into(),
-                    error: Some("the replica's thread panicked".into()),
-                    ..outcome_of(i, &replicas[i])
-                }));
-            }
-        });
-    }
+    let engine_name = if members.is_empty() {
+        None
+    } else {
+        Some(run_members(members, replicas, opts, &mut outcomes)?)
+    };
     let replicas: Vec<ReplicaOutcome> = outcomes
         .into_iter()
         .map(|o| o.expect("every replica has an outcome"))
@@ -210,6 +170,55 @@ pub fn run_batch(replicas: &[Replica], opts: &BatchOptions) -> Result<BatchSumma
         replicas,
         wall_s: t0.elapsed().as_secs_f64(),
     })
+}
+
+/// Creates the batch engine of `members` (replica index, scenario, system) and runs each member's replica
+/// in a thread of its own, filling in their outcomes; returns the engine's description.
+fn run_members(
+    members: Vec<(usize, Scenario, System)>,
+    replicas: &[Replica],
+    opts: &BatchOptions,
+    outcomes: &mut [Option<ReplicaOutcome>],
+) -> Result<String> {
+    let mut indices = Vec::with_capacity(members.len());
+    let (mut scenarios, mut systems) = (Vec::new(), Vec::new());
+    for (i, sc, sys) in members {
+        indices.push(i);
+        scenarios.push(sc);
+        systems.push(sys);
+    }
+    let (engine, backend) = batch::create(
+        opts.backend,
+        &scenarios,
+        &systems,
+        opts.threads,
+        &opts.adapter,
+    )?;
+    drop(systems);
+    let name = engine.describe();
+    if opts.progress {
+        eprintln!("batch on {name}; each replica's progress lines go to its run.log");
+    }
+    let handles = batch::split(engine);
+    std::thread::scope(|s| {
+        let threads: Vec<_> = indices
+            .iter()
+            .zip(scenarios)
+            .zip(handles)
+            .map(|((&i, sc), handle)| {
+                let rep = &replicas[i];
+                s.spawn(move || run_replica(i, rep, sc, handle, backend, opts))
+            })
+            .collect();
+        for (&i, t) in indices.iter().zip(threads) {
+            outcomes[i] = Some(t.join().unwrap_or_else(|_| ReplicaOutcome {
+                outcome: "failed".into(),
+                error: Some("the replica's thread panicked".into()),
+                ..outcome_of(i, &replicas[i])
+            }));
+        }
+    });
+    Ok(name)
 }
 
 /// Replica i's outcome with nothing yet filled in.
