@@ -164,3 +164,52 @@ fn batched_sweep_tasks_run_their_points_as_an_unbatched_sweep_does() {
         "{err}"
     );
 }
+
+/// A point that blows up (10⁵ K hot bath) in a batch with a healthy one: the healthy point completes, the
+/// failed one gets its failed.json and `sweep status` says so, and the task fails naming it.
+#[test]
+fn a_failing_point_of_a_batch_fails_alone() {
+    let d = tmpdir("fail");
+    let mut base: Value = serde_json::from_str(
+        &std::fs::read_to_string(scenario_path("small-refrigerator.json")).unwrap(),
+    )
+    .unwrap();
+    base["run"] = json!({"timestep_fs": 10.0, "equilibration_ps": 1.0, "production_ps": 5.0,
+                         "sample_interval_ps": 0.5, "checkpoint_interval_ps": 5.0});
+    let s = json!({"name": "hot", "base": base, "vary": {"hot_temperature_k": [120.0, 1e5]},
+                   "slurm": {"expected_ns_per_day": 100.0, "gpus_per_task": 0, "backend": "cpu"}});
+    let file = d.join("sweep.json");
+    std::fs::write(&file, s.to_string()).unwrap();
+    let out = d.join("s");
+    plan(&file, &out, "2");
+    let o = sweep(&[
+        "run",
+        out.to_str().unwrap(),
+        "--index",
+        "0",
+        "--batch",
+        "2",
+        "--backend",
+        "cpu",
+        "--threads",
+        "1",
+        "--quiet",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("1 of 2 points failed")
+            && err.contains("point 1")
+            && err.contains("left its container"),
+        "{err}"
+    );
+    let st = common::json_of(sweep(&["status", out.to_str().unwrap(), "--json"]));
+    assert_eq!(
+        (st["done"].as_u64(), st["failed"].as_u64()),
+        (Some(1), Some(1)),
+        "{st}"
+    );
+    assert_eq!(st["points"][0]["state"], "done", "{st}");
+    let why = std::fs::read_to_string(out.join("points/0001/failed.json")).unwrap();
+    assert!(why.contains("left its container"), "{why}");
+}
