@@ -31,17 +31,12 @@ fn sweep(args: &[&str]) -> Output {
 /// Three κ_H/κ_C values of the small refrigerator, 0.5 ps equilibration and 2 ps production each,
 /// sampled every 0.02 ps (enough rows for the analysis' 20 blocks).
 fn write_sweep(dir: &Path) -> PathBuf {
-    let mut base: Value = serde_json::from_str(
-        &std::fs::read_to_string(scenario_path("small-refrigerator.json")).unwrap(),
+    common::write_kappa_sweep(
+        dir,
+        json!({"timestep_fs": 1.0, "equilibration_ps": 0.5, "production_ps": 2.0,
+              "sample_interval_ps": 0.02, "checkpoint_interval_ps": 0.5}),
+        json!({"expected_ns_per_day": 1.0, "gpus_per_task": 0}),
     )
-    .unwrap();
-    base["run"] = json!({"timestep_fs": 1.0, "equilibration_ps": 0.5, "production_ps": 2.0,
-                         "sample_interval_ps": 0.02, "checkpoint_interval_ps": 0.5});
-    let s = json!({"name": "tiny", "base": base, "vary": {"kappa_ratio": [0.17, 1.0, 4.8]},
-                   "slurm": {"expected_ns_per_day": 1.0, "gpus_per_task": 0}});
-    let p = dir.join("sweep.json");
-    std::fs::write(&p, serde_json::to_string_pretty(&s).unwrap()).unwrap();
-    p
 }
 
 fn rows_of(dir: &Path, i: usize) -> usize {

@@ -29,17 +29,12 @@ fn sweep(args: &[&str]) -> Output {
 
 /// Three κ_H/κ_C points of the small refrigerator on the CPU, 0.2 ps equilibration and 0.5 ps production.
 fn write_sweep(dir: &Path) -> PathBuf {
-    let mut base: Value = serde_json::from_str(
-        &std::fs::read_to_string(scenario_path("small-refrigerator.json")).unwrap(),
+    common::write_kappa_sweep(
+        dir,
+        json!({"timestep_fs": 1.0, "equilibration_ps": 0.2, "production_ps": 0.5,
+              "sample_interval_ps": 0.1, "checkpoint_interval_ps": 0.5}),
+        json!({"expected_ns_per_day": 1.0, "gpus_per_task": 0, "backend": "cpu"}),
     )
-    .unwrap();
-    base["run"] = json!({"timestep_fs": 1.0, "equilibration_ps": 0.2, "production_ps": 0.5,
-                         "sample_interval_ps": 0.1, "checkpoint_interval_ps": 0.5});
-    let s = json!({"name": "tiny", "base": base, "vary": {"kappa_ratio": [0.17, 1.0, 4.8]},
-                   "slurm": {"expected_ns_per_day": 1.0, "gpus_per_task": 0, "backend": "cpu"}});
-    let p = dir.join("sweep.json");
-    std::fs::write(&p, serde_json::to_string_pretty(&s).unwrap()).unwrap();
-    p
 }
 
 fn plan(file: &Path, out: &Path, batch: &str) -> Value {

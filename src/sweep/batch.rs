@@ -11,7 +11,7 @@ use super::point::{PointDir, PointLock, PointState};
 use super::run::{PointOutcome, SweepRunOptions};
 use crate::gpu::AdapterChoice;
 use crate::run::batch::{run_batch, BatchOptions, Replica, ReplicaOutcome};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use std::path::Path;
 
 /// The points of batch task `task` with `per_batch` points per task: those of i·R … i·R+R−1 in the manifest.
@@ -119,25 +119,16 @@ pub fn run_points(
 /// A point that is not done, made ready to run: its lock taken, a run killed before its first checkpoint
 /// cleared, and its last failure record removed. `None` when it is done.
 fn claim(pd: &PointDir) -> Result<Option<(Replica, PointLock)>> {
-    if pd.completed() {
-        return Ok(None);
-    }
-    let lock = pd.acquire()?;
-    let run_dir = pd.run();
-    let resume = run_dir.join("checkpoint.ckpt").exists();
-    if !resume && run_dir.exists() {
-        std::fs::remove_dir_all(&run_dir)
-            .with_context(|| format!("clearing {}", run_dir.display()))?;
-    }
-    let _ = std::fs::remove_file(pd.failed());
-    Ok(Some((
-        Replica {
-            scenario: pd.scenario(),
-            out: run_dir,
-            resume,
-        },
-        lock,
-    )))
+    Ok(pd.claim()?.map(|(lock, resume)| {
+        (
+            Replica {
+                scenario: pd.scenario(),
+                out: pd.run(),
+                resume,
+            },
+            lock,
+        )
+    }))
 }
 
 fn outcome(index: usize, what: &str, error: Option<String>, wall_s: f64) -> PointOutcome {

@@ -117,6 +117,24 @@ impl PointDir {
         Ok(PointLock { path: self.lock() })
     }
 
+    /// Makes a point that is not done ready to run: takes its lock, clears a run killed before its first
+    /// checkpoint (nothing to resume: it starts over) and removes its last failure record. Returns the lock and
+    /// whether the run resumes from its checkpoint; `None` when the point is done.
+    pub fn claim(&self) -> Result<Option<(PointLock, bool)>> {
+        if self.completed() {
+            return Ok(None);
+        }
+        let lock = self.acquire()?;
+        let run_dir = self.run();
+        let resume = run_dir.join("checkpoint.ckpt").exists();
+        if !resume && run_dir.exists() {
+            std::fs::remove_dir_all(&run_dir)
+                .with_context(|| format!("clearing {}", run_dir.display()))?;
+        }
+        let _ = std::fs::remove_file(self.failed());
+        Ok(Some((lock, resume)))
+    }
+
     /// Simulated production time so far and the target, ps, from the last heat.csv row and the scenario.
     pub fn progress_ps(&self, production_ps: f64) -> Option<f64> {
         let text = tail(&self.run().join("heat.csv"), 8192).ok()?;

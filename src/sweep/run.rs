@@ -277,18 +277,9 @@ fn attempt(
     echo: bool,
     adapter: &AdapterChoice,
 ) -> Result<String> {
-    if pd.completed() {
+    let Some((_lock, resume)) = pd.claim()? else {
         return Ok("already done".into());
-    }
-    let _lock = pd.acquire()?;
-    let run_dir = pd.run();
-    let resume = run_dir.join("checkpoint.ckpt").exists();
-    if !resume && run_dir.exists() {
-        // Killed before its first checkpoint: nothing to resume, start over.
-        std::fs::remove_dir_all(&run_dir)
-            .with_context(|| format!("clearing {}", run_dir.display()))?;
-    }
-    let _ = std::fs::remove_file(pd.failed());
+    };
     if opts.progress {
         eprintln!(
             "[point {}] {}",
@@ -302,7 +293,7 @@ fn attempt(
     }
     let ro = RunOptions {
         backend: opts.backend,
-        out: run_dir,
+        out: pd.run(),
         time_ps: None,
         resume,
         restart: false,

@@ -153,3 +153,22 @@ pub fn json_of(o: std::process::Output) -> serde_json::Value {
 pub fn json_output(cmd: &mut std::process::Command) -> serde_json::Value {
     json_of(cmd.output().expect("the nanodemon binary runs"))
 }
+
+/// Writes DIR/sweep.json: three κ_H/κ_C points (0.17, 1, 4.8) of the small refrigerator with the `run` block
+/// and Slurm settings given, for the sweep tests.
+pub fn write_kappa_sweep(
+    dir: &std::path::Path,
+    run: serde_json::Value,
+    slurm: serde_json::Value,
+) -> std::path::PathBuf {
+    let mut base: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(scenario_path("small-refrigerator.json")).unwrap(),
+    )
+    .unwrap();
+    base["run"] = run;
+    let s = serde_json::json!({"name": "tiny", "base": base, "vary": {"kappa_ratio": [0.17, 1.0, 4.8]},
+                               "slurm": slurm});
+    let p = dir.join("sweep.json");
+    std::fs::write(&p, serde_json::to_string_pretty(&s).unwrap()).unwrap();
+    p
+}
