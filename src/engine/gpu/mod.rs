@@ -152,6 +152,84 @@ fn check_shareable(scs: &[&Scenario], syss: &[&System], lay: &Layout, consts: &s
     Ok(())
 }
 
+/// Refuses an adapter that cannot run the kernels for `replicas` replicas of `atoms` atoms.
+fn check_adapter(ctx: &GpuContext, replicas: usize, atoms: usize) -> Result<()> {
+    let limits = ctx.device.limits();
+    if limits.max_storage_buffers_per_shader_stage < STORAGE_BUFFERS {
+        bail!(
+            "GPU adapter {:?} ({}) allows {} storage buffers per shader stage, the GPU engine needs {}: use a \
+             Vulkan adapter (WGPU_BACKEND=vulkan) or --backend cpu",
+            ctx.adapter_name,
+            ctx.backend,
+            limits.max_storage_buffers_per_shader_stage,
+            STORAGE_BUFFERS
+        );
+    }
+    if replicas as u32 > limits.max_compute_workgroups_per_dimension {
+        bail!(
+            "{replicas} replicas exceed the {} workgroups per dispatch dimension of adapter {:?}",
+            limits.max_compute_workgroups_per_dimension,
+            ctx.adapter_name
+        );
+    }
+    check_list_fits(ctx, replicas * atoms, INITIAL_CAPACITY)
+}
+
+/// The kernels and buffers for `grid`, compiled with the constants `consts` of scenario `sc`; a shader or
+/// pipeline the adapter rejects is an error (wgpu's default would panic).
+fn compile(
+    ctx: &GpuContext,
+    consts: &str,
+    sc: &Scenario,
+    sys: &System,
+    lay: &Layout,
+    grid: Grid,
+) -> Result<Kernels> {
+    let coef = coef_table(&PairTable::new(&sc.potential));
+    let bcoord: Vec<[f32; 4]> = sys
+        .bodies
+        .iter()
+        .flat_map(|b| b.body_coords.iter().map(|c| to4(*c, 0.0)))
+        .collect();
+    let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let kernels = Kernels::new(
+        ctx,
+        consts,
+        &Init {
+            bcoord: &bcoord,
+            scalars: lay.len,
+            coef: &coef,
+            cells: cell_grid(sc, sys.box_a).iter().product::<u32>(),
+            list_capacity: INITIAL_CAPACITY,
+        },
+        grid,
+    );
+    if let Some(err) = pollster::block_on(scope.pop()) {
+        bail!(
+            "GPU adapter {:?} ({}) rejected the MD kernels: {err}",
+            ctx.adapter_name,
+            ctx.backend
+        );
+    }
+    Ok(kernels)
+}
+
+impl Replica {
+    fn new(sc: &Scenario, sys: &System) -> Replica {
+        let baths = Baths::new(sc, sys);
+        Replica {
+            chains: baths.chains(sc),
+            baths,
+            ctrl: Controller::new(&sc.controller),
+            params: replica_params(sc, sys),
+            bodies: sys.bodies.clone(),
+            acc: Accumulators::default(),
+            step: 0,
+            fold_due: false,
+        }
+    }
+}
+
 /// Refuses a neighbour list of `capacity` slots for each of `atoms` atoms (all replicas) that one storage
 /// buffer of the adapter cannot hold.
 fn check_list_fits(ctx: &GpuContext, atoms: usize, capacity: u32) -> Result<()> {
@@ -195,14 +273,7 @@ impl GpuEngine {
         let lay = Layout::covering(scs);
         let consts = wgsl_constants(sc, sys, &lay, replicas);
         check_shareable(scs, syss, &lay, &consts)?;
-        let table = PairTable::new(&sc.potential);
-        let coef = coef_table(&table);
-        let bcoord: Vec<[f32; 4]> = sys
-            .bodies
-            .iter()
-            .flat_map(|b| b.body_coords.iter().map(|c| to4(*c, 0.0)))
-            .collect();
-        let cells = cell_grid(sc, sys.box_a).iter().product::<u32>();
+        check_adapter(&ctx, replicas, sys.len())?;
         let nbath = sys.ranges[Group::HotBath as usize].end;
         let grid = Grid {
             replicas: replicas as u32,
@@ -210,65 +281,8 @@ impl GpuEngine {
             bath_wg: nbath.div_ceil(256) as u32,
             partials: partials(nbath),
         };
-        let limits = ctx.device.limits();
-        if limits.max_storage_buffers_per_shader_stage < STORAGE_BUFFERS {
-            bail!(
-                "GPU adapter {:?} ({}) allows {} storage buffers per shader stage, the GPU engine needs {}: use a \
-                 Vulkan adapter (WGPU_BACKEND=vulkan) or --backend cpu",
-                ctx.adapter_name,
-                ctx.backend,
-                limits.max_storage_buffers_per_shader_stage,
-                STORAGE_BUFFERS
-            );
-        }
-        check_list_fits(&ctx, replicas * sys.len(), INITIAL_CAPACITY)?;
-        if replicas as u32 > limits.max_compute_workgroups_per_dimension {
-            bail!(
-                "{replicas} replicas exceed the {} workgroups per dispatch dimension of adapter {:?}",
-                limits.max_compute_workgroups_per_dimension,
-                ctx.adapter_name
-            );
-        }
-        // Turns shader or pipeline validation failures into an error instead of wgpu's default panic.
-        let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let kernels = Kernels::new(
-            &ctx,
-            &consts,
-            &Init {
-                bcoord: &bcoord,
-                scalars: lay.len,
-                coef: &coef,
-                cells,
-                list_capacity: INITIAL_CAPACITY,
-            },
-            grid,
-        );
-        if let Some(err) = pollster::block_on(scope.pop()) {
-            bail!(
-                "GPU adapter {:?} ({}) rejected the MD kernels: {err}",
-                ctx.adapter_name,
-                ctx.backend
-            );
-        }
-        let reps: Vec<Replica> = scs
-            .iter()
-            .zip(syss)
-            .map(|(sc, sys)| {
-                let baths = Baths::new(sc, sys);
-                Replica {
-                    chains: baths.chains(sc),
-                    baths,
-                    ctrl: Controller::new(&sc.controller),
-                    params: replica_params(sc, sys),
-                    bodies: sys.bodies.clone(),
-                    acc: Accumulators::default(),
-                    step: 0,
-                    fold_due: false,
-                }
-            })
-            .collect();
         let mut e = GpuEngine {
-            k: kernels,
+            k: compile(&ctx, &consts, sc, sys, &lay, grid)?,
             ctx,
             lay,
             n: sys.len(),
@@ -278,13 +292,24 @@ impl GpuEngine {
             dt: sc.dt_ps(),
             walls: sc.geometry.walls,
             container: sc.geometry.container_length_a,
-            reps,
+            reps: scs
+                .iter()
+                .zip(syss)
+                .map(|(sc, sys)| Replica::new(sc, sys))
+                .collect(),
             active: vec![false; replicas],
             list_capacity: INITIAL_CAPACITY,
         };
+        e.start(syss)?;
+        Ok(e)
+    }
+
+    /// Uploads every replica's start state; sizes the neighbour list from the densest start neighbourhood of
+    /// any replica, then builds them all again at that size.
+    fn start(&mut self, syss: &[&System]) -> Result<()> {
         let starts: Vec<State> = syss
             .iter()
-            .zip(&e.reps)
+            .zip(&self.reps)
             .map(|(sys, rep)| {
                 State::new(
                     0,
@@ -296,23 +321,22 @@ impl GpuEngine {
                 )
             })
             .collect();
-        // Size the list from the densest start neighbourhood of any replica, then build them again at that size.
         let mut most = 0;
         for (r, start) in starts.iter().enumerate() {
-            e.restore_replica(r, start)?;
-            most = most.max(e.read(r, false, false)?.flags[F_MAXN]);
+            self.restore_replica(r, start)?;
+            most = most.max(self.read(r, false, false)?.flags[F_MAXN]);
         }
         let capacity =
             ((most as f64 * LIST_HEADROOM).ceil() as u32 + LIST_MARGIN).next_multiple_of(TPA);
-        if capacity != e.list_capacity {
-            check_list_fits(&e.ctx, replicas * e.n, capacity)?;
-            e.list_capacity = capacity;
-            e.k.resize_list(&e.ctx.device, capacity);
+        if capacity != self.list_capacity {
+            check_list_fits(&self.ctx, self.reps.len() * self.n, capacity)?;
+            self.list_capacity = capacity;
+            self.k.resize_list(&self.ctx.device, capacity);
             for (r, start) in starts.iter().enumerate() {
-                e.restore_replica(r, start)?;
+                self.restore_replica(r, start)?;
             }
         }
-        Ok(e)
+        Ok(())
     }
 
     /// Adapter name and backend.
