@@ -10,6 +10,7 @@
 //! build ran it, where, when and with which command ([`crate::provenance`]).
 
 pub mod batch;
+pub mod progress;
 
 use crate::com_csv::COM_CSV_HEADER;
 use crate::engine::{self, Backend, Engine, Observation, State};

@@ -7,7 +7,8 @@
 //! need not be in step: each resumes from its own checkpoint, and one that finishes or fails leaves the batch
 //! while the others go on.
 
-use super::{read_run_json, run_with_engine, RunOptions, RunSummary};
+use super::progress::last_progress;
+use super::{format_duration, read_run_json, run_with_engine, RunOptions, RunSummary};
 use crate::engine::batch::{self, BatchReplica};
 use crate::engine::{Backend, Engine};
 use crate::gpu::AdapterChoice;
@@ -17,7 +18,11 @@ use crate::system::{build_system, System};
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// How often `run-batch` prints its line of every replica's progress on stderr.
+const PROGRESS_EVERY: Duration = Duration::from_secs(30);
 
 /// One replica: its scenario file, its run directory, and whether to continue the run there.
 #[derive(Clone, Debug)]
@@ -197,17 +202,33 @@ fn run_members(
     drop(systems);
     let name = engine.describe();
     if opts.progress {
-        eprintln!("batch on {name}; each replica's progress lines go to its run.log");
+        eprintln!(
+            "batch on {name}; every {} s a line of each replica's progress (its progress lines go to its run.log)",
+            PROGRESS_EVERY.as_secs()
+        );
     }
     let handles = batch::split(engine);
+    let finished = AtomicUsize::new(0);
     std::thread::scope(|s| {
+        if opts.progress {
+            let dirs: Vec<(usize, &Path)> = indices
+                .iter()
+                .map(|&i| (i, replicas[i].out.as_path()))
+                .collect();
+            let finished = &finished;
+            s.spawn(move || monitor(&dirs, finished));
+        }
         let threads: Vec<_> = indices
             .iter()
             .zip(scenarios)
             .zip(handles)
             .map(|((&i, sc), handle)| {
                 let rep = &replicas[i];
-                s.spawn(move || run_replica(i, rep, sc, handle, backend, opts))
+                let finished = &finished;
+                s.spawn(move || {
+                    let _done = Finished(finished);
+                    run_replica(i, rep, sc, handle, backend, opts)
+                })
             })
             .collect();
         for (&i, t) in indices.iter().zip(threads) {
@@ -219,6 +240,52 @@ fn run_members(
         }
     });
     Ok(name)
+}
+
+/// Counts a replica's thread as finished when it ends, however it ends (a panic too), so the monitor stops.
+struct Finished<'a>(&'a AtomicUsize);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Prints [`progress_line`] every PROGRESS_EVERY until every replica's thread has finished.
+fn monitor(dirs: &[(usize, &Path)], finished: &AtomicUsize) {
+    let mut last = Instant::now();
+    while finished.load(Ordering::SeqCst) < dirs.len() {
+        std::thread::sleep(Duration::from_millis(200));
+        if last.elapsed() >= PROGRESS_EVERY {
+            last = Instant::now();
+            eprintln!("{}", progress_line(dirs));
+        }
+    }
+}
+
+/// One line of every replica's progress, read from the last progress line of its run.log: share of the run
+/// simulated and ETA per replica, and the replicas' ns/day added up.
+fn progress_line(dirs: &[(usize, &Path)]) -> String {
+    let mut total = 0.0;
+    let parts: Vec<String> = dirs
+        .iter()
+        .map(|&(i, dir)| match last_progress(dir) {
+            Some(p) => {
+                total += p.ns_per_day;
+                let eta = if p.eta_s.is_finite() {
+                    format_duration(p.eta_s)
+                } else {
+                    "unknown".into()
+                };
+                format!(
+                    "r{i} {:.0}% ETA {eta}",
+                    100.0 * p.done_ns / p.total_ns.max(1e-300)
+                )
+            }
+            None => format!("r{i} starting"),
+        })
+        .collect();
+    format!("[batch] {}; {total:.3} ns/day in all", parts.join(", "))
 }
 
 /// Replica i's outcome with nothing yet filled in.
@@ -410,6 +477,30 @@ pub fn out_dirs(scenarios: &[PathBuf], root: &Path) -> Result<Vec<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The batch's progress line reads each replica's last progress line from its run.log (a replica with none
+    /// yet is "starting") and adds up their speeds.
+    #[test]
+    fn progress_line_reads_each_replicas_run_log() {
+        let root =
+            std::env::temp_dir().join(format!("nanodemon-batch-progress-{}", std::process::id()));
+        let (a, b) = (root.join("a"), root.join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        std::fs::write(
+            a.join("run.log"),
+            "2026-12-03T15:13:35Z engine: cpu\n\
+             2026-12-03T15:13:36Z [production] 0.250 / 1.000 ns simulated (25%), 303 steps/s, 2.000 ns/day, \
+             ETA 9 h 0 min, T_C 100.1 K, T_H 119.8 K\n",
+        )
+        .unwrap();
+        let line = progress_line(&[(0, a.as_path()), (3, b.as_path())]);
+        assert_eq!(
+            line,
+            "[batch] r0 25% ETA 9 h 0 min, r3 starting; 2.000 ns/day in all"
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 
     #[test]
     fn two_replicas_writing_one_directory_are_refused_before_any_work() {

@@ -5,10 +5,11 @@
 //! holds the error of the last attempt.
 
 use crate::provenance::host_name;
+pub use crate::run::progress::ProgressRate as PointRate;
+use crate::run::progress::{last_progress, tail};
 use crate::run::read_run_json;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
-use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 /// Where a point stands.
@@ -147,45 +148,11 @@ impl PointDir {
     }
 }
 
-/// A point's speed from the last progress line of its run/run.log.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct PointRate {
-    /// Simulated ns per wall-clock day.
-    pub ns_per_day: f64,
-    /// Wall-clock seconds to the end of the run at that speed, counted from `at_utc`.
-    pub eta_s: f64,
-    /// When the line was written (UTC, ISO 8601).
-    pub at_utc: String,
-}
-
 impl PointDir {
     /// The rate and ETA of the last progress line in run/run.log (`None` before the first one).
     pub fn rate(&self) -> Option<PointRate> {
-        let text = tail(&self.run().join("run.log"), 16_384).ok()?;
-        text.lines().rev().find_map(parse_progress)
+        last_progress(&self.run())
     }
-}
-
-/// Reads "TIME [phase] A / B ns simulated (..), R steps/s, X ns/day, ETA .." as `run::progress_line` writes it.
-fn parse_progress(line: &str) -> Option<PointRate> {
-    let (at, rest) = line.split_once(' ')?;
-    let rest = rest.strip_prefix('[')?;
-    let (_, rest) = rest.split_once("] ")?;
-    let (done, rest) = rest.split_once(" / ")?;
-    let (total, rest) = rest.split_once(" ns simulated")?;
-    let (_, rest) = rest.split_once("steps/s, ")?;
-    let (rate, _) = rest.split_once(" ns/day")?;
-    let (done, total, ns_per_day): (f64, f64, f64) =
-        (done.parse().ok()?, total.parse().ok()?, rate.parse().ok()?);
-    Some(PointRate {
-        ns_per_day,
-        eta_s: if ns_per_day > 0.0 {
-            (total - done).max(0.0) / ns_per_day * crate::units::SECONDS_PER_DAY
-        } else {
-            f64::INFINITY
-        },
-        at_utc: at.to_string(),
-    })
 }
 
 /// Removes the lock when the attempt ends, however it ends.
@@ -202,37 +169,4 @@ impl Drop for PointLock {
 fn pid_alive(pid: &str) -> bool {
     pid.parse::<u32>()
         .is_ok_and(|p| Path::new(&format!("/proc/{p}")).exists())
-}
-
-/// The last `n` bytes of a file, from the first full line.
-fn tail(path: &Path, n: u64) -> Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let len = f.metadata()?.len();
-    let start = len.saturating_sub(n);
-    f.seek(SeekFrom::Start(start))?;
-    let mut buf = Vec::new();
-    f.read_to_end(&mut buf)?;
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    Ok(match (start > 0, text.find('\n')) {
-        (true, Some(i)) => text[i + 1..].to_string(),
-        _ => text,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn progress_lines_give_rate_and_eta() {
-        let r = parse_progress(
-            "2026-12-03T15:13:36Z [production] 0.250 / 1.250 ns simulated (20%), 303 steps/s, 2.000 ns/day, \
-             ETA 1 h 0 min, T_C 100.1 K, T_H 119.8 K",
-        )
-        .unwrap();
-        assert_eq!(r.ns_per_day, 2.0);
-        assert_eq!(r.eta_s, 0.5 * 86_400.0);
-        assert_eq!(r.at_utc, "2026-12-03T15:13:36Z");
-        assert_eq!(parse_progress("2026-12-03T15:13:35Z engine: cpu"), None);
-    }
 }
