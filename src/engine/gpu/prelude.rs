@@ -188,67 +188,101 @@ fn v3(v: DVec3) -> String {
 /// replica may change is in its scalar and flag blocks ([`replica_params`]), so two scenarios can share a
 /// batch exactly when their blocks here are equal.
 pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout, replicas: usize) -> String {
+    let mut o = String::new();
+    let offsets = layout_offsets(lay)
+        .into_iter()
+        .map(|(name, v)| (name.to_string(), "u32", format!("{v}u")));
+    for (name, ty, val) in sizes(sc, sys, replicas)
+        .into_iter()
+        .chain(dynamics(sc, sys))
+        .chain(offsets)
+    {
+        writeln!(o, "const {name}: {ty} = {val};").expect("writing to a String");
+    }
+    o
+}
+
+/// A WGSL constant: name, type, value as WGSL source.
+type Const = (String, &'static str, String);
+
+fn c(name: impl Into<String>, ty: &'static str, val: String) -> Const {
+    (name.into(), ty, val)
+}
+
+fn u(x: usize) -> String {
+    format!("{x}u")
+}
+
+/// Atom ranges, replicas, workgroup sizes, box, cell grid, group tables and cut-offs.
+fn sizes(sc: &Scenario, sys: &System, replicas: usize) -> Vec<Const> {
     let n = sys.len();
     let r = &sys.ranges;
     let nbath = r[Group::HotBath as usize].end;
     let body_start = r[Group::ColdParticle as usize].start;
-    let dt = sc.dt_ps();
     let cells = cell_grid(sc, sys.box_a);
     let pot = &sc.potential;
-    let mut o = String::new();
-    let mut c = |name: &str, ty: &str, val: String| {
-        writeln!(o, "const {name}: {ty} = {val};").expect("writing to a String");
-    };
-    let u = |x: usize| format!("{x}u");
-    c("R", "u32", u(replicas));
-    c("N", "u32", u(n));
-    c("NTOT", "u32", u(n * replicas));
-    c("NBATH", "u32", u(nbath));
-    c("COLD_END", "u32", u(r[Group::ColdBath as usize].end));
-    c("BODY_START", "u32", u(body_start));
-    c("B0_START", "u32", u(body_start));
-    c("B1_START", "u32", u(r[Group::HotParticle as usize].start));
-    c("NBODIES", "u32", u(sys.bodies.len()));
-    c("NPARTIAL", "u32", u(partials(nbath) as usize));
-    c("FORCE_WG", "u32", format!("{FORCE_WG}u"));
-    c("TPA", "u32", format!("{TPA}u"));
-    c("BOX", "vec3<f32>", v3(sys.box_a));
-    c("DT", "f32", f(dt));
+    let reach = pot.cutoff_a + pot.skin_a;
+    vec![
+        c("R", "u32", u(replicas)),
+        c("N", "u32", u(n)),
+        c("NTOT", "u32", u(n * replicas)),
+        c("NBATH", "u32", u(nbath)),
+        c("COLD_END", "u32", u(r[Group::ColdBath as usize].end)),
+        c("BODY_START", "u32", u(body_start)),
+        c("B0_START", "u32", u(body_start)),
+        c("B1_START", "u32", u(r[Group::HotParticle as usize].start)),
+        c("NBODIES", "u32", u(sys.bodies.len())),
+        c("NPARTIAL", "u32", u(partials(nbath) as usize)),
+        c("FORCE_WG", "u32", format!("{FORCE_WG}u")),
+        c("TPA", "u32", format!("{TPA}u")),
+        c("BOX", "vec3<f32>", v3(sys.box_a)),
+        c(
+            "NCELL",
+            "vec3<u32>",
+            format!("vec3<u32>({}u, {}u, {}u)", cells[0], cells[1], cells[2]),
+        ),
+        c("NCELLS", "u32", u(cells.iter().product::<u32>() as usize)),
+        // Widths of the per-group tables (coef, energy): from `Group::COUNT`, never literals in the WGSL.
+        c("NGROUP", "u32", u(Group::COUNT)),
+        c("GROUP_PAIRS", "u32", u(Group::COUNT * Group::COUNT)),
+        c("NCOEF", "u32", u(COEF_LEN)),
+        c("REACH2", "f32", f(reach * reach)),
+        c("RC2", "f32", f(pot.cutoff_a * pot.cutoff_a)),
+        c("HALF_SKIN2", "f32", f(0.25 * pot.skin_a * pot.skin_a)),
+    ]
+}
+
+/// Timestep and the velocity-Verlet factors: half kicks dt/(2m) of bath atoms and bodies (in MVV2E units),
+/// kinetic-energy factors m/2, the bodies' traps and principal moments of inertia.
+fn dynamics(sc: &Scenario, sys: &System) -> Vec<Const> {
+    let dt = sc.dt_ps();
+    let mut v = vec![c("DT", "f32", f(dt))];
     for b in 0..2 {
         let m = sys.group_mass[b];
-        c(&format!("KICK_{b}"), "f32", f(0.5 * dt / (m * MVV2E)));
-        c(&format!("KE_C_{b}"), "f32", f(0.5 * m * MVV2E));
+        v.push(c(format!("KICK_{b}"), "f32", f(0.5 * dt / (m * MVV2E))));
+        v.push(c(format!("KE_C_{b}"), "f32", f(0.5 * m * MVV2E)));
     }
-    c(
-        "NCELL",
-        "vec3<u32>",
-        format!("vec3<u32>({}u, {}u, {}u)", cells[0], cells[1], cells[2]),
-    );
-    c("NCELLS", "u32", u(cells.iter().product::<u32>() as usize));
-    // Widths of the per-group tables (coef, energy): from `Group::COUNT`, never literals in the WGSL.
-    c("NGROUP", "u32", u(Group::COUNT));
-    c("GROUP_PAIRS", "u32", u(Group::COUNT * Group::COUNT));
-    c("NCOEF", "u32", u(COEF_LEN));
-    let reach = pot.cutoff_a + pot.skin_a;
-    c("REACH2", "f32", f(reach * reach));
-    c("RC2", "f32", f(pot.cutoff_a * pot.cutoff_a));
-    c("HALF_SKIN2", "f32", f(0.25 * pot.skin_a * pot.skin_a));
     for k in 0..2 {
         let (trap, inertia, mass) = match sys.bodies.get(k) {
             Some(b) => (b.trap_center, b.inertia, b.mass),
             None => (DVec3::ZERO, DVec3::ONE, 1.0),
         };
-        c(&format!("TRAP_{k}"), "vec3<f32>", v3(trap));
-        c(&format!("INERTIA_{k}"), "vec3<f32>", v3(inertia));
-        c(
-            &format!("BODY_KICK_{k}"),
+        v.push(c(format!("TRAP_{k}"), "vec3<f32>", v3(trap)));
+        v.push(c(format!("INERTIA_{k}"), "vec3<f32>", v3(inertia)));
+        v.push(c(
+            format!("BODY_KICK_{k}"),
             "f32",
             f(0.5 * dt / (mass * MVV2E)),
-        );
+        ));
     }
-    c("ANG_KICK", "f32", f(0.5 * dt / MVV2E));
-    c("IMPULSE_C", "f32", f(0.5 * dt / MVV2E));
-    for (name, val) in [
+    v.push(c("ANG_KICK", "f32", f(0.5 * dt / MVV2E)));
+    v.push(c("IMPULSE_C", "f32", f(0.5 * dt / MVV2E)));
+    v
+}
+
+/// Offsets into the scalar buffer and the flag block, by the names the WGSL uses.
+fn layout_offsets(lay: &Layout) -> Vec<(&'static str, usize)> {
+    vec![
         ("BODY_STRIDE", BODY_STRIDE),
         ("B_X", B_X),
         ("B_V", B_V),
@@ -297,10 +331,7 @@ pub fn wgsl_constants(sc: &Scenario, sys: &System, lay: &Layout, replicas: usize
         ("F_PHASE", F_PHASE),
         ("F_CHAIN", F_CHAIN),
         ("FLAG_STRIDE", FLAG_STRIDE),
-    ] {
-        c(name, "u32", u(val));
-    }
-    o
+    ]
 }
 
 /// What a replica may differ in: its `PRM_LEN` scalar parameters (f32, as the kernels read them) and its
