@@ -15,7 +15,7 @@ use nanodemon::scenario::Scenario;
 use nanodemon::system::{build_system, System};
 
 /// Three scenarios that may share a batch: the small heater with other seeds, κ_H, bath temperatures, a
-/// shorter cold chain and an oscillating hot bath.
+/// shorter cold chain, an unthermostatted (NVE) cold bath, drag forces and an oscillating hot bath.
 fn replica_scenarios() -> Vec<Scenario> {
     vec![
         scenario("small-heater.json", |_| {}),
@@ -27,6 +27,9 @@ fn replica_scenarios() -> Vec<Scenario> {
         }),
         scenario("small-heater.json", |v| {
             v["seed"] = 11.into();
+            v["cold"]["thermostat"] = serde_json::Value::Null;
+            v["controller"]["drag"] =
+                serde_json::json!({"particle": "hot", "force_ev_per_a": [0.0, -0.002, 0.001]});
             v["hot"]["temperature_k"] = 150.0.into();
             v["hot"]["oscillation"]["amplitude_k"] = 20.0.into();
             v["hot"]["oscillation"]["period_ps"] = 0.37.into();
