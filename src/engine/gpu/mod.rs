@@ -61,8 +61,10 @@ const STEPS_PER_SUBMIT: u64 = 128;
 const LIST_HEADROOM: f64 = 1.5;
 const LIST_MARGIN: u32 = 32;
 
-/// Neighbour slots per atom of the first build, which only measures the densest neighbourhood.
-const INITIAL_CAPACITY: u32 = 256;
+/// Neighbour slots per atom of the first build, which only measures the densest neighbourhood (build_list
+/// counts every neighbour but stores at most this many; the list is then built again at the measured size), so
+/// the adapter's buffer limit is checked against the list actually needed.
+const INITIAL_CAPACITY: u32 = TPA;
 
 /// Storage buffers the kernel binding the most binds (the force kernels; each kernel binds only what it uses).
 const STORAGE_BUFFERS: u32 = 10;
@@ -328,13 +330,11 @@ impl GpuEngine {
         }
         let capacity =
             ((most as f64 * LIST_HEADROOM).ceil() as u32 + LIST_MARGIN).next_multiple_of(TPA);
-        if capacity != self.list_capacity {
-            check_list_fits(&self.ctx, self.reps.len() * self.n, capacity)?;
-            self.list_capacity = capacity;
-            self.k.resize_list(&self.ctx.device, capacity);
-            for (r, start) in starts.iter().enumerate() {
-                self.restore_replica(r, start)?;
-            }
+        check_list_fits(&self.ctx, self.reps.len() * self.n, capacity)?;
+        self.list_capacity = capacity;
+        self.k.resize_list(&self.ctx.device, capacity);
+        for (r, start) in starts.iter().enumerate() {
+            self.restore_replica(r, start)?;
         }
         Ok(())
     }
