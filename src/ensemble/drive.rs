@@ -189,6 +189,43 @@ enum Executor {
 }
 
 impl Executor {
+    /// The backend `--backend` asks for; `auto` falls back to the CPU (and logs it) when no hardware
+    /// GPU adapter exists.
+    fn choose(opts: &DriveOptions, log: &mut dyn FnMut(&str)) -> Result<Executor> {
+        Ok(match opts.backend {
+            Backend::Cpu => Executor::Cpu(opts.threads.max(1)),
+            Backend::Gpu => Executor::Gpu(Box::new(
+                GpuContext::new(GpuRequirement::Required, &AdapterChoice::resolve(None)?)?
+                    .expect("Required never returns None"),
+            )),
+            Backend::Auto => {
+                match GpuContext::new(GpuRequirement::Hardware, &AdapterChoice::resolve(None)?)? {
+                    Some(ctx) => Executor::Gpu(Box::new(ctx)),
+                    None => {
+                        log("no hardware GPU adapter: running the ensembles on the CPU");
+                        Executor::Cpu(opts.threads.max(1))
+                    }
+                }
+            }
+        })
+    }
+
+    /// The report's backend: "cpu" or "gpu".
+    fn name(&self) -> &'static str {
+        match self {
+            Executor::Cpu(_) => "cpu",
+            Executor::Gpu(_) => "gpu",
+        }
+    }
+
+    /// The report's device: the thread count, or the adapter and its graphics API.
+    fn device(&self) -> String {
+        match self {
+            Executor::Cpu(t) => format!("{t} threads"),
+            Executor::Gpu(ctx) => format!("{} ({})", ctx.adapter_name, ctx.backend),
+        }
+    }
+
     fn run(&self, spec: &EnsembleSpec, protocol: &Sinusoid) -> Result<EnsembleResult> {
         match self {
             Executor::Cpu(threads) => cpu::run(spec, protocol, *threads),
@@ -271,92 +308,112 @@ pub fn steady_peak_correlation(osc: &Oscillator, p: &Sinusoid) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// Runs the study. `log` receives progress lines (the CLI sends them to stderr).
-pub fn drive(opts: &DriveOptions, log: &mut dyn FnMut(&str)) -> Result<DriveReport> {
-    let osc = Oscillator::new(opts.mass, opts.gamma, opts.stiffness, 1.0)?;
-    let heavy = Oscillator::new(opts.heavy_mass, opts.gamma, opts.stiffness, 1.0)?;
-    let protocol = Sinusoid::new(opts.mean_temperature, opts.amplitude, opts.omega)?;
-    if !(opts.dt.is_finite() && opts.dt > 0.0) {
-        bail!("--dt must be positive, got {}", opts.dt);
-    }
-    if !(opts.t_max.is_finite() && opts.t_max > 0.0) {
-        bail!("--t-max must be positive, got {}", opts.t_max);
-    }
-    if !(opts.record_interval.is_finite() && opts.record_interval >= opts.dt) {
-        bail!(
-            "--record-interval must be at least --dt = {}, got {}",
-            opts.dt,
-            opts.record_interval
-        );
-    }
-    let record_every = (opts.record_interval / opts.dt).round() as usize;
-    let steps = record_every * (opts.t_max / (record_every as f64 * opts.dt)).ceil() as usize;
+/// Steps between records and steps in all, shared by every ensemble of one study: `t_max` rounded
+/// up to a whole number of record intervals, each a whole number of steps.
+#[derive(Clone, Copy, Debug)]
+struct Schedule {
+    record_every: usize,
+    steps: usize,
+}
 
-    let executor = match opts.backend {
-        Backend::Cpu => Executor::Cpu(opts.threads.max(1)),
-        Backend::Gpu => Executor::Gpu(Box::new(
-            GpuContext::new(GpuRequirement::Required, &AdapterChoice::resolve(None)?)?
-                .expect("Required never returns None"),
-        )),
-        Backend::Auto => {
-            match GpuContext::new(GpuRequirement::Hardware, &AdapterChoice::resolve(None)?)? {
-                Some(ctx) => Executor::Gpu(Box::new(ctx)),
-                None => {
-                    log("no hardware GPU adapter: running the ensembles on the CPU");
-                    Executor::Cpu(opts.threads.max(1))
-                }
-            }
+impl Schedule {
+    /// Checks `--dt`, `--t-max` and `--record-interval` and derives the step counts from them.
+    fn new(opts: &DriveOptions) -> Result<Schedule> {
+        if !(opts.dt.is_finite() && opts.dt > 0.0) {
+            bail!("--dt must be positive, got {}", opts.dt);
         }
-    };
-    let (backend, device) = match &executor {
-        Executor::Cpu(t) => ("cpu".to_string(), format!("{t} threads")),
-        Executor::Gpu(ctx) => (
-            "gpu".to_string(),
-            format!("{} ({})", ctx.adapter_name, ctx.backend),
-        ),
-    };
-    let spec_for = |osc: Oscillator, histogram: Option<HistogramSpec>| EnsembleSpec {
-        oscillator: osc,
-        scheme: opts.scheme,
-        dt: opts.dt,
-        steps,
-        record_every,
-        trajectories: opts.trajectories,
-        seed: opts.seed,
-        histogram,
-    };
-
-    if opts.bench {
-        log(&format!(
-            "benchmark: {} trajectories × {steps} steps on {backend} ({device})",
-            opts.trajectories
-        ));
-        let result = executor.run(&spec_for(osc, None), &protocol)?;
-        let case = CaseReport {
-            mass: opts.mass,
-            omega: opts.omega,
-            execution: result.execution.clone(),
-            agreement: Vec::new(),
-            time_series: Vec::new(),
-            result,
-            theory: Vec::new(),
-        };
-        return Ok(DriveReport {
-            options: opts.clone(),
-            backend,
-            device,
-            trajectory_steps_per_second: case.execution.trajectory_steps_per_second,
-            cases: vec![case],
-            peak_correlation: Vec::new(),
-            distributions: Vec::new(),
-            figures: Vec::new(),
-        });
+        if !(opts.t_max.is_finite() && opts.t_max > 0.0) {
+            bail!("--t-max must be positive, got {}", opts.t_max);
+        }
+        if !(opts.record_interval.is_finite() && opts.record_interval >= opts.dt) {
+            bail!(
+                "--record-interval must be at least --dt = {}, got {}",
+                opts.dt,
+                opts.record_interval
+            );
+        }
+        let record_every = (opts.record_interval / opts.dt).round() as usize;
+        let steps = record_every * (opts.t_max / (record_every as f64 * opts.dt)).ceil() as usize;
+        Ok(Schedule {
+            record_every,
+            steps,
+        })
     }
 
-    // P(Q, t) histograms on ±6 standard deviations of the widest of the shown times.
+    /// The ensemble of `osc` under this schedule and the options' scheme, size and seed.
+    fn spec(
+        &self,
+        opts: &DriveOptions,
+        osc: Oscillator,
+        histogram: Option<HistogramSpec>,
+    ) -> EnsembleSpec {
+        EnsembleSpec {
+            oscillator: osc,
+            scheme: opts.scheme,
+            dt: opts.dt,
+            steps: self.steps,
+            record_every: self.record_every,
+            trajectories: opts.trajectories,
+            seed: opts.seed,
+            histogram,
+        }
+    }
+}
+
+/// `--bench`: the one ensemble (m, Ω), timed, with no theory and no figures.
+fn bench(
+    opts: &DriveOptions,
+    executor: &Executor,
+    schedule: Schedule,
+    osc: Oscillator,
+    protocol: &Sinusoid,
+    log: &mut dyn FnMut(&str),
+) -> Result<DriveReport> {
+    log(&format!(
+        "benchmark: {} trajectories × {} steps on {} ({})",
+        opts.trajectories,
+        schedule.steps,
+        executor.name(),
+        executor.device()
+    ));
+    let result = executor.run(&schedule.spec(opts, osc, None), protocol)?;
+    let case = CaseReport {
+        mass: opts.mass,
+        omega: opts.omega,
+        execution: result.execution.clone(),
+        agreement: Vec::new(),
+        time_series: Vec::new(),
+        result,
+        theory: Vec::new(),
+    };
+    Ok(DriveReport {
+        options: opts.clone(),
+        backend: executor.name().to_string(),
+        device: executor.device(),
+        trajectory_steps_per_second: case.execution.trajectory_steps_per_second,
+        cases: vec![case],
+        peak_correlation: Vec::new(),
+        distributions: Vec::new(),
+        figures: Vec::new(),
+    })
+}
+
+/// The P(Q, t) histograms of seed 002, Fig. 3: the records nearest the [`DISTRIBUTION_TIMES`] inside
+/// the run, binned on ±6 theoretical standard deviations of Q at the widest of those times. None when
+/// no shown time falls inside the run.
+fn heat_histogram(
+    osc: &Oscillator,
+    protocol: &Sinusoid,
+    dt: f64,
+    schedule: Schedule,
+) -> Option<HistogramSpec> {
+    let Schedule {
+        record_every,
+        steps,
+    } = schedule;
     let shown: Vec<(usize, f64)> = DISTRIBUTION_TIMES
         .iter()
-        .map(|&t| ((t / (record_every as f64 * opts.dt)).round() as usize, t))
+        .map(|&t| ((t / (record_every as f64 * dt)).round() as usize, t))
         .filter(|&(r, _)| r >= 1 && r <= steps / record_every)
         .fold(Vec::new(), |mut kept: Vec<(usize, f64)>, (r, t)| {
             // Coarse record intervals can round two shown times onto one record.
@@ -368,22 +425,31 @@ pub fn drive(opts: &DriveOptions, log: &mut dyn FnMut(&str)) -> Result<DriveRepo
     let widest = shown
         .iter()
         .map(|&(_, t)| {
-            HeatDistribution::for_sinusoid(&osc, &protocol, t)
+            HeatDistribution::for_sinusoid(osc, protocol, t)
                 .summary()
                 .std_dev
         })
         .fold(0.0, f64::max);
-    let histogram = (!shown.is_empty()).then(|| HistogramSpec {
+    (!shown.is_empty()).then(|| HistogramSpec {
         records: shown.iter().map(|&(r, _)| r).collect(),
         q_min: -6.0 * widest,
         q_max: 6.0 * widest,
         bins: 60,
-    });
+    })
+}
 
-    let mut cases = Vec::new();
-    let mut plan: Vec<(Oscillator, Sinusoid, Option<HistogramSpec>)> =
-        vec![(osc, protocol, histogram), (heavy, protocol, None)];
-    for o in [osc, heavy] {
+/// The ensembles of the study in run order: the light and the heavy particle at Ω (seed 002, Figs. 1
+/// and 5; the light one with the P(Q, t) histograms of Fig. 3), then both at every
+/// [`MEAN_HEAT_OMEGAS`] (Fig. 4). Every protocol is checked before any ensemble runs.
+fn ensemble_plan(
+    opts: &DriveOptions,
+    light: Oscillator,
+    heavy: Oscillator,
+    protocol: Sinusoid,
+    histogram: Option<HistogramSpec>,
+) -> Result<Vec<(Oscillator, Sinusoid, Option<HistogramSpec>)>> {
+    let mut plan = vec![(light, protocol, histogram), (heavy, protocol, None)];
+    for o in [light, heavy] {
         for w in MEAN_HEAT_OMEGAS {
             plan.push((
                 o,
@@ -392,49 +458,66 @@ pub fn drive(opts: &DriveOptions, log: &mut dyn FnMut(&str)) -> Result<DriveRepo
             ));
         }
     }
-    for (o, p, hist) in plan {
-        log(&format!(
-            "ensemble m = {}, Ω = {}: {} trajectories × {steps} steps on {backend}",
-            o.mass, p.omega, opts.trajectories
-        ));
-        let result = executor.run(&spec_for(o, hist), &p)?;
-        let theory = theory_series(&o, &p, &result);
-        let agreement = agreement(&result, &theory);
-        let time_series = result
-            .records
-            .iter()
-            .zip(&theory)
-            .map(|(r, t)| SeriesRow {
-                time: r.time,
-                simulated: *r,
-                theory: *t,
-            })
-            .collect();
-        cases.push(CaseReport {
-            mass: o.mass,
-            omega: p.omega,
-            execution: result.execution.clone(),
-            agreement,
-            time_series,
-            result,
-            theory,
-        });
-    }
+    Ok(plan)
+}
 
-    log("theory: peak correlation against mass, P(Q, t)");
+/// Runs one ensemble and sets it beside the exact theory at every record.
+fn run_case(
+    executor: &Executor,
+    spec: &EnsembleSpec,
+    protocol: &Sinusoid,
+    log: &mut dyn FnMut(&str),
+) -> Result<CaseReport> {
+    let o = &spec.oscillator;
+    log(&format!(
+        "ensemble m = {}, Ω = {}: {} trajectories × {} steps on {}",
+        o.mass,
+        protocol.omega,
+        spec.trajectories,
+        spec.steps,
+        executor.name()
+    ));
+    let result = executor.run(spec, protocol)?;
+    let theory = theory_series(o, protocol, &result);
+    let agreement = agreement(&result, &theory);
+    let time_series = result
+        .records
+        .iter()
+        .zip(&theory)
+        .map(|(r, t)| SeriesRow {
+            time: r.time,
+            simulated: *r,
+            theory: *t,
+        })
+        .collect();
+    Ok(CaseReport {
+        mass: o.mass,
+        omega: protocol.omega,
+        execution: result.execution.clone(),
+        agreement,
+        time_series,
+        result,
+        theory,
+    })
+}
+
+/// Theory of seed 002, Fig. 2a: the steady-state peak |ρ_xv| on 81 masses log-spaced over
+/// 10⁻²..10², for each of the [`PEAK_GAMMAS`], with its value at the critical mass m = γ²/(4k)
+/// (critical damping).
+fn peak_correlation_curves(stiffness: f64, protocol: &Sinusoid) -> Result<Vec<PeakCurve>> {
     let masses: Vec<f64> = (0..=80)
         .map(|i| 10f64.powf(-2.0 + 4.0 * i as f64 / 80.0))
         .collect();
-    let peak_correlation = PEAK_GAMMAS
+    PEAK_GAMMAS
         .iter()
         .map(|&gamma| -> Result<PeakCurve> {
             let peak = |m: f64| -> Result<f64> {
                 Ok(steady_peak_correlation(
-                    &Oscillator::new(m, gamma, opts.stiffness, 1.0)?,
-                    &protocol,
+                    &Oscillator::new(m, gamma, stiffness, 1.0)?,
+                    protocol,
                 ))
             };
-            let critical_mass = gamma * gamma / (4.0 * opts.stiffness);
+            let critical_mass = gamma * gamma / (4.0 * stiffness);
             Ok(PeakCurve {
                 gamma,
                 critical_mass,
@@ -443,14 +526,21 @@ pub fn drive(opts: &DriveOptions, log: &mut dyn FnMut(&str)) -> Result<DriveRepo
                 masses: masses.clone(),
             })
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect()
+}
 
-    let distributions = cases[0]
-        .result
+/// Simulated P(Q, t) beside the exact density (smoothed over 0.005 σ_Q) and the asymmetry slope
+/// Δβ of seed 002, Eq. 27, at every histogram time of `case`.
+fn heat_distributions(
+    case: &CaseReport,
+    osc: &Oscillator,
+    protocol: &Sinusoid,
+) -> Vec<DistributionReport> {
+    case.result
         .histograms
         .iter()
         .map(|h| {
-            let heat = HeatDistribution::for_sinusoid(&osc, &protocol, h.time);
+            let heat = HeatDistribution::for_sinusoid(osc, protocol, h.time);
             let (q, simulated_density): (Vec<f64>, Vec<f64>) = h.density().into_iter().unzip();
             let theory_density = heat.density(&q, 0.005 * heat.summary().std_dev);
             DistributionReport {
@@ -461,12 +551,33 @@ pub fn drive(opts: &DriveOptions, log: &mut dyn FnMut(&str)) -> Result<DriveRepo
                 simulated_density,
             }
         })
-        .collect();
+        .collect()
+}
 
+/// Runs the study. `log` receives progress lines (the CLI sends them to stderr).
+pub fn drive(opts: &DriveOptions, log: &mut dyn FnMut(&str)) -> Result<DriveReport> {
+    let osc = Oscillator::new(opts.mass, opts.gamma, opts.stiffness, 1.0)?;
+    let heavy = Oscillator::new(opts.heavy_mass, opts.gamma, opts.stiffness, 1.0)?;
+    let protocol = Sinusoid::new(opts.mean_temperature, opts.amplitude, opts.omega)?;
+    let schedule = Schedule::new(opts)?;
+    let executor = Executor::choose(opts, log)?;
+    if opts.bench {
+        return bench(opts, &executor, schedule, osc, &protocol, log);
+    }
+
+    let histogram = heat_histogram(&osc, &protocol, opts.dt, schedule);
+    let cases = ensemble_plan(opts, osc, heavy, protocol, histogram)?
+        .into_iter()
+        .map(|(o, p, hist)| run_case(&executor, &schedule.spec(opts, o, hist), &p, log))
+        .collect::<Result<Vec<_>>>()?;
+
+    log("theory: peak correlation against mass, P(Q, t)");
+    let peak_correlation = peak_correlation_curves(opts.stiffness, &protocol)?;
+    let distributions = heat_distributions(&cases[0], &osc, &protocol);
     let mut report = DriveReport {
         options: opts.clone(),
-        backend,
-        device,
+        backend: executor.name().to_string(),
+        device: executor.device(),
         trajectory_steps_per_second: cases
             .iter()
             .map(|c| c.execution.trajectory_steps_per_second)

@@ -7,6 +7,7 @@
 use crate::physics::lj::PairTable;
 use crate::system::Group;
 use glam::DVec3;
+use std::ops::Range;
 
 pub struct NeighborList {
     /// Neighbours of atom i are `list[start[i]..start[i + 1]]`.
@@ -51,7 +52,9 @@ impl NeighborList {
             .any(|(p, r)| min_image(*p, *r, box_a).length_squared() > lim2)
     }
 
-    /// Rebuilds the list from scratch, splitting atoms over `threads` workers.
+    /// Rebuilds the list from scratch, splitting atoms over `threads` workers: atoms binned into cells
+    /// at least r_c + skin wide, each atom's partners searched in the cells around its own, the
+    /// workers' lists joined in atom order.
     pub fn build(
         &mut self,
         pos: &[DVec3],
@@ -61,103 +64,24 @@ impl NeighborList {
         threads: usize,
     ) {
         let reach = table.cutoff + self.skin;
-        let reach2 = reach * reach;
-        let ncell = (box_a / reach).floor().max(DVec3::ONE);
-        let dims = [ncell.x as usize, ncell.y as usize, ncell.z as usize];
-        let cell_of = |p: DVec3| -> [usize; 3] {
-            let c = (p / box_a * ncell).floor();
-            [
-                (c.x as usize).min(dims[0] - 1),
-                (c.y as usize).min(dims[1] - 1),
-                (c.z as usize).min(dims[2] - 1),
-            ]
+        let grid = CellGrid::new(box_a, reach);
+        let search = PairSearch {
+            bins: CellBins::sort(&grid, pos),
+            grid,
+            pos,
+            groups,
+            table,
+            box_a,
+            reach2: reach * reach,
         };
-        let flat = |c: [usize; 3]| (c[0] * dims[1] + c[1]) * dims[2] + c[2];
-        let ncells = dims[0] * dims[1] * dims[2];
-        // Counting sort of atoms into cells.
-        let mut cell_start = vec![0u32; ncells + 1];
-        let cells: Vec<usize> = pos.iter().map(|p| flat(cell_of(*p))).collect();
-        for &c in &cells {
-            cell_start[c + 1] += 1;
-        }
-        for c in 0..ncells {
-            cell_start[c + 1] += cell_start[c];
-        }
-        let mut fill = cell_start.clone();
-        let mut sorted = vec![0u32; pos.len()];
-        for (i, &c) in cells.iter().enumerate() {
-            sorted[fill[c] as usize] = i as u32;
-            fill[c] += 1;
-        }
-        // The 27 surrounding cells, deduplicated for boxes only 1 or 2 cells wide.
-        let stencil = |c: [usize; 3]| -> Vec<usize> {
-            let mut out = Vec::with_capacity(27);
-            for dx in [-1i64, 0, 1] {
-                for dy in [-1i64, 0, 1] {
-                    for dz in [-1i64, 0, 1] {
-                        let w = |v: usize, d: i64, n: usize| {
-                            ((v as i64 + d).rem_euclid(n as i64)) as usize
-                        };
-                        out.push(flat([
-                            w(c[0], dx, dims[0]),
-                            w(c[1], dy, dims[1]),
-                            w(c[2], dz, dims[2]),
-                        ]));
-                    }
-                }
-            }
-            out.sort_unstable();
-            out.dedup();
-            out
-        };
-        let n = pos.len();
-        let threads = threads.clamp(1, n.max(1));
-        let chunk = n.div_ceil(threads).max(1);
-        let parts: Vec<(Vec<u32>, Vec<u32>)> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..n)
-                .step_by(chunk)
-                .map(|lo| {
-                    let hi = (lo + chunk).min(n);
-                    let (cells, sorted, cell_start) = (&cells, &sorted, &cell_start);
-                    s.spawn(move || {
-                        let mut counts = Vec::with_capacity(hi - lo);
-                        let mut list = Vec::new();
-                        for i in lo..hi {
-                            let before = list.len();
-                            let ci = cells[i];
-                            let c3 = [
-                                ci / (dims[1] * dims[2]),
-                                (ci / dims[2]) % dims[1],
-                                ci % dims[2],
-                            ];
-                            let gi = groups[i];
-                            for c in stencil(c3) {
-                                for &j in
-                                    &sorted[cell_start[c] as usize..cell_start[c + 1] as usize]
-                                {
-                                    let j_us = j as usize;
-                                    if j_us <= i || !table.active(gi, groups[j_us]) {
-                                        continue;
-                                    }
-                                    if min_image(pos[i], pos[j_us], box_a).length_squared() < reach2
-                                    {
-                                        list.push(j);
-                                    }
-                                }
-                            }
-                            // Ascending j: memory order, and a list independent of the cell layout.
-                            list[before..].sort_unstable();
-                            counts.push((list.len() - before) as u32);
-                        }
-                        (counts, list)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("neighbour-list worker panicked"))
-                .collect()
-        });
+        self.join(search.in_parallel(threads));
+        self.reference = pos.to_vec();
+        self.builds += 1;
+    }
+
+    /// Concatenates the workers' (per-atom counts, neighbours) parts, in atom order, into `start` and
+    /// `list`.
+    fn join(&mut self, parts: Vec<(Vec<u32>, Vec<u32>)>) {
         self.start.clear();
         self.start.push(0);
         self.list.clear();
@@ -168,8 +92,178 @@ impl NeighborList {
             }
             self.list.extend_from_slice(&list);
         }
-        self.reference = pos.to_vec();
-        self.builds += 1;
+    }
+}
+
+/// The periodic box cut into `dims` cells per axis, each at least the search reach wide (one cell on
+/// an axis shorter than the reach), so every pair within reach lies in neighbouring cells.
+struct CellGrid {
+    box_a: DVec3,
+    /// `dims` as floats, for binning.
+    ncell: DVec3,
+    dims: [usize; 3],
+}
+
+impl CellGrid {
+    fn new(box_a: DVec3, reach: f64) -> CellGrid {
+        let ncell = (box_a / reach).floor().max(DVec3::ONE);
+        CellGrid {
+            box_a,
+            ncell,
+            dims: [ncell.x as usize, ncell.y as usize, ncell.z as usize],
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.dims[0] * self.dims[1] * self.dims[2]
+    }
+
+    fn flat(&self, c: [usize; 3]) -> usize {
+        (c[0] * self.dims[1] + c[1]) * self.dims[2] + c[2]
+    }
+
+    /// Flat index of the cell holding `p`, a position wrapped into [0, box); clamped so that a
+    /// coordinate rounding up to the box length still lands in the last cell.
+    fn cell_of(&self, p: DVec3) -> usize {
+        let c = (p / self.box_a * self.ncell).floor();
+        self.flat([
+            (c.x as usize).min(self.dims[0] - 1),
+            (c.y as usize).min(self.dims[1] - 1),
+            (c.z as usize).min(self.dims[2] - 1),
+        ])
+    }
+
+    /// The 27 cells around the flat cell `ci` (itself included, periodic), deduplicated for boxes
+    /// only 1 or 2 cells wide.
+    fn stencil(&self, ci: usize) -> Vec<usize> {
+        let dims = self.dims;
+        let c = [
+            ci / (dims[1] * dims[2]),
+            (ci / dims[2]) % dims[1],
+            ci % dims[2],
+        ];
+        let mut out = Vec::with_capacity(27);
+        for dx in [-1i64, 0, 1] {
+            for dy in [-1i64, 0, 1] {
+                for dz in [-1i64, 0, 1] {
+                    let w =
+                        |v: usize, d: i64, n: usize| ((v as i64 + d).rem_euclid(n as i64)) as usize;
+                    out.push(self.flat([
+                        w(c[0], dx, dims[0]),
+                        w(c[1], dy, dims[1]),
+                        w(c[2], dz, dims[2]),
+                    ]));
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// Atoms binned into the cells of a [`CellGrid`] by a counting sort.
+struct CellBins {
+    /// Flat cell of every atom.
+    cell: Vec<usize>,
+    /// The atoms of cell c are `sorted[start[c]..start[c + 1]]`, in ascending index.
+    start: Vec<u32>,
+    sorted: Vec<u32>,
+}
+
+impl CellBins {
+    fn sort(grid: &CellGrid, pos: &[DVec3]) -> CellBins {
+        let ncells = grid.len();
+        let mut start = vec![0u32; ncells + 1];
+        let cell: Vec<usize> = pos.iter().map(|p| grid.cell_of(*p)).collect();
+        for &c in &cell {
+            start[c + 1] += 1;
+        }
+        for c in 0..ncells {
+            start[c + 1] += start[c];
+        }
+        let mut fill = start.clone();
+        let mut sorted = vec![0u32; pos.len()];
+        for (i, &c) in cell.iter().enumerate() {
+            sorted[fill[c] as usize] = i as u32;
+            fill[c] += 1;
+        }
+        CellBins {
+            cell,
+            start,
+            sorted,
+        }
+    }
+
+    fn atoms_in(&self, c: usize) -> &[u32] {
+        &self.sorted[self.start[c] as usize..self.start[c + 1] as usize]
+    }
+}
+
+/// Everything one build's workers share: the binned atoms and the pair criterion.
+struct PairSearch<'a> {
+    grid: CellGrid,
+    bins: CellBins,
+    pos: &'a [DVec3],
+    groups: &'a [Group],
+    table: &'a PairTable,
+    box_a: DVec3,
+    /// (r_c + skin)².
+    reach2: f64,
+}
+
+impl PairSearch<'_> {
+    /// Searches contiguous ranges of atoms on up to `threads` scoped threads; the parts come back in
+    /// atom order, each as (neighbour count per atom, neighbours concatenated).
+    fn in_parallel(&self, threads: usize) -> Vec<(Vec<u32>, Vec<u32>)> {
+        let n = self.pos.len();
+        let threads = threads.clamp(1, n.max(1));
+        let chunk = n.div_ceil(threads).max(1);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..n)
+                .step_by(chunk)
+                .map(|lo| {
+                    let hi = (lo + chunk).min(n);
+                    s.spawn(move || self.neighbours_of_range(lo..hi))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("neighbour-list worker panicked"))
+                .collect()
+        })
+    }
+
+    /// The half lists of the atoms in `atoms`: (neighbour count per atom, neighbours concatenated).
+    fn neighbours_of_range(&self, atoms: Range<usize>) -> (Vec<u32>, Vec<u32>) {
+        let mut counts = Vec::with_capacity(atoms.len());
+        let mut list = Vec::new();
+        for i in atoms {
+            let before = list.len();
+            self.push_neighbours(i, &mut list);
+            // Ascending j: memory order, and a list independent of the cell layout.
+            list[before..].sort_unstable();
+            counts.push((list.len() - before) as u32);
+        }
+        (counts, list)
+    }
+
+    /// Appends every j > i in the cells around atom i's whose group interacts with i's and whose
+    /// minimum-image distance is below r_c + skin.
+    fn push_neighbours(&self, i: usize, list: &mut Vec<u32>) {
+        let gi = self.groups[i];
+        for c in self.grid.stencil(self.bins.cell[i]) {
+            for &j in self.bins.atoms_in(c) {
+                let j_us = j as usize;
+                if j_us <= i || !self.table.active(gi, self.groups[j_us]) {
+                    continue;
+                }
+                if min_image(self.pos[i], self.pos[j_us], self.box_a).length_squared() < self.reach2
+                {
+                    list.push(j);
+                }
+            }
+        }
     }
 }
 

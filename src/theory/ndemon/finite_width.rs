@@ -165,75 +165,6 @@ pub fn finite_width_demon(
     let [e1, e2, e3, e4] = p.eps;
     let t_hot = Transmission::new(shape, vec![e1, e2], width)?;
     let t_cold = Transmission::new(shape, vec![e3, e4], width)?;
-    let shell = DemonOccupation {
-        params: *p,
-        plateau,
-        values: [0.0; 4],
-    };
-    let kinks = shell.breakpoints();
-
-    // Coefficients of the linear demon conditions: for each side k, ∫T_k(A − f_k) and ∫T_k φ_i, and the
-    // same weighted by ε, where A = (1 − Σφ) f_h is the v-independent part of f_l.
-    let hot_reservoir = FermiReservoir {
-        mu: p.mu,
-        kt: p.kt_hot,
-    };
-    let cold_reservoir = FermiReservoir {
-        mu: p.mu,
-        kt: p.kt_cold,
-    };
-    let sides = [(&t_hot, hot_reservoir), (&t_cold, cold_reservoir)];
-    let mut base = [[0.0; 2]; 2];
-    let mut coef = [[[0.0; 4]; 2]; 2];
-    for (k, (t, reservoir)) in sides.iter().enumerate() {
-        let (lo, hi) = t.support();
-        let mut cuts = t.breakpoints();
-        cuts.extend(&kinks);
-        let a_minus_f = |e: f64| {
-            let te = t.at(e);
-            if te == 0.0 {
-                0.0
-            } else {
-                te * (shell.at(e) - reservoir.occupation(e))
-            }
-        };
-        base[k][0] = integrate(a_minus_f, lo, hi, &cuts, tol)?.value;
-        base[k][1] = integrate(|e| e * a_minus_f(e), lo, hi, &cuts, tol)?.value;
-        let [particle_coef, energy_coef] = &mut coef[k];
-        for (i, (n, en)) in particle_coef
-            .iter_mut()
-            .zip(energy_coef.iter_mut())
-            .enumerate()
-        {
-            let t_phi = |e: f64| t.at(e) * shell.weight(i, e);
-            *n = integrate(t_phi, lo, hi, &cuts, tol)?.value;
-            *en = integrate(|e| e * t_phi(e), lo, hi, &cuts, tol)?.value;
-        }
-    }
-    let matrix = [
-        [coef[0][0][0], coef[0][0][1], coef[0][0][2]],
-        [coef[1][0][0], coef[1][0][1], coef[1][0][2]],
-        [
-            coef[0][1][0] + coef[1][1][0],
-            coef[0][1][1] + coef[1][1][1],
-            coef[0][1][2] + coef[1][1][2],
-        ],
-    ];
-    let rhs = [
-        -base[0][0] - coef[0][0][3] * f4,
-        -base[1][0] - coef[1][0][3] * f4,
-        -(base[0][1] + base[1][1]) - (coef[0][1][3] + coef[1][1][3]) * f4,
-    ];
-    let v = solve3(matrix, rhs)?;
-    let values = [v[0], v[1], v[2], f4];
-    check_physical(p, &values)?;
-    let demon_f = DemonOccupation {
-        params: *p,
-        plateau,
-        values,
-    };
-
-    let f_l = &demon_f;
     let f_h = &FermiReservoir {
         mu: p.mu,
         kt: p.kt_hot,
@@ -242,6 +173,23 @@ pub fn finite_width_demon(
         mu: p.mu,
         kt: p.kt_cold,
     };
+    let shell = DemonOccupation {
+        params: *p,
+        plateau,
+        values: [0.0; 4],
+    };
+    let kinks = shell.breakpoints();
+
+    let hot_lead = LeadConditions::integrate(&t_hot, f_h, &shell, &kinks, tol)?;
+    let cold_lead = LeadConditions::integrate(&t_cold, f_c, &shell, &kinks, tol)?;
+    let values = solve_plateaus(&hot_lead, &cold_lead, f4)?;
+    check_physical(p, &values)?;
+    let f_l = &DemonOccupation {
+        params: *p,
+        plateau,
+        values,
+    };
+
     let hot = currents_into(f_h, &[(&t_hot, f_l)], &kinks, tol)?;
     let cold = currents_into(f_c, &[(&t_cold, f_l)], &kinks, tol)?;
     let demon = currents_into(f_l, &[(&t_hot, f_h), (&t_cold, f_c)], &kinks, tol)?;
@@ -256,6 +204,84 @@ pub fn finite_width_demon(
         power,
         cop: power / (p.kt_hot * demon.entropy),
     })
+}
+
+/// The flows from the demon into one reservoir r through its lead T_r (seed 001, Eq. C1: h ṅ_r =
+/// ∫T_r (f_l − f_r) dε and h ε̇_r = ∫ε T_r (f_l − f_r) dε) as linear functions of the plateau heights:
+/// with f_l = A + Σ_i v_i φ_i, where A = (1 − Σ_i φ_i) f_b is the v-independent part,
+/// h ṅ_r = `base[0]` + Σ_i `particle[i]` v_i and h ε̇_r = `base[1]` + Σ_i `energy[i]` v_i.
+struct LeadConditions {
+    /// ∫T_r (A − f_r) dε and ∫ε T_r (A − f_r) dε.
+    base: [f64; 2],
+    /// ∫T_r φ_i dε.
+    particle: [f64; 4],
+    /// ∫ε T_r φ_i dε.
+    energy: [f64; 4],
+}
+
+impl LeadConditions {
+    /// Every coefficient by adaptive quadrature over the lead's support, split at the lead's and the
+    /// occupation's breakpoints `kinks`; `shell` is the demon occupation with every plateau at 0 (= A).
+    fn integrate(
+        t: &Transmission,
+        reservoir: &FermiReservoir,
+        shell: &DemonOccupation,
+        kinks: &[f64],
+        tol: Tolerance,
+    ) -> Result<LeadConditions> {
+        let (lo, hi) = t.support();
+        let mut cuts = t.breakpoints();
+        cuts.extend(kinks);
+        let a_minus_f = |e: f64| {
+            let te = t.at(e);
+            if te == 0.0 {
+                0.0
+            } else {
+                te * (shell.at(e) - reservoir.occupation(e))
+            }
+        };
+        let mut lead = LeadConditions {
+            base: [
+                integrate(a_minus_f, lo, hi, &cuts, tol)?.value,
+                integrate(|e| e * a_minus_f(e), lo, hi, &cuts, tol)?.value,
+            ],
+            particle: [0.0; 4],
+            energy: [0.0; 4],
+        };
+        for (i, (n, en)) in lead
+            .particle
+            .iter_mut()
+            .zip(lead.energy.iter_mut())
+            .enumerate()
+        {
+            let t_phi = |e: f64| t.at(e) * shell.weight(i, e);
+            *n = integrate(t_phi, lo, hi, &cuts, tol)?.value;
+            *en = integrate(|e| e * t_phi(e), lo, hi, &cuts, tol)?.value;
+        }
+        Ok(lead)
+    }
+}
+
+/// The plateau heights [v_1, v_2, v_3, f4] that meet the demon conditions at finite Γ (seed 001,
+/// Eq. C3 before the narrow-resonance limit): ṅ_h = 0, ṅ_c = 0 and ε̇_l = −(ε̇_h + ε̇_c) = 0, with
+/// v_4 = `f4` given; three linear equations in v_1..v_3.
+fn solve_plateaus(hot: &LeadConditions, cold: &LeadConditions, f4: f64) -> Result<[f64; 4]> {
+    let matrix = [
+        [hot.particle[0], hot.particle[1], hot.particle[2]],
+        [cold.particle[0], cold.particle[1], cold.particle[2]],
+        [
+            hot.energy[0] + cold.energy[0],
+            hot.energy[1] + cold.energy[1],
+            hot.energy[2] + cold.energy[2],
+        ],
+    ];
+    let rhs = [
+        -hot.base[0] - hot.particle[3] * f4,
+        -cold.base[0] - cold.particle[3] * f4,
+        -(hot.base[1] + cold.base[1]) - (hot.energy[3] + cold.energy[3]) * f4,
+    ];
+    let v = solve3(matrix, rhs)?;
+    Ok([v[0], v[1], v[2], f4])
 }
 
 /// Cramer's rule for the 3 × 3 demon conditions, refusing a numerically singular system.
