@@ -96,7 +96,8 @@ pub struct RunBatchArgs {
     /// replicas). A CPU replica's last bits depend on it, as a single run's do.
     #[arg(long)]
     threads: Option<usize>,
-    /// No lines on stderr as replicas start and end (progress lines always go to each replica's run.log).
+    /// No lines on stderr (replicas starting and ending, the batch's progress line every 30 s); each replica's
+    /// progress lines always go to its run.log.
     #[arg(long)]
     quiet: bool,
     #[arg(long, help = JSON_HELP)]
