@@ -69,6 +69,7 @@ impl GpuEngine {
             rep.step += steps;
             rep.fold_due = true;
         }
+        self.energy_fresh.fill(false);
     }
 
     fn wait(&self) -> Result<()> {

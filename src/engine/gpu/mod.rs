@@ -85,6 +85,8 @@ pub struct GpuEngine {
     reps: Vec<Replica>,
     /// Which replicas the F_ACTIVE words on the GPU let move (as last written by the host).
     active: Vec<bool>,
+    /// Whether replica r's pair energies on the GPU are those of its current positions.
+    energy_fresh: Vec<bool>,
     list_capacity: u32,
 }
 
@@ -300,6 +302,7 @@ impl GpuEngine {
                 .map(|(sc, sys)| Replica::new(sc, sys))
                 .collect(),
             active: vec![false; replicas],
+            energy_fresh: vec![false; replicas],
             list_capacity: INITIAL_CAPACITY,
         };
         e.start(syss)?;
@@ -388,18 +391,25 @@ impl GpuEngine {
     }
 
     /// Waits for all submitted work and copies replica `r`'s blocks back: its scalars and flags always, positions
-    /// and velocities when `atoms`, pair energies (computed first, for this replica alone) when `energies`.
+    /// and velocities when `atoms`, pair energies when `energies` (computed first unless they already hold at
+    /// these positions: one dispatch computes them for every replica that moved, so the replicas of a batch
+    /// sampled at the same step share it).
     fn read(&mut self, r: usize, atoms: bool, energies: bool) -> Result<Snapshot> {
-        if energies {
-            self.set_active(&self.only(r));
-        }
-        let dev = &self.ctx.device;
-        let b = &self.k.buf;
-        let mut enc = dev.create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
-        if energies {
+        let mut enc = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
+        if energies && !self.energy_fresh[r] {
+            let mut with_r = self.active.clone();
+            with_r[r] = true;
+            self.set_active(&with_r);
             let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
             self.k.record_energies(&mut pass);
+            for (fresh, &on) in self.energy_fresh.iter_mut().zip(&with_r) {
+                *fresh |= on;
+            }
         }
+        let b = &self.k.buf;
         let (n, r64) = (self.n as u64, r as u64);
         let (len, fs, ng) = (self.lay.len as u64, FLAG_STRIDE as u64, Group::COUNT as u64);
         let mut sources = vec![
@@ -415,6 +425,32 @@ impl GpuEngine {
         if energies {
             sources.push((&b.energy, 4 * ng * r64 * n, 4 * ng * n));
         }
+        let bytes = self.copy_back(enc, &sources)?;
+        let (pos, vel) = if atoms {
+            (
+                bytemuck::pod_collect_to_vec(&bytes[2]),
+                bytemuck::pod_collect_to_vec(&bytes[3]),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        Ok(Snapshot {
+            pos,
+            vel,
+            scalars: bytemuck::pod_collect_to_vec(&bytes[0]),
+            flags: bytemuck::pod_collect_to_vec(&bytes[1]),
+            energy: energies.then(|| bytemuck::pod_collect_to_vec(&bytes[bytes.len() - 1])),
+        })
+    }
+
+    /// Records copies of the (buffer, offset, bytes) `sources` after what `enc` holds, submits, waits for the
+    /// GPU and returns their bytes.
+    fn copy_back(
+        &self,
+        mut enc: wgpu::CommandEncoder,
+        sources: &[(&wgpu::Buffer, u64, u64)],
+    ) -> Result<Vec<Vec<u8>>> {
+        let dev = &self.ctx.device;
         let staging: Vec<wgpu::Buffer> = sources
             .iter()
             .map(|(src, offset, size)| {
@@ -435,7 +471,7 @@ impl GpuEngine {
         }
         dev.poll(wgpu::PollType::wait_indefinitely())
             .map_err(|e| anyhow!("waiting for the GPU failed: {e}"))?;
-        let bytes = staging
+        staging
             .iter()
             .map(|s| {
                 let v = s
@@ -446,22 +482,44 @@ impl GpuEngine {
                 s.unmap();
                 Ok(v)
             })
-            .collect::<Result<Vec<Vec<u8>>>>()?;
-        let (pos, vel) = if atoms {
-            (
-                bytemuck::pod_collect_to_vec(&bytes[2]),
-                bytemuck::pod_collect_to_vec(&bytes[3]),
-            )
-        } else {
-            (Vec::new(), Vec::new())
-        };
-        Ok(Snapshot {
-            pos,
-            vel,
-            scalars: bytemuck::pod_collect_to_vec(&bytes[0]),
-            flags: bytemuck::pod_collect_to_vec(&bytes[1]),
-            energy: energies.then(|| bytemuck::pod_collect_to_vec(&bytes[bytes.len() - 1])),
-        })
+            .collect()
+    }
+
+    /// Folds the ledgers of the replicas in `active` whose fold is due, from one readback of every replica's
+    /// scalars and flags (not one wait per replica).
+    fn fold_due(&mut self, active: &[bool]) -> Result<()> {
+        let due: Vec<usize> = (0..self.reps.len())
+            .filter(|&r| active[r] && self.reps[r].fold_due)
+            .collect();
+        if due.is_empty() {
+            return Ok(());
+        }
+        let enc = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
+        let b = &self.k.buf;
+        let bytes = self.copy_back(
+            enc,
+            &[
+                (&b.scalars, 0, b.scalars.size()),
+                (&b.flags, 0, b.flags.size()),
+            ],
+        )?;
+        let scalars: Vec<f32> = bytemuck::pod_collect_to_vec(&bytes[0]);
+        let flags: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes[1]);
+        let len = self.lay.len;
+        for r in due {
+            let snap = Snapshot {
+                pos: Vec::new(),
+                vel: Vec::new(),
+                scalars: scalars[r * len..(r + 1) * len].to_vec(),
+                flags: flags[r * FLAG_STRIDE..(r + 1) * FLAG_STRIDE].to_vec(),
+                energy: None,
+            };
+            self.fold(r, &snap);
+        }
+        Ok(())
     }
 
     /// Replica `r`'s host view at a readback, computed without storing anything: its f64 totals plus the
@@ -633,17 +691,15 @@ impl GpuEngine {
                 self.reps.len()
             );
         }
-        for (r, &on) in active.iter().enumerate() {
-            if on && self.reps[r].fold_due {
-                let snap = self.read(r, false, false)?;
-                self.fold(r, &snap);
-            }
-        }
+        self.fold_due(active)?;
         if steps == 0 || !active.contains(&true) {
             return Ok(());
         }
         self.set_active(active);
         self.record_advance(steps);
+        for (fresh, _) in self.energy_fresh.iter_mut().zip(active).filter(|(_, &a)| a) {
+            *fresh = false;
+        }
         for (rep, _) in self.reps.iter_mut().zip(active).filter(|(_, &a)| a) {
             let before = rep.step;
             rep.step += steps;
@@ -743,6 +799,7 @@ impl GpuEngine {
         rep.step = st.step;
         rep.fold_due = false;
         rep.acc = st.accumulators.clone();
+        self.energy_fresh[r] = false;
         rep.chains = st.chains.clone();
         let mut pos = st.positions.clone();
         for (b, bs) in rep.bodies.iter_mut().zip(&st.bodies) {
