@@ -51,9 +51,16 @@ pub fn run_points(
     for (k, &index) in indices.iter().enumerate() {
         let pd = PointDir::new(root, index);
         match claim(&pd) {
-            Ok(None) => outcomes[k] = Some(outcome(index, "already done", None, 0.0)),
+            Ok(None) => outcomes[k] = Some(PointOutcome::ended(index, "already done", None, 0.0)),
             Ok(Some((replica, lock))) => members.push((k, replica, lock)),
-            Err(e) => outcomes[k] = Some(outcome(index, "failed", Some(format!("{e:#}")), 0.0)),
+            Err(e) => {
+                outcomes[k] = Some(PointOutcome::ended(
+                    index,
+                    "failed",
+                    Some(format!("{e:#}")),
+                    0.0,
+                ))
+            }
         }
     }
     if !members.is_empty() {
@@ -86,7 +93,12 @@ pub fn run_points(
                 let msg = format!("the batch could not run: {e:#}");
                 for (k, _, _) in &members {
                     let wall_s = t0.elapsed().as_secs_f64();
-                    outcomes[*k] = Some(outcome(indices[*k], "failed", Some(msg.clone()), wall_s));
+                    outcomes[*k] = Some(PointOutcome::ended(
+                        indices[*k],
+                        "failed",
+                        Some(msg.clone()),
+                        wall_s,
+                    ));
                 }
             }
         }
@@ -131,25 +143,15 @@ fn claim(pd: &PointDir) -> Result<Option<(Replica, PointLock)>> {
     }))
 }
 
-fn outcome(index: usize, what: &str, error: Option<String>, wall_s: f64) -> PointOutcome {
-    PointOutcome {
-        index,
-        outcome: what.into(),
-        error,
-        stopped: None,
-        wall_s,
-    }
-}
-
 /// A replica's outcome as the point's.
 fn point_outcome(root: &Path, index: usize, o: ReplicaOutcome) -> PointOutcome {
     if let Some(e) = o.error {
         let scenario = PointDir::new(root, index).scenario();
         let msg = format!("running {}: {e}", scenario.display());
-        return outcome(index, "failed", Some(msg), o.wall_s);
+        return PointOutcome::ended(index, "failed", Some(msg), o.wall_s);
     }
     PointOutcome {
         stopped: o.stopped,
-        ..outcome(index, &o.outcome, None, o.wall_s)
+        ..PointOutcome::ended(index, &o.outcome, None, o.wall_s)
     }
 }

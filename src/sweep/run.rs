@@ -44,6 +44,19 @@ pub struct PointOutcome {
     pub wall_s: f64,
 }
 
+impl PointOutcome {
+    /// An outcome that is not a signal stop.
+    pub fn ended(index: usize, what: &str, error: Option<String>, wall_s: f64) -> PointOutcome {
+        PointOutcome {
+            index,
+            outcome: what.into(),
+            error,
+            stopped: None,
+            wall_s,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct SweepRunSummary {
     pub points: Vec<PointOutcome>,
@@ -109,13 +122,7 @@ pub fn run_all(root: &Path, opts: &SweepRunOptions) -> Result<SweepRunSummary> {
         let mut open = Vec::new();
         for p in &m.points {
             if PointDir::new(root, p.index).completed() {
-                done.push(PointOutcome {
-                    index: p.index,
-                    outcome: "already done".into(),
-                    error: None,
-                    stopped: None,
-                    wall_s: 0.0,
-                });
+                done.push(PointOutcome::ended(p.index, "already done", None, 0.0));
             } else {
                 open.push(p.index);
             }
